@@ -1,0 +1,2 @@
+/** @node/addrmgr: work in progress. */
+export const PACKAGE = '@node/addrmgr'

@@ -1,0 +1,2 @@
+/** @node/blockmgr: work in progress. */
+export const PACKAGE = '@node/blockmgr'

@@ -1,0 +1,2 @@
+/** @node/inv-cache: work in progress. */
+export const PACKAGE = '@node/inv-cache'

@@ -1,0 +1,2 @@
+/** @node/peer: work in progress. */
+export const PACKAGE = '@node/peer'

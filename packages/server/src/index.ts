@@ -1,0 +1,2 @@
+/** @node/server: work in progress. */
+export const PACKAGE = '@node/server'

@@ -1,0 +1,171 @@
+/**
+ * Errors shared by every package, and the errors of the wire codec.
+ *
+ * Every failure a peer can cause is a {@link ProtocolError} with a `severity`
+ * that tells the owner of the connection how serious it is, following Bitcoin
+ * Core's reactions (REFERENCE §1.2, §6.5):
+ *
+ * - `ignore`: drop the message and keep the peer (Core: bad checksum);
+ * - `disconnect`: close the connection (Core: wrong magic, oversized frame);
+ * - `discourage`: close and remember the peer as misbehaving (Core:
+ *   `Misbehaving()`, e.g. more than 50,000 inventory entries).
+ *
+ * Match on `code`, not `instanceof`: two copies of a package in one tree break
+ * `instanceof`.
+ */
+
+export type Severity = 'ignore' | 'disconnect' | 'discourage'
+
+/** Base class of every error our packages throw on purpose. */
+export class NodeError extends Error {
+  readonly code: string
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = 'NodeError'
+  }
+}
+
+/** An error caused by what a peer sent; carries how serious it is. */
+export class ProtocolError extends NodeError {
+  readonly severity: Severity
+  constructor(code: string, severity: Severity, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.severity = severity
+    this.name = 'ProtocolError'
+  }
+}
+
+/** True for any of our errors, matched by shape rather than `instanceof`. */
+export function isNodeError(err: unknown): err is NodeError {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string'
+}
+
+/** True for a {@link ProtocolError}, matched by shape. */
+export function isProtocolError(err: unknown): err is ProtocolError {
+  if (!isNodeError(err)) return false
+  const s = (err as { severity?: unknown }).severity
+  return s === 'ignore' || s === 'disconnect' || s === 'discourage'
+}
+
+// --- framing ---------------------------------------------------------------
+
+/** The frame's magic is not our network's. Core disconnects. */
+export class BadMagicError extends ProtocolError {
+  constructor(got: string, want: string) {
+    super('BAD_MAGIC', 'disconnect', `Frame magic ${got} does not match the network magic ${want}.`)
+    this.name = 'BadMagicError'
+  }
+}
+
+/** The declared payload length is above 4,000,000 bytes. Core disconnects. */
+export class PayloadTooLargeError extends ProtocolError {
+  constructor(length: number, max: number, command?: string) {
+    super(
+      'PAYLOAD_TOO_LARGE',
+      'disconnect',
+      `Declared payload length ${length} exceeds the limit of ${max} bytes${command ? ` for ${command}` : ''}.`,
+    )
+    this.name = 'PayloadTooLargeError'
+  }
+}
+
+/** The payload's checksum is wrong. Core logs and drops the message. */
+export class BadChecksumError extends ProtocolError {
+  readonly command: string
+  constructor(command: string, got: string, want: string) {
+    super('BAD_CHECKSUM', 'ignore', `Checksum ${got} of ${command} does not match ${want}.`)
+    this.name = 'BadChecksumError'
+    this.command = command
+  }
+}
+
+/** The 12-byte command is not printable ASCII padded with NUL. Core drops it. */
+export class BadCommandError extends ProtocolError {
+  constructor(detail: string) {
+    super('BAD_COMMAND', 'ignore', `Invalid command field: ${detail}.`)
+    this.name = 'BadCommandError'
+  }
+}
+
+/** A one-shot frame decoder got fewer bytes than the header declares. */
+export class TruncatedFrameError extends ProtocolError {
+  constructor(need: number, have: number) {
+    super('TRUNCATED_FRAME', 'disconnect', `Frame needs ${need} bytes but only ${have} are present.`)
+    this.name = 'TruncatedFrameError'
+  }
+}
+
+// --- payload decoding --------------------------------------------------------
+
+/** The payload ended before the field being read. */
+export class TruncatedError extends ProtocolError {
+  constructor(what: string, offset: number, need: number, have: number) {
+    super('TRUNCATED', 'disconnect', `Payload ends while reading ${what} at offset ${offset}: need ${need} more bytes, have ${have}.`)
+    this.name = 'TruncatedError'
+  }
+}
+
+/**
+ * Bytes were left after the message was decoded. Core's deserializer ignores
+ * them for most messages, but a peer that pads messages is broken or probing;
+ * we treat it like any other malformed message: disconnect, no discouragement.
+ */
+export class TrailingBytesError extends ProtocolError {
+  constructor(command: string, extra: number) {
+    super('TRAILING_BYTES', 'disconnect', `${extra} trailing bytes after the ${command} payload.`)
+    this.name = 'TrailingBytesError'
+  }
+}
+
+/** A CompactSize was not minimally encoded (Core: "non-canonical ReadCompactSize()"). */
+export class NonCanonicalCompactSizeError extends ProtocolError {
+  constructor(offset: number) {
+    super('NON_CANONICAL_COMPACT_SIZE', 'disconnect', `Non-canonical CompactSize at offset ${offset}.`)
+    this.name = 'NonCanonicalCompactSizeError'
+  }
+}
+
+/** A CompactSize or length is above what the field can ever hold. */
+export class SizeTooLargeError extends ProtocolError {
+  constructor(what: string, size: number | bigint, max: number) {
+    super('SIZE_TOO_LARGE', 'disconnect', `${what} size ${size} exceeds ${max}.`)
+    this.name = 'SizeTooLargeError'
+  }
+}
+
+/**
+ * A list has more entries than the protocol allows (50,000 inventory entries,
+ * 1,000 addresses, 2,000 headers, 101 locator hashes). Core punishes this as
+ * misbehaviour.
+ */
+export class TooManyEntriesError extends ProtocolError {
+  constructor(command: string, count: number | bigint, max: number) {
+    super('TOO_MANY_ENTRIES', 'discourage', `${command} has ${count} entries, more than the maximum of ${max}.`)
+    this.name = 'TooManyEntriesError'
+  }
+}
+
+/** A field holds a value the protocol forbids. */
+export class InvalidValueError extends ProtocolError {
+  constructor(message: string, severity: Severity = 'disconnect') {
+    super('INVALID_VALUE', severity, message)
+    this.name = 'InvalidValueError'
+  }
+}
+
+/** A BIP155 address has the wrong size for its network, or is over 512 bytes. */
+export class BadAddressLengthError extends ProtocolError {
+  constructor(message: string) {
+    super('BAD_ADDRESS_LENGTH', 'disconnect', message)
+    this.name = 'BadAddressLengthError'
+  }
+}
+
+/** We were asked to encode something that cannot be encoded (a caller bug, not a peer's). */
+export class EncodeError extends NodeError {
+  constructor(message: string) {
+    super('ENCODE_ERROR', message)
+    this.name = 'EncodeError'
+  }
+}
