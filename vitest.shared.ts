@@ -1,10 +1,10 @@
 // Shared Vitest settings for every package. The `@node/source` export
 // condition makes imports of sibling packages resolve to their `src/`, so the
 // tests run on the sources with nothing built.
-import { defaultServerConditions } from 'vite'
 import { defineProject } from 'vitest/config'
 
-export const sourceConditions = ['@node/source', ...defaultServerConditions]
+// Vite's default server conditions, with ours first.
+export const sourceConditions = ['@node/source', 'module', 'node', 'development|production']
 
 export function project(name: string) {
   return defineProject({

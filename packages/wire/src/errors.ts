@@ -101,7 +101,11 @@ export class TruncatedFrameError extends ProtocolError {
 /** The payload ended before the field being read. */
 export class TruncatedError extends ProtocolError {
   constructor(what: string, offset: number, need: number, have: number) {
-    super('TRUNCATED', 'disconnect', `Payload ends while reading ${what} at offset ${offset}: need ${need} more bytes, have ${have}.`)
+    super(
+      'TRUNCATED',
+      'disconnect',
+      `Payload ends while reading ${what} at offset ${offset}: need ${need} more bytes, have ${have}.`,
+    )
     this.name = 'TruncatedError'
   }
 }
@@ -141,7 +145,11 @@ export class SizeTooLargeError extends ProtocolError {
  */
 export class TooManyEntriesError extends ProtocolError {
   constructor(command: string, count: number | bigint, max: number) {
-    super('TOO_MANY_ENTRIES', 'discourage', `${command} has ${count} entries, more than the maximum of ${max}.`)
+    super(
+      'TOO_MANY_ENTRIES',
+      'discourage',
+      `${command} has ${count} entries, more than the maximum of ${max}.`,
+    )
     this.name = 'TooManyEntriesError'
   }
 }

@@ -107,7 +107,7 @@ export abstract class Service implements Startable {
       if (this.#status === 'starting' && starting) {
         // The start sees the aborted signal and undoes itself.
         await starting.catch(() => {})
-        if (this.#status === 'stopped') return
+        if ((this.#status as Status) === 'stopped') return
       }
       this.#status = 'stopping'
       try {
@@ -161,7 +161,10 @@ export async function stopInReverse(
       const r = await Promise.race([part.stop().then(() => 'ok' as const), deadline])
       if (r === 'late') {
         late.push(part)
-        logger?.warn({ deadlineMs, part: part.constructor.name }, 'A component did not stop within its deadline.')
+        logger?.warn(
+          { deadlineMs, part: part.constructor.name },
+          'A component did not stop within its deadline.',
+        )
       }
     } catch (err) {
       late.push(part)
