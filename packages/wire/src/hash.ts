@@ -1,0 +1,62 @@
+/** Hashing helpers: SHA-256, double SHA-256 (`H` in REFERENCE.md), hash hex forms. */
+import { createHash } from 'node:crypto'
+
+export type Hash = Uint8Array
+
+/** SHA-256 of the concatenation of `parts`, with no copying. */
+export function sha256(...parts: Uint8Array[]): Uint8Array {
+  const h = createHash('sha256')
+  for (const p of parts) h.update(p)
+  return h.digest()
+}
+
+/** Double SHA-256 of the concatenation of `parts`. */
+export function sha256d(...parts: Uint8Array[]): Uint8Array {
+  const h = createHash('sha256')
+  for (const p of parts) h.update(p)
+  return createHash('sha256').update(h.digest()).digest()
+}
+
+/** The first 4 bytes of SHA256d(payload), as a frame's checksum. */
+export function checksum(payload: Uint8Array): Uint8Array {
+  return sha256d(payload).subarray(0, 4)
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+/** Lower-case hex of bytes in the order given. */
+export function toHex(bytes: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!]
+  return s
+}
+
+/** Bytes of a hex string; throws TypeError on odd length or bad digits (a caller bug). */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex))
+    throw new TypeError(`Invalid hex string of length ${hex.length}.`)
+  return Uint8Array.from(Buffer.from(hex, 'hex'))
+}
+
+/** Display (RPC, explorer) form of a wire-order hash: byte-reversed hex. */
+export function hashToHex(hash: Uint8Array): string {
+  let s = ''
+  for (let i = hash.length - 1; i >= 0; i--) s += HEX[hash[i]!]
+  return s
+}
+
+/** Wire-order hash from its display (byte-reversed) hex form. */
+export function hexToHash(hex: string): Hash {
+  if (hex.length !== 64) throw new TypeError(`A hash is 64 hex digits, got ${hex.length}.`)
+  return fromHex(hex).reverse()
+}
+
+/** Byte equality. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** A 32-byte hash of zeros (the "no stop hash" value). */
+export const ZERO_HASH: Hash = new Uint8Array(32)
