@@ -5,7 +5,7 @@
  * Core builds them and their hashes are checked by the tests.
  */
 import { type Block, blockHash, merkleRoot } from './block.ts'
-import { fromHex, type Hash, hexToHash } from './hash.ts'
+import { fromHex, type Hash } from './hash.ts'
 import { Tx } from './tx.ts'
 
 export type NetworkName = 'mainnet' | 'testnet3' | 'testnet4' | 'signet' | 'regtest'
@@ -46,7 +46,12 @@ export interface NetworkParams {
   readonly segwitHeight: number
   /** Core's nMinimumChainWork: a header chain with less work is not synced past presync. */
   readonly minimumChainWork: bigint
-  /** Historical checkpoints (Core removed them from chain params in v30; kept as extra header checks). */
+  /**
+   * Historical checkpoints, plus the BIP34 activation block. Core removed
+   * checkpoints in v30 (PR #31649, replaced by minimum chain work and headers
+   * presync); we keep the last list as extra header checks: a header at one
+   * of these heights must have this hash.
+   */
   readonly checkpoints: readonly Checkpoint[]
   /** Bech32 human-readable part, for addresses in RPC. */
   readonly bech32: string
@@ -88,7 +93,15 @@ function createGenesis(
   const scriptPubKey = Uint8Array.from([...push(key), 0xac]) // <pubkey> OP_CHECKSIG
   const coinbase = new Tx({
     version: 1,
-    inputs: [{ prevHash: new Uint8Array(32), prevIndex: 0xffffffff, script: scriptSig, sequence: 0xffffffff, witness: [] }],
+    inputs: [
+      {
+        prevHash: new Uint8Array(32),
+        prevIndex: 0xffffffff,
+        script: scriptSig,
+        sequence: 0xffffffff,
+        witness: [],
+      },
+    ],
     outputs: [{ value: reward, script: scriptPubKey }],
     locktime: 0,
   })
@@ -119,12 +132,17 @@ export const mainnet: NetworkParams = make({
   magic: 'f9beb4d9',
   defaultPort: 8333,
   rpcPort: 8332,
-  genesis: createGenesis(MAINNET_TIMESTAMP, MAINNET_GENESIS_KEY, 1231006505, 2083236893, 0x1d00ffff, 1, 50n * COIN),
+  genesis: createGenesis(
+    MAINNET_TIMESTAMP,
+    MAINNET_GENESIS_KEY,
+    1231006505,
+    2083236893,
+    0x1d00ffff,
+    1,
+    50n * COIN,
+  ),
   dnsSeeds: [
-    'seed.bitcoin.sipa.be',
     'dnsseed.bluematt.me',
-    'dnsseed.bitcoin.dashjr-list-of-p2p-nodes.us',
-    'seed.bitcoinstats.com',
     'seed.bitcoin.jonasschnelli.ch',
     'seed.btc.petertodd.net',
     'seed.bitcoin.sprovoost.nl',
@@ -132,7 +150,14 @@ export const mainnet: NetworkParams = make({
     'seed.bitcoin.wiz.biz',
     'seed.mainnet.achownodes.xyz',
   ],
-  fixedSeeds: [],
+  fixedSeeds: [
+    ...'2.121.116.198 3.86.179.235 4.2.51.251 5.2.23.226 5.2.222.125 5.11.92.140 5.35.15.93 5.36.230.237 5.95.152.132 5.128.87.126 5.183.173.201 5.199.144.20 12.11.29.34 14.49.142.41 18.27.125.103 18.167.227.198 23.93.18.82 23.137.57.100 23.175.0.220 23.182.128.72 24.16.202.74 24.20.157.115 24.55.147.22 24.60.237.56 24.113.59.144 24.125.98.176 24.125.218.110 24.155.115.92 24.241.102.26 24.243.114.119 27.83.109.113 31.41.23.249 31.47.202.112 31.172.68.217 31.201.57.162 31.208.21.228 31.215.74.178 31.220.96.68 34.65.45.157 34.81.187.66'
+      .split(' ')
+      .map((ip) => `${ip}:8333`),
+    ...'2001:1284:f502:9104:419d:b3ea:216:61eb 2001:1284:f502:9104:efbe:8fa2:f6aa:bd51 2001:14f4:240:5900:be24:11ff:feb8:6e54 2001:1620:542c:210::100 2001:1620:5566:100::62c 2001:1670:1a:ac92:b9d2:c836:ce2c:de66 2001:1708:2c16:1d00::1b9 2001:18b8:0:100:0:b00b:420:69 2001:1970:4a9c:5000::5c5f 2001:19f0:6801:6ec:2::1'
+      .split(' ')
+      .map((ip) => `[${ip}]:8333`),
+  ],
   powLimit: MAIN_POW_LIMIT,
   powLimitBits: 0x1d00ffff,
   powTargetTimespan: 14 * 24 * 60 * 60,
@@ -145,8 +170,23 @@ export const mainnet: NetworkParams = make({
   bip66Height: 363725,
   csvHeight: 419328,
   segwitHeight: 481824,
-  minimumChainWork: 0n,
-  checkpoints: [],
+  minimumChainWork: 0x0000000000000000000000000000000000000001128750f82f4c366153a3a030n,
+  checkpoints: [
+    { height: 11111, hash: '0000000069e244f73d78e8fd29ba2fd2ed618bd6fa2ee92559f542fdb26e7c1d' },
+    { height: 33333, hash: '000000002dd5588a74784eaa7ab0507a18ad16a236e7b1ce69f00d7ddfb5d0a6' },
+    { height: 74000, hash: '0000000000573993a3c9e41ce34471c079dcf5f52a0e824a81e7f953b8661a20' },
+    { height: 105000, hash: '00000000000291ce28027faea320c8d2b054b2e0fe44a773f3eefb151d6bdc97' },
+    { height: 134444, hash: '00000000000005b12ffd4cd315cd34ffd4a594f430ac814c91184a0d42d2b0fe' },
+    { height: 168000, hash: '000000000000099e61ea72015e79632f216fe6cb33d7899acb35b75c8303b763' },
+    { height: 193000, hash: '000000000000059f452a5f7340de6682a977387c17010ff6e6c3bd83ca8b1317' },
+    { height: 210000, hash: '000000000000048b95347e83192f69cf0366076336c639f9b7228e9ba171342e' },
+    { height: 216116, hash: '00000000000001b4f4b433e81ee46494af945cf96014816a4e2370f11b23df4e' },
+    { height: 225430, hash: '00000000000001c108384350f74090433e7fcf79a606b8e797f065b130575932' },
+    { height: 227931, hash: '000000000000024b89b42a942fe0d9fea3bb44ab7bd1b19115dd6a759c0808b8' },
+    { height: 250000, hash: '000000000000003887df1f29024b06fc2200b55f8af8f35453d7be294df2d214' },
+    { height: 279000, hash: '0000000000000001ae8c72a0b0c301f67e3afca10e819efa9041e458e9bd7e40' },
+    { height: 295000, hash: '00000000000000004d9b4ef50f0f9d686fd69db2e03af35a100370c64632a983' },
+  ],
   bech32: 'bc',
   base58: { pubkeyHash: 0, scriptHash: 5 },
   subsidyHalvingInterval: 210000,
@@ -157,15 +197,29 @@ export const testnet3: NetworkParams = make({
   magic: '0b110907',
   defaultPort: 18333,
   rpcPort: 18332,
-  genesis: createGenesis(MAINNET_TIMESTAMP, MAINNET_GENESIS_KEY, 1296688602, 414098458, 0x1d00ffff, 1, 50n * COIN),
+  genesis: createGenesis(
+    MAINNET_TIMESTAMP,
+    MAINNET_GENESIS_KEY,
+    1296688602,
+    414098458,
+    0x1d00ffff,
+    1,
+    50n * COIN,
+  ),
   dnsSeeds: [
     'testnet-seed.bitcoin.jonasschnelli.ch',
     'seed.tbtc.petertodd.net',
-    'seed.testnet.bitcoin.sprovoost.nl',
     'testnet-seed.bluematt.me',
     'seed.testnet.achownodes.xyz',
   ],
-  fixedSeeds: [],
+  fixedSeeds: [
+    ...'18.118.231.3 23.227.223.209 24.160.99.9 35.183.51.117 35.210.184.94 38.102.86.40 45.50.223.112 45.55.132.91 45.82.64.163 51.75.147.82 54.236.59.55 62.210.207.63 65.21.33.227 70.95.111.216 75.119.158.18 77.163.221.171 80.90.32.185 80.253.94.252 82.181.27.200 85.93.205.58'
+      .split(' ')
+      .map((ip) => `${ip}:18333`),
+    ...'2001:41d0:700:544c:: 2001:41d0:a:7e98:: 2001:5a8:4164:7a00::1f8 2602:f480:ac:c010::50'
+      .split(' ')
+      .map((ip) => `[${ip}]:18333`),
+  ],
   powLimit: MAIN_POW_LIMIT,
   powLimitBits: 0x1d00ffff,
   powTargetTimespan: 14 * 24 * 60 * 60,
@@ -178,8 +232,11 @@ export const testnet3: NetworkParams = make({
   bip66Height: 330776,
   csvHeight: 770112,
   segwitHeight: 834624,
-  minimumChainWork: 0n,
-  checkpoints: [],
+  minimumChainWork: 0x0000000000000000000000000000000000000000000017dde1c649f3708d14b6n,
+  checkpoints: [
+    { height: 546, hash: '000000002a936ca763904c3c35fce2f3556c559c0214345d31b1bcebf76acb70' },
+    { height: 21111, hash: '0000000023b3a96d3484e5abb3755c413e7d41500f8e2a5c3f0dd01299cd8ef8' },
+  ],
   bech32: 'tb',
   base58: { pubkeyHash: 111, scriptHash: 196 },
   subsidyHalvingInterval: 210000,
@@ -190,9 +247,24 @@ export const testnet4: NetworkParams = make({
   magic: '1c163f28',
   defaultPort: 48333,
   rpcPort: 48332,
-  genesis: createGenesis(TESTNET4_TIMESTAMP, TESTNET4_GENESIS_KEY, 1714777860, 393743547, 0x1d00ffff, 1, 50n * COIN),
+  genesis: createGenesis(
+    TESTNET4_TIMESTAMP,
+    TESTNET4_GENESIS_KEY,
+    1714777860,
+    393743547,
+    0x1d00ffff,
+    1,
+    50n * COIN,
+  ),
   dnsSeeds: ['seed.testnet4.bitcoin.sprovoost.nl', 'seed.testnet4.wiz.biz'],
-  fixedSeeds: [],
+  fixedSeeds: [
+    ...'2.59.134.244 2.110.106.102 5.182.4.106 31.220.30.248 34.232.194.104 35.201.167.154 38.102.86.40 45.41.204.8 45.50.223.112 45.94.168.5 51.158.61.33 52.6.23.153 54.76.27.166 54.78.49.45 62.84.190.200 65.108.143.22 67.81.240.18 67.213.127.87 69.26.129.172 70.95.111.216'
+      .split(' ')
+      .map((ip) => `${ip}:48333`),
+    ...'2001:5a8:4164:7a00::1f8 2001:bc8:1201:409:1618:77ff:fe5f:b12 2001:df6:7280::92:201'
+      .split(' ')
+      .map((ip) => `[${ip}]:48333`),
+  ],
   powLimit: MAIN_POW_LIMIT,
   powLimitBits: 0x1d00ffff,
   powTargetTimespan: 14 * 24 * 60 * 60,
@@ -205,7 +277,7 @@ export const testnet4: NetworkParams = make({
   bip66Height: 1,
   csvHeight: 1,
   segwitHeight: 1,
-  minimumChainWork: 0n,
+  minimumChainWork: 0x0000000000000000000000000000000000000000000009a0fe15d0177d086304n,
   checkpoints: [],
   bech32: 'tb',
   base58: { pubkeyHash: 111, scriptHash: 196 },
@@ -217,9 +289,24 @@ export const signet: NetworkParams = make({
   magic: '0a03cf40',
   defaultPort: 38333,
   rpcPort: 38332,
-  genesis: createGenesis(MAINNET_TIMESTAMP, MAINNET_GENESIS_KEY, 1598918400, 52613770, 0x1e0377ae, 1, 50n * COIN),
+  genesis: createGenesis(
+    MAINNET_TIMESTAMP,
+    MAINNET_GENESIS_KEY,
+    1598918400,
+    52613770,
+    0x1e0377ae,
+    1,
+    50n * COIN,
+  ),
   dnsSeeds: ['seed.signet.bitcoin.sprovoost.nl', 'seed.signet.achownodes.xyz'],
-  fixedSeeds: [],
+  fixedSeeds: [
+    ...'34.135.189.101 34.254.97.244 35.196.2.204 35.217.13.118 37.120.177.204 38.83.170.18 44.192.76.239 45.94.168.5 49.13.117.253 50.21.167.167 50.39.245.228 50.39.245.229 51.79.229.113 54.238.1.46 62.169.29.181 69.62.125.171 71.222.12.41 76.13.109.147 82.65.129.71 88.209.210.230'
+      .split(' ')
+      .map((ip) => `${ip}:38333`),
+    ...'2001:41d0:2005:100::c7c 2001:41d0:304:400::d0a 2001:5a8:4164:7a00::1f8'
+      .split(' ')
+      .map((ip) => `[${ip}]:38333`),
+  ],
   powLimit: '00000377ae000000000000000000000000000000000000000000000000000000',
   powLimitBits: 0x1e0377ae,
   powTargetTimespan: 14 * 24 * 60 * 60,
@@ -232,7 +319,7 @@ export const signet: NetworkParams = make({
   bip66Height: 1,
   csvHeight: 1,
   segwitHeight: 1,
-  minimumChainWork: 0n,
+  minimumChainWork: 0x00000000000000000000000000000000000000000000000000000b463ea0a4b8n,
   checkpoints: [],
   bech32: 'tb',
   base58: { pubkeyHash: 111, scriptHash: 196 },
@@ -249,7 +336,7 @@ export const regtest: NetworkParams = make({
   fixedSeeds: [],
   powLimit: '7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
   powLimitBits: 0x207fffff,
-  powTargetTimespan: 14 * 24 * 60 * 60,
+  powTargetTimespan: 24 * 60 * 60, // 144 blocks since Core PR lowering regtest's timespan (2024)
   powTargetSpacing: 10 * 60,
   powAllowMinDifficultyBlocks: true,
   powNoRetargeting: true,
@@ -326,4 +413,3 @@ export function hashToBigInt(hash: Hash): bigint {
   for (let i = hash.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(hash[i]!)
   return v
 }
-

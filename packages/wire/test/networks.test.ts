@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest'
 import {
   blockHash,
   compactToTarget,
@@ -11,6 +10,7 @@ import {
   targetToCompact,
   targetToWork,
 } from '@node/wire'
+import { describe, expect, it } from 'vitest'
 import { hex } from './helpers.ts'
 
 // Genesis hashes and magics from REFERENCE §1.1 (Core chainparams).
@@ -72,7 +72,9 @@ describe('compact targets', () => {
     expect(compactToTarget(0x05009234).target).toBe(0x92340000n)
     expect(targetToCompact(0x92340000n)).toBe(0x05009234)
     expect(compactToTarget(0x04923456).negative).toBe(true)
-    expect(compactToTarget(0x20123456).target).toBe(0x1234560000000000000000000000000000000000000000000000000000000000n)
+    expect(compactToTarget(0x20123456).target).toBe(
+      0x1234560000000000000000000000000000000000000000000000000000000000n,
+    )
     expect(compactToTarget(0xff123456).overflow).toBe(true)
   })
 
