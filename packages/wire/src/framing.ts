@@ -20,6 +20,7 @@ import {
   type ProtocolError,
   TruncatedFrameError,
 } from './errors.ts'
+import { createHash, type Hash as CryptoHash } from 'node:crypto'
 import { sha256d, toHex } from './hash.ts'
 import { decodePayload, encodePayload, isKnownCommand, type Message } from './messages.ts'
 
@@ -81,9 +82,18 @@ export function parseCommand(field: Uint8Array): string {
   return s
 }
 
-/** Frame an already encoded payload under `command`. */
-export function frame(magic: Magic, command: string, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEADER_SIZE + payload.length)
+/**
+ * The 24-byte header for `payload` under `command`. Writing the header and
+ * then the payload (e.g. with a corked socket) sends a frame without copying
+ * the payload.
+ */
+export function frameHeader(magic: Magic, command: string, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(HEADER_SIZE)
+  writeFrameHeader(out, magic, command, payload)
+  return out
+}
+
+function writeFrameHeader(out: Uint8Array, magic: Magic, command: string, payload: Uint8Array): void {
   out.set(magic, 0)
   writeCommand(out, 4, command)
   const n = payload.length
@@ -92,6 +102,12 @@ export function frame(magic: Magic, command: string, payload: Uint8Array): Uint8
   out[18] = (n >>> 16) & 0xff
   out[19] = (n >>> 24) & 0xff
   out.set(sha256d(payload).subarray(0, 4), 20)
+}
+
+/** Frame an already encoded payload under `command`, as one buffer. */
+export function frame(magic: Magic, command: string, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(HEADER_SIZE + payload.length)
+  writeFrameHeader(out, magic, command, payload)
   out.set(payload, HEADER_SIZE)
   return out
 }
@@ -125,8 +141,8 @@ function readHeader(magic: Magic, b: Uint8Array, offset: number, maxPayload: num
   return { command, length, checksum: b.subarray(offset + 20, offset + 24) }
 }
 
-function checkPayload(header: FrameHeader, payload: Uint8Array): void {
-  const sum = sha256d(payload)
+function checkPayload(header: FrameHeader, payload: Uint8Array, firstHash?: Uint8Array): void {
+  const sum = firstHash ? createHash('sha256').update(firstHash).digest() : sha256d(payload)
   const c = header.checksum
   if (sum[0] !== c[0] || sum[1] !== c[1] || sum[2] !== c[2] || sum[3] !== c[3]) {
     throw new BadChecksumError(header.command, toHex(c), toHex(sum.subarray(0, 4)))
@@ -181,6 +197,8 @@ export class FrameDecoder {
   #header: FrameHeader | undefined
   #body: Uint8Array | undefined
   #bodyFill = 0
+  // SHA-256 of the payload, fed as its chunks arrive (while they are hot in cache).
+  #bodyHash: CryptoHash | undefined
   #failed: ProtocolError | undefined
 
   constructor(init: FrameDecoderInit) {
@@ -241,14 +259,19 @@ export class FrameDecoder {
         }
         this.#body = new Uint8Array(header.length)
         this.#bodyFill = 0
+        this.#bodyHash = createHash('sha256')
       }
       const body = this.#body!
       const n = Math.min(body.length - this.#bodyFill, len - off)
-      body.set(chunk.subarray(off, off + n), this.#bodyFill)
+      const part = chunk.subarray(off, off + n)
+      body.set(part, this.#bodyFill)
+      this.#bodyHash!.update(part)
       this.#bodyFill += n
       off += n
       if (this.#bodyFill < body.length) break
-      this.#complete(events, body)
+      const first = this.#bodyHash!.digest()
+      this.#bodyHash = undefined
+      this.#complete(events, body, first)
     }
     return events
   }
@@ -259,16 +282,17 @@ export class FrameDecoder {
     this.#header = undefined
     this.#body = undefined
     this.#bodyFill = 0
+    this.#bodyHash = undefined
   }
 
-  #complete(events: FrameEvent[], payload: Uint8Array): void {
+  #complete(events: FrameEvent[], payload: Uint8Array, firstHash?: Uint8Array): void {
     const header = this.#header!
     this.#header = undefined
     this.#body = undefined
     this.#bodyFill = 0
     const size = HEADER_SIZE + header.length
     try {
-      checkPayload(header, payload)
+      checkPayload(header, payload, firstHash)
       events.push(decodeBody(header, payload, size))
     } catch (err) {
       events.push({ kind: 'error', error: err as ProtocolError, command: header.command, size })
