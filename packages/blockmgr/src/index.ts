@@ -1,2 +1,45 @@
-/** @node/blockmgr: work in progress. */
+/**
+ * @node/blockmgr: headers-first sync, header and block checks, parallel block
+ * download, a crash-safe block store and relay.
+ *
+ * Only the block store exists so far:
+ *
+ * ```ts
+ * import { BlockStore } from '@node/blockmgr'
+ *
+ * const store = new BlockStore({ logger }, { dir: join(dataDir, 'blocks') })
+ * await store.start()                     // opens, repairs a torn tail after a crash
+ * await store.putBlock(hash, bytes, { height })  // resolves once durable
+ * const bytes = await store.getBlock(hash)
+ * await store.stop()
+ * ```
+ */
 export const PACKAGE = '@node/blockmgr'
+
+export type {
+  BlockInfo,
+  BlockMeta,
+  BlockStoreComponents,
+  BlockStoreInit,
+  HeaderRecord,
+  RecoveryReport,
+  StoredHeader,
+  Tip,
+} from './store.ts'
+export { BlockStore } from './store.ts'
+export {
+  BLOCK_FILE_MAX_SIZE,
+  MAX_HEADERS_PER_CALL,
+  MAX_PENDING_BYTES,
+  MAX_PENDING_WRITES,
+  MAX_STORED_BLOCK_SIZE,
+} from './store-constants.ts'
+export {
+  BlockCorruptError,
+  StoreArgumentError,
+  StoreBusyError,
+  StoreClosedError,
+  StoreCorruptionError,
+  StoreLockedError,
+  StoreWriteError,
+} from './store-errors.ts'
