@@ -1,2 +1,31 @@
-/** @node/addrmgr: work in progress. */
-export const PACKAGE = '@node/addrmgr'
+/**
+ * @node/addrmgr: Bitcoin Core's address manager in TypeScript.
+ *
+ * Addresses of every network (IPv4, IPv6, Tor v3, I2P, CJDNS), Core's
+ * routability rules and network groups (with optional asmap), and an
+ * address manager with Core's new/tried tables, keyed bucket placement,
+ * selection odds, test-before-evict collisions and peers.dat persistence.
+ *
+ * @example
+ * ```ts
+ * import { AddrMan, NetAddress, parseService } from '@node/addrmgr'
+ *
+ * const addrman = new AddrMan()
+ * const source = NetAddress.parse('203.0.114.7')
+ * const { addr, port } = parseService('8.8.8.8:8333', 8333)
+ * addrman.add([{ addr, port, services: 1n, time: Math.floor(Date.now() / 1000) }], source)
+ * const picked = addrman.select()
+ * ```
+ */
+
+export type { AsmapEntry } from './asmap.ts'
+export { Asmap, asmapChecksum, buildAsmap, interpretAsmap, sanityCheckAsmap } from './asmap.ts'
+export { decodeBase32, encodeBase32 } from './base32.ts'
+export * from './constants.ts'
+export * from './errors.ts'
+export type { Bip155Address, ParseOptions, PeerAddress, ServiceAddress } from './netaddress.ts'
+export { formatService, ipv6ToString, NetAddress, parseService, serviceKey } from './netaddress.ts'
+export type { NetGroupOptions } from './netgroup.ts'
+export { NetGroupManager } from './netgroup.ts'
+export type { RandomSource } from './random.ts'
+export { FastRandom } from './random.ts'
