@@ -19,7 +19,7 @@ interface BcoinBlock {
 }
 
 function loadBcoin(): { fromRaw(b: Buffer): BcoinBlock } {
-  process.env.NODE_BACKEND = 'js'
+  process.env['NODE_BACKEND'] = 'js'
   const require = createRequire(import.meta.url)
   return require('bcoin/lib/primitives/block') as { fromRaw(b: Buffer): BcoinBlock }
 }
