@@ -55,9 +55,7 @@ export async function timeItAsync(fn: () => Promise<unknown>, minMs = 400, warmu
   return (now - start) / n
 }
 
-export function row(
-  r: Omit<BenchRow, 'ratio'> & { ratio?: number | null | undefined },
-): BenchRow {
+export function row(r: Omit<BenchRow, 'ratio'> & { ratio?: number | null | undefined }): BenchRow {
   let ratio = r.ratio ?? null
   if (ratio === null && r.peer !== null && r.peer > 0 && r.ours > 0) {
     ratio = r.higherIsBetter ? r.ours / r.peer : r.peer / r.ours

@@ -30,7 +30,9 @@ for (const rel of suites) {
   const file = `${root}${rel}`
   if (!existsSync(file)) continue
   process.stderr.write(`bench: ${rel}\n`)
-  const mod = (await import(pathToFileURL(file).href)) as { run?: (o: { quick: boolean }) => Promise<BenchRow[]> }
+  const mod = (await import(pathToFileURL(file).href)) as {
+    run?: (o: { quick: boolean }) => Promise<BenchRow[]>
+  }
   if (typeof mod.run !== 'function') continue
   try {
     rows.push(...(await mod.run({ quick })))
@@ -45,4 +47,7 @@ const md = `Benchmarks (${quick ? 'quick' : 'full'} run) on ${machine}, ${date},
 process.stdout.write(md)
 mkdirSync(`${root}bench/results`, { recursive: true })
 writeFileSync(`${root}bench/results/latest.md`, md)
-writeFileSync(`${root}bench/results/latest.json`, `${JSON.stringify({ machine, date, quick, rows }, null, 2)}\n`)
+writeFileSync(
+  `${root}bench/results/latest.json`,
+  `${JSON.stringify({ machine, date, quick, rows }, null, 2)}\n`,
+)

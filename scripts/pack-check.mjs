@@ -5,7 +5,16 @@
 // would publish contains the built JavaScript, the types, README and LICENSE,
 // and works outside the workspace. Needs `pnpm build` first.
 import { execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -15,7 +24,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'pack-check-'))
 const repo = path.join(tmp, 'repo')
 const tarballs = path.join(tmp, 'tarballs')
 const consumer = path.join(tmp, 'consumer')
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
 const fail = (msg) => {
   console.error(`pack-check: ${msg}`)
   process.exit(1)
@@ -23,7 +33,9 @@ const fail = (msg) => {
 
 try {
   // 1. A copy of the tracked (and new, not ignored) files, plus the built dist folders.
-  const files = run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], root).split('\0').filter(Boolean)
+  const files = run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], root)
+    .split('\0')
+    .filter(Boolean)
   for (const f of files) {
     if (!existsSync(path.join(root, f))) continue
     mkdirSync(path.dirname(path.join(repo, f)), { recursive: true })
@@ -34,7 +46,8 @@ try {
   for (const dir of pkgDirs) {
     const manifest = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8'))
     if (manifest.private) continue
-    if (!existsSync(path.join(root, dir, 'dist', 'index.js'))) fail(`${dir} is not built: run pnpm build first`)
+    if (!existsSync(path.join(root, dir, 'dist', 'index.js')))
+      fail(`${dir} is not built: run pnpm build first`)
     cpSync(path.join(root, dir, 'dist'), path.join(repo, dir, 'dist'), { recursive: true })
     publishable.push({ dir, name: manifest.name, before: manifest.version })
   }
@@ -60,7 +73,8 @@ try {
     const m = JSON.parse(readFileSync(path.join(repo, p.dir, 'package.json'), 'utf8'))
     p.version = m.version
     versions.add(m.version)
-    if (!existsSync(path.join(repo, p.dir, 'CHANGELOG.md'))) fail(`${p.name} got no CHANGELOG.md from changeset version`)
+    if (!existsSync(path.join(repo, p.dir, 'CHANGELOG.md')))
+      fail(`${p.name} got no CHANGELOG.md from changeset version`)
   }
   if (versions.size !== 1) fail(`the fixed group should give one version, got ${[...versions].join(', ')}`)
   const [version] = versions
@@ -77,16 +91,26 @@ try {
     const m = JSON.parse(readFileSync(file, 'utf8'))
     for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies']) {
       for (const [dep, range] of Object.entries(m[field] ?? {})) {
-        if (String(range).startsWith('workspace:')) m[field][dep] = versionOf[dep] ?? fail(`unknown workspace dependency ${dep}`)
-        if (String(range).startsWith('catalog:')) m[field][dep] = catalog[dep] ?? fail(`${dep} is not in the catalog`)
+        if (String(range).startsWith('workspace:'))
+          m[field][dep] = versionOf[dep] ?? fail(`unknown workspace dependency ${dep}`)
+        if (String(range).startsWith('catalog:'))
+          m[field][dep] = catalog[dep] ?? fail(`${dep} is not in the catalog`)
       }
     }
     delete m.devDependencies
     writeFileSync(file, JSON.stringify(m, null, 2))
-    const out = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', tarballs], path.join(repo, p.dir)))
+    const out = JSON.parse(
+      run('npm', ['pack', '--json', '--pack-destination', tarballs], path.join(repo, p.dir)),
+    )
     const tgz = path.join(tarballs, out[0].filename)
     const list = run('tar', ['-tzf', tgz], tmp).split('\n')
-    for (const need of ['package/package.json', 'package/README.md', 'package/LICENSE', 'package/dist/index.js', 'package/dist/index.d.ts']) {
+    for (const need of [
+      'package/package.json',
+      'package/README.md',
+      'package/LICENSE',
+      'package/dist/index.js',
+      'package/dist/index.d.ts',
+    ]) {
       if (!list.includes(need)) fail(`${p.name}: ${path.basename(tgz)} lacks ${need}`)
     }
     const manifest = JSON.parse(run('tar', ['-xzOf', tgz, 'package/package.json'], tmp))
@@ -99,8 +123,15 @@ try {
 
   // 4. Install them all into an empty project and import each.
   mkdirSync(consumer, { recursive: true })
-  writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
-  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...packed], consumer)
+  writeFileSync(
+    path.join(consumer, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  )
+  run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...packed],
+    consumer,
+  )
   const names = publishable.map((p) => p.name)
   const check = `
     const names = ${JSON.stringify(names)}

@@ -10,7 +10,8 @@ const lines = [
   'btcnode: the daemon is not implemented yet (see the project issues: apps/node).',
   `The packages it will be built from are in this repository; @node/wire speaks protocol ${PROTOCOL_VERSION}.`,
   ...Object.values(networks).map(
-    (n) => `  ${n.name.padEnd(8)} port ${String(n.defaultPort).padEnd(5)} genesis ${hashToHex(n.genesisHash)}`,
+    (n) =>
+      `  ${n.name.padEnd(8)} port ${String(n.defaultPort).padEnd(5)} genesis ${hashToHex(n.genesisHash)}`,
   ),
 ]
 process.stdout.write(`${lines.join('\n')}\n`)

@@ -10,6 +10,8 @@
  * header; we do not, so that a padded message is reported as what it is,
  * trailing bytes, and the 4 MB bound already caps what we buffer.)
  */
+
+import { type Hash as CryptoHash, createHash } from 'node:crypto'
 import { COMMAND_SIZE, HEADER_SIZE, MAX_PROTOCOL_MESSAGE_LENGTH } from './constants.ts'
 import {
   BadChecksumError,
@@ -20,7 +22,6 @@ import {
   type ProtocolError,
   TruncatedFrameError,
 } from './errors.ts'
-import { createHash, type Hash as CryptoHash } from 'node:crypto'
 import { sha256d, toHex } from './hash.ts'
 import { decodePayload, encodePayload, isKnownCommand, type Message } from './messages.ts'
 
