@@ -23,14 +23,14 @@
  * address as soon as it listens, and dials any routable address a peer sends
  * it in `addr`. Here every outbound socket and name lookup is checked against
  * loopback (loopback.cjs), external-address discovery, UPnP and DNS seeding
- * are switched off, and outbound peers come only from --connect.
+ * are switched off, and outbound peers come only from --connect (patches.cjs).
  *
  * Exit codes: 0 clean stop, 1 start failed, 2 bad arguments, 3 stop overran
  * its deadline, 4 something tried to leave loopback.
  */
 
-const path = require('node:path')
-const { installLoopbackGuard, isLoopbackHost, LoopbackViolation } = require('./loopback.cjs')
+const { isLoopbackHost, LoopbackViolation } = require('./loopback.cjs')
+const { loadPatchedBcoin } = require('./patches.cjs')
 
 const CLOSE_DEADLINE_MS = 10_000
 
@@ -94,56 +94,13 @@ const segwitGenesis = args.get('segwit-genesis') === '1'
 const log = args.get('log') === '1'
 const apiKey = process.env.TESTKIT_BCOIN_API_KEY || undefined
 
-// ---- resolve bcoin and install the guards before any of it runs -------------------------------
+// ---- load bcoin with the guards and patches in place -----------------------------------------
 
-// bcrypto picks its backend when first loaded; the JS one needs no native build.
-if (!process.env.NODE_BACKEND) process.env.NODE_BACKEND = 'js'
-
-let bcoinMain
+let bcoin
 try {
-  // From this folder node walks up to packages/testkit/node_modules and the workspace root.
-  bcoinMain = require.resolve('bcoin', { paths: [__dirname, path.join(__dirname, '..')] })
+  bcoin = loadPatchedBcoin({ segwitGenesis })
 } catch (err) {
-  fail(1, `cannot find bcoin from ${__dirname}: ${err.message}`)
-}
-// .../node_modules/bcoin/lib/bcoin.js -> .../node_modules/bcoin
-const bcoinRoot = path.dirname(path.dirname(bcoinMain))
-const fromBcoin = (id) => require(require.resolve(id, { paths: [bcoinRoot] }))
-const bcoinLib = (file) => require(path.join(bcoinRoot, 'lib', file))
-
-// The same module instance bcoin's pool, peer and host list will get.
-installLoopbackGuard(fromBcoin('bdns'))
-
-const bcoin = require(bcoinMain)
-const Pool = bcoinLib('net/pool.js')
-
-// Outbound peers come from --connect only: never a learned address.
-Pool.prototype.getHost = function onlyConfiguredHosts() {
-  for (const addr of this.hosts.nodes) {
-    if (!this.peers.has(addr.hostname)) return addr
-  }
-  return null
-}
-// No external-IP lookup, no UPnP, no DNS seeds, even if options change later.
-Pool.prototype.discoverExternal = async function noExternalDiscovery() {}
-Pool.prototype.discoverGateway = async function noGatewayDiscovery() {
-  return false
-}
-Pool.prototype.discoverSeeds = async function noSeedDiscovery() {}
-
-if (segwitGenesis) {
-  // bcoin's regtest starts segwit through BIP9 at height 432 and rejects an
-  // earlier block with a witness commitment. Core's regtest has it active from
-  // genesis; report the deployment as ACTIVE at every height to match.
-  const Chain = bcoinLib('blockchain/chain.js')
-  const { thresholdStates } = bcoinLib('blockchain/common.js')
-  const getState = Chain.prototype.getState
-  Chain.prototype.getState = function segwitFromGenesis(prev, deployment) {
-    if (this.network.type === 'regtest' && deployment.name === 'segwit') {
-      return Promise.resolve(thresholdStates.ACTIVE)
-    }
-    return getState.call(this, prev, deployment)
-  }
+  fail(1, err.message)
 }
 
 // ---- the node ----------------------------------------------------------------------------------

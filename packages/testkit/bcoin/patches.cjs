@@ -1,0 +1,73 @@
+'use strict'
+/**
+ * Load bcoin 1.0.2 from the workspace with the loopback guard installed and
+ * the behaviour tests need patched in. Used by launch.cjs.
+ */
+
+const path = require('node:path')
+const { installLoopbackGuard } = require('./loopback.cjs')
+
+/** Where bcoin lives: from this folder node walks up to packages/testkit/node_modules and the root. */
+function bcoinRootDir() {
+  let main
+  try {
+    main = require.resolve('bcoin', { paths: [__dirname, path.join(__dirname, '..')] })
+  } catch (err) {
+    throw new Error(`cannot find bcoin from ${__dirname}: ${err.message}`)
+  }
+  // .../node_modules/bcoin/lib/bcoin.js -> .../node_modules/bcoin
+  return path.dirname(path.dirname(main))
+}
+
+/**
+ * Outbound peers come from the configured node list (--connect) only, never
+ * from addresses learned through `addr`: stock bcoin falls back to its host
+ * list, and keeps every routable address a peer sends it there.
+ */
+function onlyConfiguredHosts() {
+  for (const addr of this.hosts.nodes) {
+    if (!this.peers.has(addr.hostname)) return addr
+  }
+  return null
+}
+
+/**
+ * Patch `Pool` (and with segwitGenesis, `Chain`) and return bcoin's main module.
+ * The guard goes in first, on the same `bdns` instance bcoin's pool, peer and
+ * host list will load.
+ */
+function loadPatchedBcoin({ segwitGenesis = false } = {}) {
+  // bcrypto picks its backend when first loaded; the JS one needs no native build.
+  if (!process.env.NODE_BACKEND) process.env.NODE_BACKEND = 'js'
+  const root = bcoinRootDir()
+  const lib = (file) => require(path.join(root, 'lib', file))
+  installLoopbackGuard(require(require.resolve('bdns', { paths: [root] })))
+
+  const bcoin = require(root)
+  const Pool = lib('net/pool.js')
+  Pool.prototype.getHost = onlyConfiguredHosts
+  // No external-IP lookup (it asks OpenDNS), no UPnP, no DNS seeds, whatever the options say.
+  Pool.prototype.discoverExternal = async function noExternalDiscovery() {}
+  Pool.prototype.discoverGateway = async function noGatewayDiscovery() {
+    return false
+  }
+  Pool.prototype.discoverSeeds = async function noSeedDiscovery() {}
+
+  if (segwitGenesis) {
+    // bcoin's regtest starts segwit through BIP9 at height 432 and rejects an
+    // earlier block with a witness commitment. Core's regtest has it active from
+    // genesis; report the deployment as ACTIVE at every height to match.
+    const Chain = lib('blockchain/chain.js')
+    const { thresholdStates } = lib('blockchain/common.js')
+    const getState = Chain.prototype.getState
+    Chain.prototype.getState = function segwitFromGenesis(prev, deployment) {
+      if (this.network.type === 'regtest' && deployment.name === 'segwit') {
+        return Promise.resolve(thresholdStates.ACTIVE)
+      }
+      return getState.call(this, prev, deployment)
+    }
+  }
+  return bcoin
+}
+
+module.exports = { loadPatchedBcoin, onlyConfiguredHosts, bcoinRootDir }
