@@ -248,111 +248,122 @@ interface EngineResult {
   overheadPct: number
 }
 
-async function measure(engine: Engine, w: Workload): Promise<EngineResult> {
+/**
+ * Measure every engine on the same workload. Disk speed on a shared machine
+ * drifts by 2x within a minute, so the engines take turns in small slices
+ * (the turn order rotates) and each engine's time is the sum of its slices:
+ * a slow spell then costs every engine alike.
+ */
+async function measureAll(engines: Engine[], w: Workload, slice: number): Promise<Map<Engine, EngineResult>> {
   const root = await mkdtemp(join(tmpdir(), 'blockstore-bench-'))
-  try {
-    const half = Math.floor(w.blocks.length / 2)
-    const dir = join(root, 'db')
-    await engine.open(dir)
-
-    // Sequential: each put awaited (one durable commit per block).
-    let t0 = performance.now()
-    let seqBytes = 0
-    for (let i = 0; i < half; i++) {
-      const b = w.blocks[i]!
-      await engine.putBlock(b.hash, b.bytes)
-      seqBytes += b.bytes.length
+  const dirs = new Map(engines.map((e, i) => [e, join(root, `db${i}`)]))
+  const time = new Map<Engine, Record<string, number>>(engines.map((e) => [e, {}]))
+  const add = (e: Engine, k: string, ms: number): void => {
+    const t = time.get(e)!
+    t[k] = (t[k] ?? 0) + ms
+  }
+  /** Run `fn(engine, from, to)` over [0, n) in slices, engines taking turns. */
+  const turns = async (
+    k: string,
+    n: number,
+    step: number,
+    fn: (e: Engine, from: number, to: number) => Promise<void>,
+  ): Promise<void> => {
+    let turn = 0
+    for (let from = 0; from < n; from += step) {
+      const to = Math.min(n, from + step)
+      for (let i = 0; i < engines.length; i++) {
+        const e = engines[(i + turn) % engines.length]!
+        const t0 = performance.now()
+        await fn(e, from, to)
+        add(e, k, performance.now() - t0)
+      }
+      turn++
     }
-    const seqS = (performance.now() - t0) / 1000
+  }
+  try {
+    for (const e of engines) await e.open(dirs.get(e)!)
+    const half = Math.floor(w.blocks.length / 2)
+    let seqBytes = 0
+    for (let i = 0; i < half; i++) seqBytes += w.blocks[i]!.bytes.length
+    const parBytes = w.totalBytes - seqBytes
 
-    // 16 in flight: the engine may group commits.
-    t0 = performance.now()
-    let parBytes = 0
-    let next = half
-    const worker = async (): Promise<void> => {
-      while (next < w.blocks.length) {
-        const b = w.blocks[next++]!
-        await engine.putBlock(b.hash, b.bytes)
-        parBytes += b.bytes.length
+    // One at a time: each put awaited (one durable commit per block).
+    await turns('seq', half, slice, async (e, from, to) => {
+      for (let i = from; i < to; i++) await e.putBlock(w.blocks[i]!.hash, w.blocks[i]!.bytes)
+    })
+    // 16 in flight: engines may group commits.
+    await turns('par', w.blocks.length - half, slice * 2, async (e, from, to) => {
+      let next = half + from
+      const end = half + to
+      const worker = async (): Promise<void> => {
+        while (next < end) {
+          const b = w.blocks[next++]!
+          await e.putBlock(b.hash, b.bytes)
+        }
+      }
+      await Promise.all(Array.from({ length: 16 }, worker))
+    })
+    await turns('read', w.readOrder.length, slice * 2, async (e, from, to) => {
+      for (let k = from; k < to; k++) {
+        const i = w.readOrder[k]!
+        const b = w.blocks[i]!
+        const got = await e.getBlock(b.hash)
+        if (!got || Buffer.compare(got, b.bytes) !== 0) throw new Error(`${e.name}: block ${i} differs`)
+      }
+    })
+    await turns('headers', w.headers.length, 2000, (e, from, to) => e.putHeaders(w.headers.slice(from, to)))
+    for (const e of engines) await e.close()
+    // Reopen and load, three times each in rotating order; keep the fastest.
+    const load = new Map<Engine, number>()
+    for (let r = 0; r < 3; r++) {
+      for (let i = 0; i < engines.length; i++) {
+        const e = engines[(i + r) % engines.length]!
+        const t0 = performance.now()
+        await e.open(dirs.get(e)!)
+        const n = await e.loadHeaders()
+        const ms = performance.now() - t0
+        await e.close()
+        if (n !== w.headers.length)
+          throw new Error(`${e.name}: loaded ${n} headers, want ${w.headers.length}`)
+        load.set(e, Math.min(load.get(e) ?? Number.POSITIVE_INFINITY, ms))
       }
     }
-    await Promise.all(Array.from({ length: 16 }, worker))
-    const parS = (performance.now() - t0) / 1000
-
-    t0 = performance.now()
-    for (const i of w.readOrder) {
-      const b = w.blocks[i]!
-      const got = await engine.getBlock(b.hash)
-      if (!got || Buffer.compare(got, b.bytes) !== 0) throw new Error(`${engine.name}: block ${i} differs`)
-    }
-    const readS = (performance.now() - t0) / 1000
-
-    t0 = performance.now()
-    for (let i = 0; i < w.headers.length; i += 2000) await engine.putHeaders(w.headers.slice(i, i + 2000))
-    const headersS = (performance.now() - t0) / 1000
-
-    await engine.close()
-    t0 = performance.now()
-    await engine.open(dir)
-    const n = await engine.loadHeaders()
-    const reopenLoadMs = performance.now() - t0
-    if (n !== w.headers.length)
-      throw new Error(`${engine.name}: loaded ${n} headers, want ${w.headers.length}`)
-    await engine.close()
-
-    const disk = await diskUsage(dir)
     const payload = w.totalBytes + w.headers.length * 112
-    return {
-      seqMBps: seqBytes / 1e6 / seqS,
-      seqBlocksPerSec: half / seqS,
-      parMBps: parBytes / 1e6 / parS,
-      readMBps: w.totalBytes / 1e6 / readS,
-      headersPerSec: w.headers.length / headersS,
-      reopenLoadMs,
-      diskMB: disk / 1e6,
-      overheadPct: ((disk - payload) / payload) * 100,
+    const out = new Map<Engine, EngineResult>()
+    for (const e of engines) {
+      const t = time.get(e)!
+      const disk = await diskUsage(dirs.get(e)!)
+      out.set(e, {
+        seqMBps: seqBytes / 1e3 / t['seq']!,
+        seqBlocksPerSec: (half * 1000) / t['seq']!,
+        parMBps: parBytes / 1e3 / t['par']!,
+        readMBps: w.totalBytes / 1e3 / t['read']!,
+        headersPerSec: (w.headers.length * 1000) / t['headers']!,
+        reopenLoadMs: load.get(e)!,
+        diskMB: disk / 1e6,
+        overheadPct: ((disk - payload) / payload) * 100,
+      })
     }
+    return out
   } finally {
-    await engine.close().catch(() => {})
+    for (const e of engines) await e.close().catch(() => {})
     await rm(root, { recursive: true, force: true })
-  }
-}
-
-/** Best of several results: max for rates, min for times and sizes. */
-function best(results: EngineResult[]): EngineResult {
-  const pick = (k: keyof EngineResult, hi: boolean): number =>
-    results.map((r) => r[k]).reduce((a, b) => (hi ? Math.max(a, b) : Math.min(a, b)))
-  return {
-    seqMBps: pick('seqMBps', true),
-    seqBlocksPerSec: pick('seqBlocksPerSec', true),
-    parMBps: pick('parMBps', true),
-    readMBps: pick('readMBps', true),
-    headersPerSec: pick('headersPerSec', true),
-    reopenLoadMs: pick('reopenLoadMs', false),
-    diskMB: pick('diskMB', false),
-    overheadPct: pick('overheadPct', false),
   }
 }
 
 export async function run(opts: { quick: boolean }): Promise<BenchRow[]> {
   const nBlocks = opts.quick ? 200 : 2000
   const nHeaders = opts.quick ? 10_000 : 100_000
-  // Disk timings on a shared machine are noisy: run every engine `rounds`
-  // times, rotating the order, and keep each engine's best.
-  const rounds = opts.quick ? 1 : 2
   const w = makeWorkload(nBlocks, nHeaders)
-  const engines: Engine[] = [new OursEngine(), new LmdbEngine(), new LevelEngine()]
-  const results = new Map<string, EngineResult[]>(engines.map((e) => [e.name, []]))
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < engines.length; i++) {
-      const e = engines[(i + r) % engines.length]!
-      results.get(e.name)!.push(await measure(e, w))
-    }
-  }
-  const ours = best(results.get(engines[0]!.name)!)
+  const oursEngine = new OursEngine()
+  const lmdb = new LmdbEngine()
+  const level = new LevelEngine()
+  const results = await measureAll([oursEngine, lmdb, level], w, opts.quick ? 10 : 25)
+  const ours = results.get(oursEngine)!
   const peers: [string, EngineResult][] = [
-    ['lmdb', best(results.get('lmdb')!)],
-    ['classic-level', best(results.get('classic-level')!)],
+    ['lmdb', results.get(lmdb)!],
+    ['classic-level', results.get(level)!],
   ]
   const metrics: {
     key: keyof EngineResult
