@@ -617,9 +617,12 @@ export class BlockStore extends Service {
     entries.forEach((e, i) => {
       encodeIndexRecord(e, buf, i * INDEX_RECORD)
     })
-    // No fsync needed: a lost index record is rebuilt from the block file.
-    await this.#appendIndex(buf)
     for (const e of entries) this.#setEntry(keyOf(e.hash), e)
+    // The index record needs no fsync, and the caller need not wait for it:
+    // if it is lost, the scan at the next open rebuilds it from the block file.
+    this.#appendIndex(buf).catch((err: unknown) => {
+      this.#log.error({ err }, 'Could not append to the block index; it is rebuilt at the next start.')
+    })
   }
 
   /** Close the full block file durably and start the next one. */
@@ -636,9 +639,21 @@ export class BlockStore extends Service {
     await this.#index!.datasync()
   }
 
+  /**
+   * Append records to blkindex.dat, in call order. After a failed append no
+   * further record is written (and no block either): a record after a gap
+   * would move the high-water mark past blocks whose records are missing, and
+   * the scan at the next open would not find them.
+   */
   #appendIndex(buf: Uint8Array): Promise<void> {
     const run = async (): Promise<void> => {
-      await writeFully(this.#index!, [buf], this.#indexSize)
+      if (this.#failed !== undefined) throw this.#failed
+      try {
+        await writeFully(this.#index!, [buf], this.#indexSize)
+      } catch (err) {
+        this.#failed ??= err
+        throw err
+      }
       this.#indexSize += buf.length
     }
     const p = this.#indexChain.then(run, run)
