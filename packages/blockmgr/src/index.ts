@@ -2,20 +2,24 @@
  * @node/blockmgr: headers-first sync, header and block checks, parallel block
  * download, a crash-safe block store and relay.
  *
- * Only the block store exists so far:
- *
  * ```ts
- * import { BlockStore } from '@node/blockmgr'
+ * import { BlockStore, HeaderChain } from '@node/blockmgr'
+ * import { networks } from '@node/wire'
  *
+ * const chain = new HeaderChain({ network: networks.regtest })
+ * chain.addHeaders(headers)               // throws a typed ValidationError on a bad header
  * const store = new BlockStore({ logger }, { dir: join(dataDir, 'blocks') })
  * await store.start()                     // opens, repairs a torn tail after a crash
  * await store.putBlock(hash, bytes, { height })  // resolves once durable
- * const bytes = await store.getBlock(hash)
- * await store.stop()
  * ```
  */
 export const PACKAGE = '@node/blockmgr'
 
+export * from './chain.ts'
+export * from './checks.ts'
+export * from './errors.ts'
+export * from './miner.ts'
+export * from './pow.ts'
 export type {
   BlockInfo,
   BlockMeta,

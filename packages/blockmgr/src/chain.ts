@@ -1,0 +1,583 @@
+/**
+ * The header tree: every valid header we know, with its height and total
+ * work; the best header chain (most work), the block chain (the most-work
+ * chain whose blocks we all have), and reorganisations of both.
+ *
+ * Headers are checked as Core checks them (ContextualCheckBlockHeader):
+ * proof of work, the expected difficulty, median time past, a 2-hour future
+ * limit, BIP94's time-warp rule, version floors once BIP34/66/65 are active,
+ * and the historical checkpoints. Memory is bounded: headers that are not on
+ * the best chain are capped (`maxSideHeaders`), and the hashes of invalid
+ * headers are remembered in a bounded set.
+ */
+import {
+  type BlockHeader,
+  blockHash,
+  type Hash,
+  hashToHex,
+  hexToHash,
+  type NetworkParams,
+  toHex,
+} from '@node/wire'
+import {
+  BadDifficultyError,
+  BadProofOfWorkError,
+  BadVersionError,
+  CheckpointMismatchError,
+  HeaderLimitError,
+  InvalidAncestorError,
+  NonContinuousHeadersError,
+  OrphanHeaderError,
+  TimeTooNewError,
+  TimeTooOldError,
+  TimewarpError,
+  ValidationError,
+} from './errors.ts'
+import {
+  blockProof,
+  checkProofOfWork,
+  medianTimePast,
+  nextWorkRequired,
+  type PowEntry,
+  retargetInterval,
+} from './pow.ts'
+
+/** Core MAX_FUTURE_BLOCK_TIME: 2 hours. */
+export const MAX_FUTURE_BLOCK_TIME = 2 * 60 * 60
+/** Core MAX_TIMEWARP (BIP94): 600 s. */
+export const MAX_TIMEWARP = 600
+/** Headers held off the best chain before new side branches are refused. */
+export const DEFAULT_MAX_SIDE_HEADERS = 20_000
+/** Invalid header hashes remembered (oldest forgotten first). */
+const MAX_INVALID_REMEMBERED = 10_000
+
+export interface HeaderEntry extends PowEntry {
+  readonly hash: Hash
+  /** Hex of the hash in wire order: the index key. */
+  readonly key: string
+  readonly header: BlockHeader
+  readonly height: number
+  readonly chainWork: bigint
+  readonly prev: HeaderEntry | undefined
+  /** True once this block's data is stored. */
+  haveData: boolean
+  /** True once this block and all its ancestors have data. */
+  chainHasData: boolean
+  /** Arrival order, to break ties between equal work as Core does (first seen wins). */
+  readonly sequence: number
+}
+
+export interface TipChange {
+  readonly oldTip: HeaderEntry
+  readonly newTip: HeaderEntry
+  /** Entries removed from the chain, newest first (empty unless a reorganisation). */
+  readonly disconnected: readonly HeaderEntry[]
+  /** Entries added to the chain, oldest first. */
+  readonly connected: readonly HeaderEntry[]
+}
+
+export interface HeaderChainInit {
+  network: NetworkParams
+  /** Seconds since the epoch. */
+  now?: (() => number) | undefined
+  maxSideHeaders?: number | undefined
+  /** Called when the best header chain moves. */
+  onBestHeaderChanged?: ((change: TipChange) => void) | undefined
+  /** Called when the chain of blocks we have moves (new block, or a reorganisation). */
+  onTipChanged?: ((change: TipChange) => void) | undefined
+}
+
+export interface AddHeadersResult {
+  /** Headers that were new to us, in order. */
+  readonly added: readonly HeaderEntry[]
+  /** The entry of the last header of the message (new or already known). */
+  readonly last: HeaderEntry | undefined
+}
+
+export class HeaderChain {
+  readonly network: NetworkParams
+  readonly #now: () => number
+  readonly #maxSide: number
+  readonly #onBest: ((c: TipChange) => void) | undefined
+  readonly #onTip: ((c: TipChange) => void) | undefined
+  readonly #index = new Map<string, HeaderEntry>()
+  readonly #children = new Map<string, HeaderEntry[]>()
+  readonly #invalid = new Set<string>()
+  /** The best header chain by height. */
+  #best: HeaderEntry[] = []
+  /** The chain of blocks we have, by height. */
+  #active: HeaderEntry[] = []
+  #sequence = 0
+  readonly #checkpoints: Map<number, string>
+  readonly #lastCheckpoint: number
+  readonly #interval: number
+
+  constructor(init: HeaderChainInit) {
+    this.network = init.network
+    this.#now = init.now ?? (() => Math.floor(Date.now() / 1000))
+    this.#maxSide = init.maxSideHeaders ?? DEFAULT_MAX_SIDE_HEADERS
+    this.#onBest = init.onBestHeaderChanged
+    this.#onTip = init.onTipChanged
+    this.#checkpoints = new Map(init.network.checkpoints.map((c) => [c.height, toHex(hexToHash(c.hash))]))
+    this.#lastCheckpoint = Math.max(-1, ...init.network.checkpoints.map((c) => c.height))
+    this.#interval = retargetInterval(init.network)
+    const g = init.network.genesis.header
+    const genesis: HeaderEntry = {
+      hash: init.network.genesisHash,
+      key: toHex(init.network.genesisHash),
+      header: g,
+      height: 0,
+      time: g.time,
+      bits: g.bits,
+      chainWork: blockProof(g.bits),
+      prev: undefined,
+      haveData: true,
+      chainHasData: true,
+      sequence: this.#sequence++,
+    }
+    this.#index.set(genesis.key, genesis)
+    this.#best = [genesis]
+    this.#active = [genesis]
+  }
+
+  get genesis(): HeaderEntry {
+    return this.#best[0]!
+  }
+
+  /** The tip of the most-work header chain. */
+  get bestHeader(): HeaderEntry {
+    return this.#best[this.#best.length - 1]!
+  }
+
+  /** The tip of the chain of blocks we have. */
+  get tip(): HeaderEntry {
+    return this.#active[this.#active.length - 1]!
+  }
+
+  get size(): number {
+    return this.#index.size
+  }
+
+  /** Headers held that are not on the best header chain. */
+  get sideHeaders(): number {
+    return this.#index.size - this.#best.length
+  }
+
+  get(hash: Hash): HeaderEntry | undefined {
+    return this.#index.get(toHex(hash))
+  }
+
+  has(hash: Hash): boolean {
+    return this.#index.has(toHex(hash))
+  }
+
+  isInvalid(hash: Hash): boolean {
+    return this.#invalid.has(toHex(hash))
+  }
+
+  /** The best-header-chain entry at `height`. */
+  atHeight(height: number): HeaderEntry | undefined {
+    return this.#best[height]
+  }
+
+  /** The block-chain (data) entry at `height`. */
+  activeAtHeight(height: number): HeaderEntry | undefined {
+    return this.#active[height]
+  }
+
+  /** True if `e` is on the best header chain. */
+  onBestChain(e: HeaderEntry): boolean {
+    return this.#best[e.height] === e
+  }
+
+  /** True if `e` is on the chain of blocks we have. */
+  onActiveChain(e: HeaderEntry): boolean {
+    return this.#active[e.height] === e
+  }
+
+  /** The ancestor of `e` at `height`, in O(1) when `e` is on the best chain. */
+  ancestor(e: HeaderEntry, height: number): HeaderEntry | undefined {
+    if (height > e.height || height < 0) return undefined
+    const onBest = this.#best[e.height] === e
+    if (onBest) return this.#best[height]
+    let cur: HeaderEntry | undefined = e
+    while (cur && cur.height > height) {
+      // Jump onto the best chain as soon as the branch joins it.
+      if (this.#best[cur.height] === cur) return this.#best[height]
+      cur = cur.prev
+    }
+    return cur
+  }
+
+  /**
+   * Check and add headers from one message, which must form a chain. Throws
+   * a ValidationError at the first bad header (the headers before it stay).
+   */
+  addHeaders(headers: readonly BlockHeader[]): AddHeadersResult {
+    const added: HeaderEntry[] = []
+    let last: HeaderEntry | undefined
+    let prevHash: Hash | undefined
+    const bestBefore = this.bestHeader
+    try {
+      for (const h of headers) {
+        if (prevHash && toHex(h.prevBlock) !== toHex(prevHash)) throw new NonContinuousHeadersError()
+        const hash = blockHash(h)
+        prevHash = hash
+        const known = this.#index.get(toHex(hash))
+        if (known) {
+          last = known
+          continue
+        }
+        const e = this.#accept(h, hash)
+        added.push(e)
+        last = e
+      }
+    } finally {
+      if (this.#bestCandidateEntry) this.#updateBest(bestBefore)
+    }
+    return { added, last }
+  }
+
+  /** Check one header in context and add it; does not move the best chain (addHeaders does). */
+  #accept(h: BlockHeader, hash: Hash): HeaderEntry {
+    const key = toHex(hash)
+    if (this.#invalid.has(key)) throw new InvalidAncestorError()
+    const prevKey = toHex(h.prevBlock)
+    const prev = this.#index.get(prevKey)
+    if (!prev) {
+      if (this.#invalid.has(prevKey)) {
+        this.#markInvalid(key)
+        throw new InvalidAncestorError()
+      }
+      throw new OrphanHeaderError()
+    }
+    try {
+      this.#check(h, hash, prev)
+    } catch (err) {
+      if (err instanceof ValidationError && err.severity !== 'ignore') this.#markInvalid(key)
+      throw err
+    }
+    const chainWork = prev.chainWork + blockProof(h.bits)
+    const candidate = this.#bestCandidate
+    const extendsBest = chainWork > candidate.chainWork
+    if (!extendsBest && this.#index.size - this.#best.length >= this.#maxSide) {
+      throw new HeaderLimitError(
+        `Refusing a side-branch header: ${this.#maxSide} headers off the best chain are already held.`,
+      )
+    }
+    const e: HeaderEntry = {
+      hash,
+      key,
+      header: h,
+      height: prev.height + 1,
+      time: h.time,
+      bits: h.bits,
+      chainWork,
+      prev,
+      haveData: false,
+      chainHasData: false,
+      sequence: this.#sequence++,
+    }
+    this.#index.set(key, e)
+    const siblings = this.#children.get(prev.key)
+    if (siblings) siblings.push(e)
+    else this.#children.set(prev.key, [e])
+    if (extendsBest) this.#bestCandidate = e
+    return e
+  }
+
+  // The most-work header seen so far (the best chain is rebuilt from it after a message).
+  #bestCandidateEntry: HeaderEntry | undefined
+  get #bestCandidate(): HeaderEntry {
+    return this.#bestCandidateEntry ?? this.bestHeader
+  }
+  set #bestCandidate(e: HeaderEntry) {
+    this.#bestCandidateEntry = e
+  }
+
+  #check(h: BlockHeader, hash: Hash, prev: HeaderEntry): void {
+    const p = this.network
+    const height = prev.height + 1
+    if (!checkProofOfWork(hash, h.bits, p)) {
+      throw new BadProofOfWorkError(`The hash of the header at height ${height} does not meet its target.`)
+    }
+    const expected = nextWorkRequired(prev, h.time, p, (e, ht) => this.ancestor(e as HeaderEntry, ht))
+    if (h.bits !== expected) {
+      throw new BadDifficultyError(
+        `Header at height ${height} has bits 0x${h.bits.toString(16)}, expected 0x${expected.toString(16)}.`,
+      )
+    }
+    if (h.time <= medianTimePast(prev)) {
+      throw new TimeTooOldError(
+        `Header at height ${height} is not later than the median time of the last 11 blocks.`,
+      )
+    }
+    if (p.enforceBIP94 && height % this.#interval === 0 && h.time < prev.time - MAX_TIMEWARP) {
+      throw new TimewarpError(`Header at height ${height} is too early for a difficulty adjustment block.`)
+    }
+    if (h.time > this.#now() + MAX_FUTURE_BLOCK_TIME) {
+      throw new TimeTooNewError(`Header at height ${height} is more than 2 hours in the future.`)
+    }
+    if (
+      (h.version < 2 && height >= p.bip34Height) ||
+      (h.version < 3 && height >= p.bip66Height) ||
+      (h.version < 4 && height >= p.bip65Height)
+    ) {
+      throw new BadVersionError(h.version)
+    }
+    const cp = this.#checkpoints.get(height)
+    if (cp !== undefined && cp !== toHex(hash)) throw new CheckpointMismatchError(height)
+    // A fork below the last checkpoint we have passed is refused (Core's old
+    // "bad-fork-prior-to-checkpoint").
+    if (
+      height <= this.#lastCheckpoint &&
+      this.bestHeader.height >= this.#lastCheckpoint &&
+      !this.onBestChain(prev)
+    ) {
+      throw new ValidationError(
+        'FORK_BEFORE_CHECKPOINT',
+        'bad-fork-prior-to-checkpoint',
+        `A fork at height ${height} is below the last checkpoint.`,
+      )
+    }
+  }
+
+  #markInvalid(key: string): void {
+    if (this.#invalid.size >= MAX_INVALID_REMEMBERED) {
+      const oldest = this.#invalid.values().next().value
+      if (oldest !== undefined) this.#invalid.delete(oldest)
+    }
+    this.#invalid.add(key)
+  }
+
+  /** Rebuild the best header chain after the most-work header changed. */
+  #updateBest(oldTip: HeaderEntry): void {
+    const newTip = this.#bestCandidate
+    const { disconnected, connected } = this.#path(this.#best, newTip)
+    this.#best.length = newTip.height + 1 - connected.length
+    for (const e of connected) this.#best.push(e)
+    this.#bestCandidateEntry = undefined
+    this.#onBest?.({ oldTip, newTip, disconnected, connected })
+  }
+
+  /** Entries to drop from `chain` (newest first) and to add (oldest first) to reach `tip`. */
+  #path(chain: HeaderEntry[], tip: HeaderEntry): { disconnected: HeaderEntry[]; connected: HeaderEntry[] } {
+    const connected: HeaderEntry[] = []
+    let cur: HeaderEntry | undefined = tip
+    while (cur && chain[cur.height] !== cur) {
+      connected.push(cur)
+      cur = cur.prev
+    }
+    connected.reverse()
+    const forkHeight = cur ? cur.height : -1
+    const disconnected: HeaderEntry[] = []
+    for (let h = chain.length - 1; h > forkHeight; h--) disconnected.push(chain[h]!)
+    return { disconnected, connected }
+  }
+
+  /**
+   * Record that a block's data is stored. Moves the block tip when this
+   * completes a chain with more work than the current one (possibly a
+   * reorganisation) and reports it through `onTipChanged`.
+   */
+  markHaveData(hash: Hash): HeaderEntry | undefined {
+    const e = this.#index.get(toHex(hash))
+    if (!e || e.haveData) return e
+    e.haveData = true
+    if (!e.prev?.chainHasData) return e
+    // Propagate chainHasData to descendants whose data we already have.
+    let best: HeaderEntry = this.tip
+    const stack: HeaderEntry[] = [e]
+    while (stack.length > 0) {
+      const cur = stack.pop()!
+      cur.chainHasData = true
+      if (cur.chainWork > best.chainWork) best = cur
+      for (const child of this.#children.get(cur.key) ?? []) if (child.haveData) stack.push(child)
+    }
+    if (best !== this.tip) {
+      const oldTip = this.tip
+      const { disconnected, connected } = this.#path(this.#active, best)
+      this.#active.length = best.height + 1 - connected.length
+      for (const c of connected) this.#active.push(c)
+      this.#onTip?.({ oldTip, newTip: best, disconnected, connected })
+    }
+    return e
+  }
+
+  /**
+   * Mark a block invalid (its data failed the block checks): it and its
+   * descendants are removed from the index, and the best header chain is
+   * recomputed among what remains.
+   */
+  invalidate(hash: Hash): void {
+    const e = this.#index.get(toHex(hash))
+    if (!e || e.height === 0) return
+    const bestBefore = this.bestHeader
+    const doomed: HeaderEntry[] = []
+    const stack = [e]
+    while (stack.length > 0) {
+      const cur = stack.pop()!
+      doomed.push(cur)
+      for (const c of this.#children.get(cur.key) ?? []) stack.push(c)
+    }
+    for (const d of doomed) {
+      this.#index.delete(d.key)
+      this.#children.delete(d.key)
+      this.#markInvalid(d.key)
+    }
+    const siblings = this.#children.get(e.prev!.key)
+    if (siblings)
+      this.#children.set(
+        e.prev!.key,
+        siblings.filter((s) => s !== e),
+      )
+    // New best header: the most-work entry left (ties: first seen).
+    let best = this.genesis
+    for (const x of this.#index.values()) {
+      if (x.chainWork > best.chainWork || (x.chainWork === best.chainWork && x.sequence < best.sequence))
+        best = x
+    }
+    if (this.#best[e.height] === e || best !== bestBefore) {
+      this.#bestCandidateEntry = best
+      // Cut the best chain below the invalid entry before rebuilding it.
+      if (this.#best[e.height] === e) this.#best.length = e.height
+      this.#updateBest(bestBefore)
+    }
+    if (this.#active[e.height] === e) {
+      const oldTip = this.tip
+      this.#active.length = e.height
+      let tip = this.tip
+      for (const x of this.#index.values()) if (x.chainHasData && x.chainWork > tip.chainWork) tip = x
+      const { disconnected, connected } = this.#path(this.#active, tip)
+      this.#active.length = tip.height + 1 - connected.length
+      for (const c of connected) this.#active.push(c)
+      const gone = [...disconnected]
+      for (let h = oldTip.height; h >= e.height; h--) {
+        const x = this.ancestorOf(oldTip, h)
+        if (x) gone.push(x)
+      }
+      this.#onTip?.({ oldTip, newTip: tip, disconnected: gone, connected })
+    }
+  }
+
+  private ancestorOf(e: HeaderEntry, height: number): HeaderEntry | undefined {
+    let cur: HeaderEntry | undefined = e
+    while (cur && cur.height > height) cur = cur.prev
+    return cur
+  }
+
+  /**
+   * A block locator from `from` (default: best header): the last 10 entries,
+   * then exponentially sparser, ending with genesis (Core GetLocator).
+   */
+  locator(from: HeaderEntry = this.bestHeader): Hash[] {
+    const out: Hash[] = []
+    let step = 1
+    let e: HeaderEntry | undefined = from
+    while (e) {
+      out.push(e.hash)
+      if (e.height === 0) break
+      const h = Math.max(0, e.height - step)
+      e = this.ancestor(e, h)
+      if (out.length > 10) step *= 2
+    }
+    return out
+  }
+
+  /** The most recent entry of `chain` named by the locator (Core FindForkInGlobalIndex). */
+  findFork(locator: readonly Hash[], chain: 'best' | 'active' = 'active'): HeaderEntry {
+    const c = chain === 'best' ? this.#best : this.#active
+    for (const h of locator) {
+      const e = this.#index.get(toHex(h))
+      if (!e) continue
+      if (c[e.height] === e) return e
+      // Core: a locator entry on a fork still tells us the fork point.
+      const a = this.ancestorOf(e, Math.min(e.height, c.length - 1))
+      let cur = a
+      while (cur && c[cur.height] !== cur) cur = cur.prev
+      if (cur) return cur
+    }
+    return c[0]!
+  }
+
+  /** Headers to answer `getheaders`: after the fork point, up to `stop` or `max` (2,000). */
+  headersAfter(locator: readonly Hash[], stop: Hash, max = 2000): HeaderEntry[] {
+    let start: HeaderEntry | undefined
+    if (locator.length === 0) {
+      // Core: an empty locator asks for the single header named by the stop hash.
+      const e = this.#index.get(toHex(stop))
+      return e ? [e] : []
+    }
+    start = this.findFork(locator, 'best')
+    const out: HeaderEntry[] = []
+    const stopKey = toHex(stop)
+    for (let h = start.height + 1; h < this.#best.length && out.length < max; h++) {
+      const e = this.#best[h]!
+      out.push(e)
+      if (e.key === stopKey) break
+    }
+    return out
+  }
+
+  /** Blocks to announce in answer to `getblocks`: after the fork point, blocks we have, up to 500. */
+  blocksAfter(locator: readonly Hash[], stop: Hash, max = 500): HeaderEntry[] {
+    const start = this.findFork(locator, 'active')
+    const out: HeaderEntry[] = []
+    const stopKey = toHex(stop)
+    for (let h = start.height + 1; h < this.#active.length && out.length < max; h++) {
+      const e = this.#active[h]!
+      out.push(e)
+      if (e.key === stopKey) break
+    }
+    return out
+  }
+
+  /** The best header chain's entries in `(from, to]`, for planning downloads. */
+  bestRange(fromHeight: number, toHeight: number): HeaderEntry[] {
+    return this.#best.slice(Math.max(0, fromHeight + 1), Math.min(this.#best.length, toHeight + 1))
+  }
+
+  /**
+   * Load stored headers at start, in height order, without re-checking
+   * proof of work (they were checked before they were stored). Entries whose
+   * parent is missing are skipped.
+   */
+  loadTrusted(records: Iterable<{ header: BlockHeader; haveData: boolean }>): number {
+    const bestBefore = this.bestHeader
+    let n = 0
+    for (const r of records) {
+      const hash = blockHash(r.header)
+      const key = toHex(hash)
+      if (this.#index.has(key)) continue
+      const prev = this.#index.get(toHex(r.header.prevBlock))
+      if (!prev) continue
+      const e: HeaderEntry = {
+        hash,
+        key,
+        header: r.header,
+        height: prev.height + 1,
+        time: r.header.time,
+        bits: r.header.bits,
+        chainWork: prev.chainWork + blockProof(r.header.bits),
+        prev,
+        haveData: false,
+        chainHasData: false,
+        sequence: this.#sequence++,
+      }
+      this.#index.set(key, e)
+      const siblings = this.#children.get(prev.key)
+      if (siblings) siblings.push(e)
+      else this.#children.set(prev.key, [e])
+      if (e.chainWork > this.#bestCandidate.chainWork) this.#bestCandidate = e
+      n++
+      if (r.haveData) this.markHaveData(hash)
+    }
+    if (this.#bestCandidateEntry) this.#updateBest(bestBefore)
+    return n
+  }
+
+  /** Display form of a hash, for logs. */
+  static display(e: HeaderEntry): string {
+    return hashToHex(e.hash)
+  }
+}
