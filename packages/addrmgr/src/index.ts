@@ -18,6 +18,10 @@
  * ```
  */
 
+export type { AddressPosition, AddressQuality, KnownAddress } from './addrinfo.ts'
+export { getChance, isTerrible } from './addrinfo.ts'
+export type { AddrManComponents, AddrManCounts, AddrManInit, SelectOptions } from './addrman.ts'
+export { AddrMan, DETERMINISTIC_KEY, newBiasForOutbound } from './addrman.ts'
 export type { AsmapEntry } from './asmap.ts'
 export { Asmap, asmapChecksum, buildAsmap, interpretAsmap, sanityCheckAsmap } from './asmap.ts'
 export { decodeBase32, encodeBase32 } from './base32.ts'

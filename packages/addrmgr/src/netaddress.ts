@@ -530,7 +530,7 @@ function onionToString(pubkey: Uint8Array): string {
 function parseOnion(text: string): NetAddress | undefined {
   if (!text.endsWith('.onion')) return undefined
   const input = decodeBase32(text.slice(0, -6))
-  if (!input || input.length !== 35) return undefined
+  if (input?.length !== 35) return undefined
   if (input[34] !== TORV3_VERSION) return undefined
   const pubkey = input.slice(0, 32)
   const sum = onionChecksum(pubkey)
