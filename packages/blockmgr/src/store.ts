@@ -135,6 +135,8 @@ export interface RecoveryReport {
   reindexedBlocks: number
   /** Index entries dropped because their block file is missing or too short. */
   droppedIndexEntries: number
+  /** Unindexed block records skipped by the scan because they failed their checksum. */
+  corruptBlockRecords: number
   /** Header records that loadHeaders() skipped because they failed their checksum. */
   corruptHeaderRecords: number
   /** True when tip.dat failed its checksum and was ignored. */
@@ -768,33 +770,59 @@ export class BlockStore extends Service {
     this.#curSize = (await this.#cur.stat()).size
   }
 
+  /**
+   * Index the records of block file `n` from `from` on. The first record
+   * that is not whole ends the file: it and everything after it are cut (a
+   * torn tail). A whole record that fails its checksum while a good record
+   * follows it is damage, not a tail: it is skipped, counted and logged.
+   */
   async #scanFile(n: number, from: number, size: number, found: IndexEntry[]): Promise<void> {
     const name = blockFileName(n)
     const fh = await open(join(this.#dir, name), 'r+')
+    /** The record header at `pos`, if it is a plausible one that fits in the file. */
+    const headerAt = async (pos: number) => {
+      if (pos + BLOCK_RECORD_HEADER > size) return undefined
+      const header = await readAt(fh, pos, BLOCK_RECORD_HEADER)
+      const h = decodeBlockRecordHeader(header)
+      if (!h || h.size === 0 || h.size > MAX_STORED_BLOCK_SIZE) return undefined
+      if (pos + BLOCK_RECORD_HEADER + h.size > size) return undefined
+      return { header, h }
+    }
     try {
       let pos = from
-      while (pos < size) {
-        const header = await readAt(fh, pos, BLOCK_RECORD_HEADER)
-        const h = decodeBlockRecordHeader(header)
-        if (!h || h.size === 0 || h.size > MAX_STORED_BLOCK_SIZE) break
-        if (pos + BLOCK_RECORD_HEADER + h.size > size) break
+      let at = await headerAt(pos)
+      while (at) {
+        const { header, h } = at
+        const end = pos + BLOCK_RECORD_HEADER + h.size
         const block = await readAt(fh, pos + BLOCK_RECORD_HEADER, h.size)
-        if (block.length !== h.size || !blockRecordIntact(header, block)) break
-        const e: IndexEntry = {
-          hash: h.hash.slice(),
-          file: n,
-          offset: pos,
-          size: h.size,
-          height: h.height,
-          flags: h.flags,
+        const intact = blockRecordIntact(header, block)
+        const next = end < size ? await headerAt(end) : undefined
+        if (intact) {
+          const e: IndexEntry = {
+            hash: h.hash.slice(),
+            file: n,
+            offset: pos,
+            size: h.size,
+            height: h.height,
+            flags: h.flags,
+          }
+          this.#setEntry(keyOf(e.hash), e)
+          found.push(e)
+        } else if (next) {
+          this.#recovery.corruptBlockRecords++
+          this.#log.error(
+            { err: new StoreCorruptionError(name, `The block record at offset ${pos} failed its checksum.`) },
+            'Skipped a damaged block record; that block will have to be fetched again.',
+          )
+        } else {
+          break // a torn last record
         }
-        this.#setEntry(keyOf(e.hash), e)
-        found.push(e)
-        pos += BLOCK_RECORD_HEADER + h.size
+        pos = end
+        at = next
       }
       if (pos < size) await this.#truncate(fh, name, pos, size)
       // The recovered records are indexed next; make them durable first.
-      if (pos > from) await fh.datasync()
+      if (found.length > 0) await fh.datasync()
     } finally {
       await fh.close()
     }
@@ -1016,6 +1044,7 @@ function emptyReport(): RecoveryReport {
     truncated: [],
     reindexedBlocks: 0,
     droppedIndexEntries: 0,
+    corruptBlockRecords: 0,
     corruptHeaderRecords: 0,
     tipLost: false,
   }

@@ -57,6 +57,16 @@ async function expectAllBlocks(s: BlockStore): Promise<void> {
 
 const blk0 = (): string => join(dir, 'blk00000.dat')
 
+/** Flip one bit inside a stored block's bytes, found by content. */
+async function flipByteOf(block: { bytes: Uint8Array }): Promise<void> {
+  const file = await readFile(blk0())
+  const at = file.indexOf(Buffer.from(block.bytes.subarray(0, 64)))
+  expect(at).toBeGreaterThan(0)
+  const fh = await openFile(blk0(), 'r+')
+  await fh.write(Uint8Array.of(file[at + 100]! ^ 0x01), 0, 1, at + 100)
+  await fh.close()
+}
+
 describe('BlockStore recovery: block files and index', () => {
   it('cuts a torn block record off the end of a block file', async () => {
     await fiveBlocks()
@@ -135,13 +145,7 @@ describe('BlockStore recovery: block files and index', () => {
   it('reports a damaged block with BlockCorruptError and forgets it so it can be stored again', async () => {
     await fiveBlocks()
     const victim = blocks[2]!
-    // Offset of block 2's bytes: three records before it... find it by content.
-    const file = await readFile(blk0())
-    const at = file.indexOf(Buffer.from(victim.bytes.subarray(0, 64)))
-    expect(at).toBeGreaterThan(0)
-    const fh = await openFile(blk0(), 'r+')
-    await fh.write(Uint8Array.of(file[at + 100]! ^ 0x01), 0, 1, at + 100)
-    await fh.close()
+    await flipByteOf(victim)
 
     let s = await openStore()
     await expect(s.getBlock(victim.hash)).rejects.toMatchObject({
@@ -158,6 +162,27 @@ describe('BlockStore recovery: block files and index', () => {
     for (const b of blocks) if (b !== victim) expect(await s.getBlock(b.hash)).toEqual(b.bytes)
     await s.putBlock(victim.hash, victim.bytes, { height: 2, flags: 1 })
     await expectAllBlocks(s)
+  })
+
+  it('skips a damaged record in the middle of a block file when rebuilding the index', async () => {
+    await fiveBlocks()
+    await rm(join(dir, 'blkindex.dat'))
+    await flipByteOf(blocks[2]!)
+    const s = await openStore()
+    expect(s.lastRecovery.reindexedBlocks).toBe(4)
+    expect(s.lastRecovery.corruptBlockRecords).toBe(1)
+    expect(s.lastRecovery.truncated).toEqual([])
+    expect(s.hasBlock(blocks[2]!.hash)).toBe(false)
+    for (const b of blocks) if (b !== blocks[2]) expect(await s.getBlock(b.hash)).toEqual(b.bytes)
+  })
+
+  it('cuts a damaged last record when rebuilding the index (it may be a torn tail)', async () => {
+    await fiveBlocks()
+    await rm(join(dir, 'blkindex.dat'))
+    await flipByteOf(blocks[4]!)
+    const s = await openStore()
+    expect(s.lastRecovery.reindexedBlocks).toBe(4)
+    expect(s.lastRecovery.truncated).toEqual([{ file: 'blk00000.dat', bytes: 56 + blocks[4]!.bytes.length }])
   })
 
   it('refuses a second store on the same directory with StoreLockedError', async () => {

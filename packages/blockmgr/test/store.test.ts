@@ -58,6 +58,7 @@ describe('BlockStore blocks', () => {
       truncated: [],
       reindexedBlocks: 0,
       droppedIndexEntries: 0,
+      corruptBlockRecords: 0,
       corruptHeaderRecords: 0,
       tipLost: false,
     })
