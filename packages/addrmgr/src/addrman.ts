@@ -502,6 +502,34 @@ export class AddrMan {
   }
 
   /**
+   * Add an entry read from another implementation's file (btcd's
+   * peers.json): placed through Core's formulas from its source, with its
+   * history kept. A `tried` entry with a recorded success moves to the tried
+   * table when its slot there is free (no eviction, no parked collision).
+   */
+  restoreEntry(e: KnownAddress): 'new' | 'tried' | 'skipped' {
+    this.#check()
+    let ret: 'new' | 'tried' | 'skipped' = 'skipped'
+    if (this.#netgroup.isRoutable(e.addr) && !this.#find(e)) {
+      this.#addSingle(e, e.source, 0, this.#nowSeconds())
+      const info = this.#find(e)
+      if (info) {
+        info.lastTry = Math.max(0, e.lastTry)
+        info.lastSuccess = Math.max(0, e.lastSuccess)
+        info.attempts = Math.max(0, e.attempts)
+        if (e.tried && info.lastSuccess > 0) {
+          const bucket = this.#triedBucket(info)
+          if (this.#triedTable[bucket * BUCKET_SIZE + this.#position(info, false, bucket)] === -1)
+            this.#makeTried(info)
+        }
+        ret = info.inTried ? 'tried' : 'new'
+      }
+    }
+    this.#check()
+    return ret
+  }
+
+  /**
    * Core Good(): we connected to this address and it behaved. Moves it to
    * the tried table; if its tried slot is held by another entry, the move is
    * parked instead (test-before-evict, at most 10 parked) and false is
