@@ -17,7 +17,9 @@ export const PACKAGE = '@node/blockmgr'
 
 export * from './chain.ts'
 export * from './checks.ts'
+export * from './constants.ts'
 export * from './errors.ts'
+export * from './manager.ts'
 export * from './miner.ts'
 export * from './pow.ts'
 export type {

@@ -1,0 +1,809 @@
+/**
+ * BlockManager: headers-first sync from several peers, parallel block
+ * download in a moving window, stall handling, serving headers and blocks,
+ * and relay of new blocks.
+ *
+ * It owns no sockets: the server gives it a narrow {@link SyncPeer} for each
+ * ready peer and routes the peer's chain messages to {@link onMessage}.
+ * Misbehaviour is reported to the peer (and so to the server), never decided
+ * here.
+ */
+import {
+  type Block,
+  blockHash,
+  decodeBlock,
+  decodeHeader,
+  encodeBlock,
+  encodeHeader,
+  type Hash,
+  hashToHex,
+  type InvItem,
+  InvType,
+  isProtocolError,
+  type Logger,
+  type Message,
+  type MessageOf,
+  type NetworkParams,
+  type ProtocolError,
+  Service,
+  silentLogger,
+  toHex,
+  WITNESS_FLAG,
+  ZERO_HASH,
+} from '@node/wire'
+import { HeaderChain, type HeaderEntry, type TipChange } from './chain.ts'
+import { type BlockValidator, checkBlock, contextualCheckBlock } from './checks.ts'
+import {
+  BLOCK_DOWNLOAD_TIMEOUT_BASE,
+  BLOCK_DOWNLOAD_TIMEOUT_PER_PEER,
+  BLOCK_DOWNLOAD_WINDOW,
+  BLOCK_STALLING_TIMEOUT_DEFAULT,
+  BLOCK_STALLING_TIMEOUT_MAX,
+  HEADERS_DOWNLOAD_TIMEOUT_BASE,
+  HEADERS_DOWNLOAD_TIMEOUT_PER_HEADER,
+  MAX_BLOCKS_IN_FLIGHT_PER_PEER,
+  MAX_BLOCKS_TO_ANNOUNCE,
+  MAX_GETBLOCKS_RESULTS,
+  MAX_HEADERS_RESULTS,
+  MAX_TIP_AGE,
+  MAX_UNCONNECTING_HEADERS,
+  PROGRESS_INTERVAL,
+  TICK_INTERVAL,
+} from './constants.ts'
+import { ValidationError } from './errors.ts'
+import type { BlockStore } from './store.ts'
+
+/** What the block manager needs of a connected, handshaken peer. */
+export interface SyncPeer {
+  readonly id: number
+  /** `host:port (inbound|outbound)`, for logs. */
+  readonly label: string
+  readonly inbound: boolean
+  /** The height the peer announced in its version message. */
+  readonly startHeight: number
+  /** The peer sent `sendheaders`: announce new blocks to it with `headers`. */
+  readonly prefersHeaders: boolean
+  send(msg: Message): void
+  /** Send an already encoded payload (blocks from the store go out without a re-encode). */
+  sendRaw(command: string, payload: Uint8Array): void
+  /** Whether the peer is known to have an inventory item (its inv cache). */
+  hasInventory(type: number, hash: Hash): boolean
+  addInventory(type: number, hash: Hash): void
+  /** Report misbehaviour; the server decides what to do (disconnect, discourage). */
+  misbehaving(err: ProtocolError): void
+  /** Ask the server to disconnect the peer (e.g. it stalls the download). */
+  disconnect(reason: string): void
+}
+
+/** The part of the store the manager uses (a BlockStore, or a fake in tests). */
+export type ChainStore = Pick<
+  BlockStore,
+  'putBlock' | 'getBlock' | 'hasBlock' | 'putHeaders' | 'loadHeaders' | 'setTip'
+>
+
+export interface BlockManagerComponents {
+  logger?: Logger | undefined
+  store: ChainStore
+  /** Full validation (scripts, UTXOs) plugs in here; structure checks always run. */
+  validator?: BlockValidator | undefined
+  /** Milliseconds since the epoch. */
+  now?: (() => number) | undefined
+}
+
+export interface BlockManagerInit {
+  network: NetworkParams
+  maxBlocksInFlightPerPeer?: number | undefined
+  downloadWindow?: number | undefined
+  /** Start (and minimum) of the stall timeout, in ms. */
+  stallTimeout?: number | undefined
+  /** Per-block download timeout base, in ms (Core: the target spacing, 10 min). */
+  blockTimeout?: number | undefined
+  maxSideHeaders?: number | undefined
+  /** Log a progress line this often during sync (ms); 0 disables. */
+  progressInterval?: number | undefined
+}
+
+export interface BlockManagerEvents {
+  /** The chain of blocks moved (new block or reorganisation). */
+  tip: (change: TipChange) => void
+  /** A block was stored. */
+  block: (entry: HeaderEntry, size: number) => void
+}
+
+interface InFlight {
+  readonly entry: HeaderEntry
+  readonly peer: PeerState
+  readonly requestedAt: number
+}
+
+interface PeerState {
+  readonly peer: SyncPeer
+  /** The best header the peer is known to have. */
+  bestKnown: HeaderEntry | undefined
+  /** Blocks requested from this peer, by key, in request order. */
+  readonly inFlight: Map<string, InFlight>
+  /** When our outstanding getheaders was sent (0: none). */
+  headersRequestedAt: number
+  headersExpected: number
+  unconnecting: number
+  /** The last hash of a truncated getblocks answer (Core hashContinue). */
+  hashContinue: string | undefined
+  /** When this peer started holding back the download window (0: not stalling). */
+  stallingSince: number
+  /** Peer announced it has no more headers for us. */
+  headersDone: boolean
+  /** We have sent this peer a getheaders (Core fSyncStarted). */
+  syncStarted: boolean
+  /** The block hash the peer last sent us a block for (to skip it in relay). */
+  readonly sentBlocks: Set<string>
+}
+
+/**
+ * Announcing to a peer with `headers`: the new blocks after the last one the
+ * peer is known to have, when there are at most 8; else an inv of the tip.
+ */
+export class BlockManager extends Service {
+  readonly chain: HeaderChain
+  readonly network: NetworkParams
+  readonly #log: Logger
+  readonly #store: ChainStore
+  readonly #validator: BlockValidator | undefined
+  readonly #now: () => number
+  readonly #maxInFlight: number
+  readonly #window: number
+  readonly #stallDefault: number
+  readonly #blockTimeout: number
+  readonly #progressInterval: number
+  readonly #peers = new Map<number, PeerState>()
+  readonly #inFlight = new Map<string, InFlight>()
+  /** Blocks received and being checked or written: not to be requested again meanwhile. */
+  readonly #receiving = new Set<string>()
+  readonly #listeners: { [K in keyof BlockManagerEvents]: Set<BlockManagerEvents[K]> } = {
+    tip: new Set(),
+    block: new Set(),
+  }
+  #stallTimeout: number
+  #syncPeer: PeerState | undefined
+  #ibd = true
+  #tick: NodeJS.Timeout | undefined
+  #progress: NodeJS.Timeout | undefined
+  #pendingWrites = new Set<Promise<unknown>>()
+  #stats = { blocks: 0, bytes: 0, lastBlocks: 0, lastBytes: 0, lastAt: 0 }
+  /** Blocks received from a peer, so relay skips their source. */
+  readonly #source = new Map<string, number>()
+
+  constructor(components: BlockManagerComponents, init: BlockManagerInit) {
+    super()
+    this.network = init.network
+    this.#log = (components.logger ?? silentLogger).child({ component: 'blockmgr' })
+    this.#store = components.store
+    this.#validator = components.validator
+    this.#now = components.now ?? Date.now
+    this.#maxInFlight = init.maxBlocksInFlightPerPeer ?? MAX_BLOCKS_IN_FLIGHT_PER_PEER
+    this.#window = init.downloadWindow ?? BLOCK_DOWNLOAD_WINDOW
+    this.#stallDefault = init.stallTimeout ?? BLOCK_STALLING_TIMEOUT_DEFAULT
+    this.#stallTimeout = this.#stallDefault
+    this.#blockTimeout = init.blockTimeout ?? init.network.powTargetSpacing * 1000
+    this.#progressInterval = init.progressInterval ?? PROGRESS_INTERVAL
+    this.chain = new HeaderChain({
+      network: init.network,
+      now: () => Math.floor(this.#now() / 1000),
+      maxSideHeaders: init.maxSideHeaders,
+      onTipChanged: (c) => this.#onTipChanged(c),
+    })
+  }
+
+  on<K extends keyof BlockManagerEvents>(event: K, fn: BlockManagerEvents[K]): void {
+    this.#listeners[event].add(fn)
+  }
+
+  off<K extends keyof BlockManagerEvents>(event: K, fn: BlockManagerEvents[K]): void {
+    this.#listeners[event].delete(fn)
+  }
+
+  /** True until the block tip is recent and has the network's minimum chain work (Core latches it off). */
+  get initialBlockDownload(): boolean {
+    if (!this.#ibd) return false
+    const tip = this.chain.tip
+    if (tip.chainWork < this.network.minimumChainWork) return true
+    if (tip.time < this.#now() / 1000 - MAX_TIP_AGE) return true
+    this.#ibd = false
+    this.#log.info({ height: tip.height }, 'Leaving initial block download.')
+    return false
+  }
+
+  /** Blocks requested and not yet received. */
+  get blocksInFlight(): number {
+    return this.#inFlight.size
+  }
+
+  get peerCount(): number {
+    return this.#peers.size
+  }
+
+  protected async onStart(): Promise<void> {
+    const stored = await this.#store.loadHeaders()
+    stored.sort((a, b) => a.height - b.height)
+    const n = this.chain.loadTrusted(
+      stored.map((s) => ({ header: decodeHeader(s.header80), haveData: this.#store.hasBlock(s.hash) })),
+    )
+    this.#log.info(
+      { headers: n, bestHeader: this.chain.bestHeader.height, height: this.chain.tip.height },
+      'Loaded the header index from the store.',
+    )
+    this.#tick = setInterval(() => this.#onTick(), TICK_INTERVAL)
+    if (this.#progressInterval > 0)
+      this.#progress = setInterval(() => this.#logProgress(), this.#progressInterval)
+  }
+
+  protected async onStop(): Promise<void> {
+    clearInterval(this.#tick)
+    clearInterval(this.#progress)
+    this.#tick = undefined
+    this.#progress = undefined
+    this.#peers.clear()
+    this.#inFlight.clear()
+    this.#receiving.clear()
+    this.#syncPeer = undefined
+    await Promise.allSettled([...this.#pendingWrites])
+  }
+
+  // --- peers ---------------------------------------------------------------
+
+  /** A peer finished its handshake. */
+  addPeer(peer: SyncPeer): void {
+    if (this.status !== 'started' || this.#peers.has(peer.id)) return
+    const s: PeerState = {
+      peer,
+      bestKnown: undefined,
+      inFlight: new Map(),
+      headersRequestedAt: 0,
+      headersExpected: 0,
+      unconnecting: 0,
+      hashContinue: undefined,
+      stallingSince: 0,
+      headersDone: false,
+      syncStarted: false,
+      sentBlocks: new Set(),
+    }
+    this.#peers.set(peer.id, s)
+    this.#startHeadersSync()
+  }
+
+  /**
+   * Initial headers sync asks one peer; once our best header is recent,
+   * every peer is asked once (Core's fSyncStarted logic).
+   */
+  #startHeadersSync(): void {
+    const syncing = this.#headersSyncing()
+    for (const s of this.#peers.values()) {
+      if (s.syncStarted) continue
+      if (syncing) {
+        if (this.#syncPeer && this.#peers.has(this.#syncPeer.peer.id)) return
+        this.#syncPeer = s
+      }
+      // Start one block before our best header, so that an up-to-date peer
+      // answers with at least one header and we learn what it has (Core).
+      const best = this.chain.bestHeader
+      this.#requestHeaders(s, best.prev ?? best)
+    }
+  }
+
+  /** A peer went away: its requests go back to the pool. */
+  removePeer(peer: SyncPeer): void {
+    const s = this.#peers.get(peer.id)
+    if (!s) return
+    this.#peers.delete(peer.id)
+    for (const key of s.inFlight.keys()) this.#inFlight.delete(key)
+    s.inFlight.clear()
+    if (this.#syncPeer === s) {
+      this.#syncPeer = undefined
+      // Hand the initial headers sync to another peer.
+      const next = [...this.#peers.values()].find((p) => !p.peer.inbound) ?? this.#peers.values().next().value
+      if (next) {
+        this.#syncPeer = next
+        this.#requestHeaders(next, this.chain.bestHeader)
+      }
+    }
+    this.#schedule()
+  }
+
+  /** Route a chain message from a peer. Never throws. */
+  onMessage(peer: SyncPeer, msg: Message): void {
+    const s = this.#peers.get(peer.id)
+    if (!s || this.status !== 'started') return
+    try {
+      switch (msg.command) {
+        case 'headers':
+          this.#onHeaders(s, msg)
+          break
+        case 'block':
+          this.#onBlock(s, msg.block)
+          break
+        case 'inv':
+          this.#onInv(s, msg)
+          break
+        case 'notfound':
+          this.#onNotFound(s, msg)
+          break
+        case 'getheaders':
+          this.#onGetHeaders(s, msg)
+          break
+        case 'getblocks':
+          this.#onGetBlocks(s, msg)
+          break
+        case 'getdata':
+          this.#onGetData(s, msg)
+          break
+        default:
+          break
+      }
+    } catch (err) {
+      this.#log.error({ err, peer: peer.label, command: msg.command }, 'Failed to handle a chain message.')
+    }
+  }
+
+  // --- headers --------------------------------------------------------------
+
+  #headersSyncing(): boolean {
+    return this.chain.bestHeader.time < this.#now() / 1000 - MAX_TIP_AGE
+  }
+
+  #requestHeaders(s: PeerState, from: HeaderEntry, stop: Hash = ZERO_HASH): void {
+    s.syncStarted = true
+    s.headersRequestedAt = this.#now()
+    s.headersExpected = Math.max(
+      0,
+      Math.floor(this.#now() / 1000 - from.time) / this.network.powTargetSpacing,
+    )
+    s.peer.send({ command: 'getheaders', version: 70016, locator: this.chain.locator(from), hashStop: stop })
+  }
+
+  #onHeaders(s: PeerState, msg: MessageOf<'headers'>): void {
+    s.headersRequestedAt = 0
+    const headers = msg.headers
+    if (headers.length === 0) {
+      s.headersDone = true
+      this.#schedule()
+      return
+    }
+    let result: ReturnType<HeaderChain['addHeaders']>
+    try {
+      result = this.chain.addHeaders(headers)
+    } catch (err) {
+      if (err instanceof ValidationError && err.code === 'ORPHAN_HEADER') {
+        // The first header does not connect: ask for what lies between (Core).
+        s.unconnecting++
+        if (s.unconnecting > MAX_UNCONNECTING_HEADERS) {
+          s.peer.misbehaving(
+            new ValidationError(
+              'UNCONNECTING_HEADERS',
+              'too-many-unconnected-headers',
+              'Too many headers messages that do not connect.',
+            ),
+          )
+          return
+        }
+        this.#requestHeaders(s, this.chain.bestHeader)
+        return
+      }
+      this.#persistHeaders()
+      if (isProtocolError(err) && err.severity !== 'ignore') s.peer.misbehaving(err)
+      else this.#log.debug({ err, peer: s.peer.label }, 'Ignored headers.')
+      return
+    }
+    s.unconnecting = 0
+    if (result.last && (!s.bestKnown || result.last.chainWork > s.bestKnown.chainWork))
+      s.bestKnown = result.last
+    // The peer has every block of the chain it sent.
+    for (let e: HeaderEntry | undefined = result.last, i = 0; e && i < headers.length; e = e.prev, i++) {
+      s.peer.addInventory(InvType.BLOCK, e.hash)
+    }
+    this.#persistHeaders(result.added)
+    if (headers.length === MAX_HEADERS_RESULTS && result.last) {
+      // The peer may have more.
+      this.#requestHeaders(s, result.last)
+    } else {
+      s.headersDone = true
+    }
+    this.#startHeadersSync()
+    this.#schedule()
+  }
+
+  #pendingHeaders: HeaderEntry[] = []
+  #headersWriting = false
+
+  /** Store new headers in order (batched; one write in flight at a time). */
+  #persistHeaders(added: readonly HeaderEntry[] = []): void {
+    for (const e of added) this.#pendingHeaders.push(e)
+    if (this.#headersWriting || this.#pendingHeaders.length === 0) return
+    const batch = this.#pendingHeaders.splice(0, 50_000)
+    this.#headersWriting = true
+    const p = this.#store
+      .putHeaders(batch.map((e) => ({ hash: e.hash, header80: encodeHeader(e.header), height: e.height })))
+      .catch((err: unknown) => this.#log.error({ err }, 'Failed to store headers.'))
+      .finally(() => {
+        this.#headersWriting = false
+        this.#pendingWrites.delete(p)
+        if (this.status === 'started') this.#persistHeaders()
+      })
+    this.#pendingWrites.add(p)
+  }
+
+  #onInv(s: PeerState, msg: MessageOf<'inv'>): void {
+    let lastUnknown: InvItem | undefined
+    for (const item of msg.inventory) {
+      const type = item.type & ~WITNESS_FLAG
+      if (type !== InvType.BLOCK) continue
+      s.peer.addInventory(InvType.BLOCK, item.hash)
+      const e = this.chain.get(item.hash)
+      if (e) {
+        if (!s.bestKnown || e.chainWork > s.bestKnown.chainWork) s.bestKnown = e
+      } else if (!this.chain.isInvalid(item.hash)) lastUnknown = item
+    }
+    // Core: on an unknown block announcement, ask for headers up to it.
+    if (lastUnknown && s.headersRequestedAt === 0)
+      this.#requestHeaders(s, this.chain.bestHeader, lastUnknown.hash)
+    this.#schedule()
+  }
+
+  // --- blocks ---------------------------------------------------------------
+
+  /** Hand out block requests to every peer with room, along the best header chain. */
+  #schedule(): void {
+    if (this.status !== 'started') return
+    const now = this.#now()
+    const tip = this.chain.tip
+    const best = this.chain.bestHeader
+    if (best.chainWork <= tip.chainWork) return
+    // The download starts after the last block the best header chain shares
+    // with our chain of blocks (Core's last common block).
+    let fork = Math.min(tip.height, best.height)
+    while (fork > 0 && this.chain.atHeight(fork) !== this.chain.activeAtHeight(fork)) fork--
+    const windowEnd = Math.min(best.height, fork + this.#window)
+    for (const s of this.#peers.values()) {
+      const room = this.#maxInFlight - s.inFlight.size
+      if (room <= 0 || !s.bestKnown) continue
+      const want: HeaderEntry[] = []
+      let blockedByOther: InFlight | undefined
+      // Walk the window; take the part of the best chain the peer has.
+      const limit = Math.min(windowEnd, s.bestKnown.height)
+      for (let h = fork + 1; h <= limit && want.length < room; h++) {
+        const e = this.chain.atHeight(h)!
+        if (e.haveData || this.#receiving.has(e.key)) continue
+        const f = this.#inFlight.get(e.key)
+        if (f) {
+          if (!blockedByOther && f.peer !== s) blockedByOther = f
+          continue
+        }
+        if (this.chain.ancestor(s.bestKnown, h) !== e) break
+        want.push(e)
+      }
+      if (want.length > 0) {
+        for (const e of want) {
+          const f: InFlight = { entry: e, peer: s, requestedAt: now }
+          s.inFlight.set(e.key, f)
+          this.#inFlight.set(e.key, f)
+        }
+        s.peer.send({
+          command: 'getdata',
+          inventory: want.map((e) => ({ type: InvType.WITNESS_BLOCK, hash: e.hash })),
+        })
+      } else if (room > 0 && blockedByOther && windowEnd < best.height && s.bestKnown.height > windowEnd) {
+        // This peer could help but the window is full: whoever holds its
+        // first block is stalling us (Core's staller detection).
+        const staller = this.#lowestInFlight()
+        if (staller && staller.peer !== s && staller.peer.stallingSince === 0)
+          staller.peer.stallingSince = now
+      }
+    }
+  }
+
+  #lowestInFlight(): InFlight | undefined {
+    let low: InFlight | undefined
+    for (const f of this.#inFlight.values()) if (!low || f.entry.height < low.entry.height) low = f
+    return low
+  }
+
+  #onBlock(s: PeerState, block: Block): void {
+    const hash = blockHash(block.header)
+    const key = toHex(hash)
+    s.peer.addInventory(InvType.BLOCK, hash)
+    const f = this.#inFlight.get(key)
+    const requested = f?.peer === s
+    if (f) {
+      f.peer.inFlight.delete(key)
+      this.#inFlight.delete(key)
+    }
+    if (requested) {
+      s.stallingSince = 0
+      // A delivered block lets the stall timeout decay back towards its default (Core).
+      this.#stallTimeout = Math.max(this.#stallDefault, Math.floor(this.#stallTimeout * 0.85))
+    }
+    let entry = this.chain.get(hash)
+    if (!entry) {
+      // An unrequested block whose header we lack: take its header if it connects.
+      try {
+        entry = this.chain.addHeaders([block.header]).last
+        if (entry) this.#persistHeaders([entry])
+      } catch (err) {
+        if (isProtocolError(err) && err.severity !== 'ignore') s.peer.misbehaving(err)
+        return
+      }
+    }
+    if (!entry || entry.haveData || this.#receiving.has(key)) {
+      this.#schedule()
+      return
+    }
+    if (!requested && !this.chain.onBestChain(entry)) {
+      // Unrequested and not on the best chain: not worth storing (Core
+      // processes such blocks only if they would extend the best chain).
+      this.#log.debug(
+        { peer: s.peer.label, hash: hashToHex(hash) },
+        'Ignored an unrequested block off the best chain.',
+      )
+      return
+    }
+    try {
+      checkBlock(block, this.network)
+      contextualCheckBlock(block, entry.height, this.network)
+    } catch (err) {
+      this.#log.warn(
+        { err, peer: s.peer.label, hash: hashToHex(hash), height: entry.height },
+        'Received an invalid block.',
+      )
+      if (isProtocolError(err) && err.severity === 'discourage') this.chain.invalidate(hash)
+      if (isProtocolError(err) && err.severity !== 'ignore') s.peer.misbehaving(err)
+      this.#schedule()
+      return
+    }
+    this.#source.set(key, s.peer.id)
+    if (this.#source.size > 4 * MAX_BLOCKS_TO_ANNOUNCE * 16) {
+      const first = this.#source.keys().next().value
+      if (first !== undefined) this.#source.delete(first)
+    }
+    const e = entry
+    const bytes = encodeBlock(block)
+    this.#receiving.add(key)
+    const p = (async () => {
+      if (this.#validator) await this.#validator.validate(block, e.height)
+      await this.#store.putBlock(hash, bytes, { height: e.height })
+    })()
+      .then(() => {
+        if (this.status !== 'started' && this.status !== 'stopping') return
+        this.#stats.blocks++
+        this.#stats.bytes += bytes.length
+        this.chain.markHaveData(hash)
+        for (const fn of this.#listeners.block) fn(e, bytes.length)
+        this.#schedule()
+      })
+      .catch((err: unknown) => {
+        if (err instanceof ValidationError) {
+          this.chain.invalidate(hash)
+          s.peer.misbehaving(err)
+        } else this.#log.error({ err, height: e.height }, 'Failed to store a block.')
+      })
+      .finally(() => {
+        this.#receiving.delete(key)
+        this.#pendingWrites.delete(p)
+      })
+    this.#pendingWrites.add(p)
+    this.#schedule()
+  }
+
+  #onNotFound(s: PeerState, msg: MessageOf<'notfound'>): void {
+    for (const item of msg.inventory) {
+      const key = toHex(item.hash)
+      const f = s.inFlight.get(key)
+      if (!f) continue
+      s.inFlight.delete(key)
+      this.#inFlight.delete(key)
+    }
+    this.#schedule()
+  }
+
+  // --- serving ---------------------------------------------------------------
+
+  #onGetHeaders(s: PeerState, msg: MessageOf<'getheaders'>): void {
+    // Core does not serve headers while it is itself in initial block download.
+    if (this.initialBlockDownload) return
+    const entries = this.chain.headersAfter(msg.locator, msg.hashStop, MAX_HEADERS_RESULTS)
+    const last = entries[entries.length - 1]
+    if (last && (!s.bestKnown || last.chainWork > s.bestKnown.chainWork)) s.bestKnown = last
+    s.peer.send({ command: 'headers', headers: entries.map((e) => e.header) })
+  }
+
+  #onGetBlocks(s: PeerState, msg: MessageOf<'getblocks'>): void {
+    const entries = this.chain.blocksAfter(msg.locator, msg.hashStop, MAX_GETBLOCKS_RESULTS)
+    if (entries.length === 0) return
+    if (entries.length === MAX_GETBLOCKS_RESULTS) {
+      // Core: when the peer fetches the last of these, send an inv of our tip
+      // so that it asks for the next batch.
+      s.hashContinue = entries[entries.length - 1]!.key
+    }
+    for (const e of entries) s.peer.addInventory(InvType.BLOCK, e.hash)
+    s.peer.send({ command: 'inv', inventory: entries.map((e) => ({ type: InvType.BLOCK, hash: e.hash })) })
+  }
+
+  #onGetData(s: PeerState, msg: MessageOf<'getdata'>): void {
+    const items = msg.inventory.filter((i) => {
+      const t = i.type & ~WITNESS_FLAG
+      return t === InvType.BLOCK || t === InvType.CMPCT_BLOCK || t === InvType.FILTERED_BLOCK
+    })
+    if (items.length === 0) return
+    // Blocks are served in order, one store read at a time per message.
+    const p = (async () => {
+      const missing: InvItem[] = []
+      for (const item of items) {
+        if (this.status !== 'started') return
+        const e = this.chain.get(item.hash)
+        const bytes = e?.haveData ? await this.#store.getBlock(item.hash) : undefined
+        if (!bytes) {
+          missing.push(item)
+          continue
+        }
+        const witness =
+          (item.type & WITNESS_FLAG) !== 0 || (item.type & ~WITNESS_FLAG) === InvType.CMPCT_BLOCK
+        s.peer.sendRaw('block', witness ? bytes : encodeBlock(decodeBlock(bytes), false))
+        s.peer.addInventory(InvType.BLOCK, item.hash)
+        if (s.hashContinue === toHex(item.hash)) {
+          s.hashContinue = undefined
+          s.peer.send({ command: 'inv', inventory: [{ type: InvType.BLOCK, hash: this.chain.tip.hash }] })
+        }
+      }
+      if (missing.length > 0) s.peer.send({ command: 'notfound', inventory: missing })
+    })()
+      .catch((err: unknown) => this.#log.warn({ err, peer: s.peer.label }, 'Failed to serve blocks.'))
+      .finally(() => this.#pendingWrites.delete(p))
+    this.#pendingWrites.add(p)
+  }
+
+  // --- relay ---------------------------------------------------------------
+
+  #onTipChanged(c: TipChange): void {
+    const tip = c.newTip
+    const p = this.#store
+      .setTip(tip.hash, tip.height)
+      .catch((err: unknown) => this.#log.error({ err }, 'Failed to store the tip.'))
+    this.#pendingWrites.add(p)
+    void p.finally(() => this.#pendingWrites.delete(p))
+    if (c.disconnected.length > 0) {
+      this.#log.info(
+        { height: tip.height, disconnected: c.disconnected.length, connected: c.connected.length },
+        'Reorganised the chain.',
+      )
+    }
+    for (const fn of this.#listeners.tip) fn(c)
+    if (this.initialBlockDownload) return
+    this.#announce(c)
+  }
+
+  /** Announce new blocks to every peer that does not have them, never back to the source. */
+  #announce(c: TipChange): void {
+    const tip = c.newTip
+    const source = this.#source.get(tip.key)
+    for (const s of this.#peers.values()) {
+      if (s.peer.id === source) continue
+      if (s.peer.hasInventory(InvType.BLOCK, tip.hash)) continue
+      if (s.peer.prefersHeaders && c.connected.length <= MAX_BLOCKS_TO_ANNOUNCE) {
+        // Headers from the first new block the peer does not know.
+        const fresh = c.connected.filter((e) => !s.peer.hasInventory(InvType.BLOCK, e.hash))
+        const first = fresh[0]
+        if (
+          first &&
+          (first.prev === undefined ||
+            first.height === 0 ||
+            s.peer.hasInventory(InvType.BLOCK, first.prev!.hash) ||
+            first.prev === this.chain.genesis ||
+            this.#peerHasAncestor(s, first.prev!))
+        ) {
+          for (const e of fresh) s.peer.addInventory(InvType.BLOCK, e.hash)
+          s.peer.send({ command: 'headers', headers: fresh.map((e) => e.header) })
+          continue
+        }
+      }
+      s.peer.addInventory(InvType.BLOCK, tip.hash)
+      s.peer.send({ command: 'inv', inventory: [{ type: InvType.BLOCK, hash: tip.hash }] })
+    }
+  }
+
+  #peerHasAncestor(s: PeerState, e: HeaderEntry): boolean {
+    return !!s.bestKnown && this.chain.ancestor(s.bestKnown, e.height) === e
+  }
+
+  // --- timers ---------------------------------------------------------------
+
+  #onTick(): void {
+    const now = this.#now()
+    const others = Math.max(0, [...this.#peers.values()].filter((p) => p.inFlight.size > 0).length - 1)
+    const blockTimeout =
+      this.#blockTimeout * (BLOCK_DOWNLOAD_TIMEOUT_BASE + BLOCK_DOWNLOAD_TIMEOUT_PER_PEER * others)
+    for (const s of [...this.#peers.values()]) {
+      if (s.stallingSince > 0 && now - s.stallingSince > this.#stallTimeout) {
+        this.#log.info(
+          { peer: s.peer.label, timeoutMs: this.#stallTimeout },
+          'Peer is stalling the block download; disconnecting.',
+        )
+        // Core doubles the timeout after each stall disconnect, up to 64 s.
+        this.#stallTimeout = Math.min(BLOCK_STALLING_TIMEOUT_MAX, this.#stallTimeout * 2)
+        this.#drop(s, 'stalling block download')
+        continue
+      }
+      const first = s.inFlight.values().next().value
+      if (first && now - first.requestedAt > blockTimeout) {
+        this.#log.info(
+          { peer: s.peer.label, height: first.entry.height },
+          'Block download timed out; disconnecting.',
+        )
+        this.#drop(s, 'block download timeout')
+        continue
+      }
+      if (s.headersRequestedAt > 0) {
+        const limit = HEADERS_DOWNLOAD_TIMEOUT_BASE + HEADERS_DOWNLOAD_TIMEOUT_PER_HEADER * s.headersExpected
+        if (now - s.headersRequestedAt > limit) {
+          this.#log.info({ peer: s.peer.label }, 'Headers request timed out; disconnecting.')
+          this.#drop(s, 'headers timeout')
+        }
+      }
+    }
+    this.#schedule()
+  }
+
+  #drop(s: PeerState, reason: string): void {
+    this.removePeer(s.peer)
+    s.peer.disconnect(reason)
+  }
+
+  #logProgress(): void {
+    const now = this.#now()
+    const tip = this.chain.tip
+    const best = this.chain.bestHeader
+    const st = this.#stats
+    const dt = st.lastAt ? (now - st.lastAt) / 1000 : 0
+    const rate = dt > 0 ? (st.blocks - st.lastBlocks) / dt : 0
+    const mbps = dt > 0 ? (st.bytes - st.lastBytes) / 1e6 / dt : 0
+    st.lastBlocks = st.blocks
+    st.lastBytes = st.bytes
+    st.lastAt = now
+    if (tip === best && rate === 0) return
+    const percent = best.height > 0 ? (100 * tip.height) / best.height : 100
+    const etaSeconds = rate > 0 ? Math.round((best.height - tip.height) / rate) : null
+    const peers = [...this.#peers.values()].filter((p) => p.inFlight.size > 0).length
+    this.#log.info(
+      {
+        height: tip.height,
+        bestHeader: best.height,
+        percent: Number(percent.toFixed(2)),
+        blocksPerSecond: Number(rate.toFixed(1)),
+        mbPerSecond: Number(mbps.toFixed(2)),
+        etaSeconds,
+        peers,
+        inFlight: this.#inFlight.size,
+      },
+      `Syncing: height ${tip.height}/${best.height} (${percent.toFixed(1)}%), ${rate.toFixed(1)} blocks/s, ${mbps.toFixed(2)} MB/s, ${peers} peers.`,
+    )
+  }
+
+  /** Submit a block made or received outside the P2P path (RPC submitblock, the regtest miner). */
+  async submitBlock(block: Block): Promise<HeaderEntry> {
+    const hash = blockHash(block.header)
+    let entry = this.chain.get(hash)
+    if (!entry) {
+      const r = this.chain.addHeaders([block.header])
+      entry = r.last
+      if (!entry) throw new ValidationError('BAD_BLOCK', 'unknown', 'The block could not be added.')
+      this.#persistHeaders([entry])
+    }
+    if (entry.haveData) return entry
+    checkBlock(block, this.network)
+    contextualCheckBlock(block, entry.height, this.network)
+    if (this.#validator) await this.#validator.validate(block, entry.height)
+    const bytes = encodeBlock(block)
+    await this.#store.putBlock(hash, bytes, { height: entry.height })
+    this.#stats.blocks++
+    this.#stats.bytes += bytes.length
+    this.chain.markHaveData(hash)
+    for (const fn of this.#listeners.block) fn(entry, bytes.length)
+    return entry
+  }
+}
