@@ -1,2 +1,57 @@
-/** @node/peer: work in progress. */
-export const PACKAGE = '@node/peer'
+/**
+ * @node/peer: one Bitcoin P2P connection, done right.
+ *
+ * Outbound (`Peer.connect` / `Peer.dial`) and inbound (`Peer.accept`)
+ * connections end in the same state machine, a discriminated union:
+ * `connecting → handshaking → ready → closed`. The peer runs the version
+ * handshake in both orders, pings every 2 minutes, enforces Core's timeouts,
+ * puts deadlines on requests and reports stalls, queues output by priority
+ * with a byte cap, trickles transaction inventory on Poisson timers, filters
+ * inventory and addresses the peer already knows, keeps statistics, and
+ * reports misbehaviour as events without ever deciding a ban itself.
+ *
+ * @example
+ * ```ts
+ * import { NonceSet, Peer } from '@node/peer'
+ * import { networks } from '@node/wire'
+ *
+ * const nonces = new NonceSet() // shared by all peers: detects connections to ourselves
+ * const peer = await Peer.connect({ nonces }, { network: networks.regtest, host: '127.0.0.1', port: 18444 })
+ * peer.on('misbehaving', ({ error }) => console.warn(error.code))
+ * console.log(peer.state.status, await peer.ping(), 'ms')
+ * peer.destroy()
+ * ```
+ */
+export * from './constants.ts'
+export { TypedEmitter } from './emitter.ts'
+export * from './errors.ts'
+export { NonceSet, type NonceSetInit } from './nonces.ts'
+export {
+  type BlockResponse,
+  type CloseInfo,
+  type ConnectInit,
+  type Misbehaviour,
+  Peer,
+  type PeerComponents,
+  type PeerEvents,
+  type PeerInit,
+  type PeerStats,
+  type RequestOptions,
+  type StallInfo,
+  type TxAnnouncement,
+} from './peer.ts'
+export { PoissonClock, type PoissonClockComponents, type PoissonClockInit, poissonDelay } from './poisson.ts'
+export { Priority, type PriorityValue, priorityOf } from './send-queue.ts'
+export type {
+  ClosedState,
+  ConnectingState,
+  ConnectionType,
+  Direction,
+  HandshakingState,
+  PeerFeatures,
+  PeerState,
+  PeerStatus,
+  ReadyState,
+  RemoteVersion,
+} from './state.ts'
+export type { CommandCounter } from './stats.ts'

@@ -1,0 +1,1625 @@
+/**
+ * One Bitcoin P2P connection: version handshake in both orders, ping and
+ * timeouts, request deadlines and stall reports, a prioritised send queue
+ * with a byte cap, transaction trickling, known-inventory and known-address
+ * filters, statistics, and a `destroy()` that leaves nothing behind.
+ *
+ * Untrusted bytes enter the node here, so nothing a peer sends may throw out
+ * of a socket handler: every decoder error becomes a `misbehaving` event and
+ * the reaction its severity asks for (`ignore`: drop the message;
+ * `disconnect` and `discourage`: close after reporting). The peer never
+ * decides bans; the server does, from those events.
+ *
+ * Core's reactions, which we follow (REFERENCE §1.2, §4.1):
+ * - anything but `version` before `version`: ignored (Core logs "non-version
+ *   message before version handshake" and keeps the connection; the 60 s
+ *   handshake timeout bounds how long that can go on). Reported as a
+ *   `misbehaving` event with severity `ignore` so the host can log it;
+ * - non-negotiation messages between `version` and `verack`: ignored, the same way;
+ * - a second `version` or `verack`: ignored;
+ * - `wtxidrelay` or `sendaddrv2` after `verack`: disconnect;
+ * - a version below 31800, our own nonce, or an outbound peer without the
+ *   desirable services: disconnect;
+ * - transactions or transaction `inv`s on a link where we sent relay = false:
+ *   disconnect.
+ */
+import { randomBytes as cryptoRandomBytes } from 'node:crypto'
+import { createConnection, type Socket } from 'node:net'
+import { InvCache, RollingBloomFilter, RollingInvFilter } from '@node/inv-cache'
+import {
+  AbortError,
+  type AddrEntry,
+  type AddrV2Entry,
+  type Block,
+  type BlockHeader,
+  blockHash,
+  type Command,
+  EncodeError,
+  encodePayload,
+  FEEFILTER_VERSION,
+  FrameDecoder,
+  type FrameEvent,
+  frame,
+  frameHeader,
+  type Hash,
+  HEADER_SIZE,
+  hashToHex,
+  type InvItem,
+  InvType,
+  type Logger,
+  MAX_INV_SZ,
+  MAX_PROTOCOL_MESSAGE_LENGTH,
+  type Message,
+  type MessageOf,
+  MIN_PEER_PROTO_VERSION,
+  type NetworkParams,
+  type NodeError,
+  PROTOCOL_VERSION,
+  type ProtocolError,
+  SENDHEADERS_VERSION,
+  Services,
+  type Severity,
+  SHORT_IDS_BLOCKS_VERSION,
+  silentLogger,
+  toHex,
+  WTXID_RELAY_VERSION,
+  ZERO_HASH,
+} from '@node/wire'
+import { addrKey, addrToV1, addrToV2, ipTo16, sanitizeUserAgent } from './address.ts'
+import {
+  ADDRESS_BROADCAST_INTERVAL_MS,
+  BLOCK_TIMEOUT_MS,
+  CMPCTBLOCKS_VERSION,
+  CONNECT_TIMEOUT_MS,
+  DEFAULT_SERVICES,
+  DEFAULT_USER_AGENT,
+  DESIRABLE_SERVICES,
+  HANDSHAKE_TIMEOUT_MS,
+  HEADERS_TIMEOUT_MS,
+  INACTIVITY_TIMEOUT_MS,
+  INVENTORY_BROADCAST_MAX,
+  INVENTORY_BROADCAST_TARGET,
+  KNOWN_ADDR_ENTRIES,
+  KNOWN_ADDR_FP_RATE,
+  KNOWN_BLOCKS,
+  KNOWN_TX_ENTRIES,
+  KNOWN_TX_FP_RATE,
+  MAX_BLOCKS_IN_FLIGHT,
+  MAX_HEADERS_IN_FLIGHT,
+  MAX_MONEY,
+  MAX_PENDING_ADDRESSES,
+  MAX_PENDING_TX_ANNOUNCEMENTS,
+  MAX_PING_WAITERS,
+  MAX_SEND_BUFFER_BYTES,
+  OUTBOUND_INVENTORY_BROADCAST_INTERVAL_MS,
+  PING_INTERVAL_MS,
+  PING_TIMEOUT_MS,
+  SOCKET_HIGH_WATER_BYTES,
+  ZERO_COPY_MIN_BYTES,
+} from './constants.ts'
+import { TypedEmitter } from './emitter.ts'
+import {
+  ConnectError,
+  ConnectTimeoutError,
+  HandshakeTimeoutError,
+  InactivityTimeoutError,
+  LateNegotiationError,
+  MessageBeforeVerackError,
+  MessageBeforeVersionError,
+  MissingServicesError,
+  ObsoleteVersionError,
+  PeerClosedError,
+  PeerInternalError,
+  PeerNotReadyError,
+  PingTimeoutError,
+  RedundantVersionError,
+  RemoteClosedError,
+  RequestTimeoutError,
+  SelfConnectionError,
+  SendBufferFullError,
+  SocketError,
+  TooManyRequestsError,
+  TxRelayViolationError,
+} from './errors.ts'
+import { NonceSet } from './nonces.ts'
+import { type PoissonClock, poissonDelay } from './poisson.ts'
+import { type Outgoing, SendQueue } from './send-queue.ts'
+import type {
+  ConnectionType,
+  Direction,
+  PeerFeatures,
+  PeerState,
+  PeerStatus,
+  ReadyState,
+  RemoteVersion,
+} from './state.ts'
+import { type CommandCounter, TrafficCounters } from './stats.ts'
+
+// --- public types -------------------------------------------------------------------
+
+export interface PeerComponents {
+  /** Default: silent. Each peer logs through `.child({ peer, dir, id })`. */
+  logger?: Logger | undefined
+  /** Wall clock in ms (default Date.now). */
+  now?: (() => number) | undefined
+  /** Uniform in [0, 1), for Poisson timers (default Math.random). */
+  random?: (() => number) | undefined
+  /** Random bytes, for version and ping nonces (default node:crypto). */
+  randomBytes?: ((n: number) => Uint8Array) | undefined
+  /** Our version nonces, shared by all peers of a node to detect self-connections. */
+  nonces?: NonceSet | undefined
+  /** The Poisson clock shared by inbound peers for tx trickling (Core shares one). */
+  inboundTrickleClock?: PoissonClock | undefined
+}
+
+export interface PeerInit {
+  network: NetworkParams
+  /** Default: 'outbound-full-relay' for connect/dial, 'inbound' for accept. */
+  connectionType?: ConnectionType | undefined
+  /** Services we advertise (default NODE_NETWORK | NODE_WITNESS). */
+  services?: bigint | undefined
+  /** Our BIP14 user agent, `/name:version/`. */
+  userAgent?: string | undefined
+  /** The protocol version we speak (default 70016). */
+  protocolVersion?: number | undefined
+  /** Peers below this are disconnected (default 31800, Core). */
+  minPeerVersion?: number | undefined
+  /** Our best height, or a function read when `version` is sent. */
+  startHeight?: number | (() => number) | undefined
+  /** BIP37 relay flag we send; default false for block-relay-only and feeler links, else true. */
+  relay?: boolean | undefined
+  /** Services an outbound peer must offer; default NETWORK | WITNESS where Core expects them. */
+  requiredServices?: bigint | undefined
+  /** Offer BIP339 wtxid relay (default true). */
+  wtxidRelay?: boolean | undefined
+  /** Offer BIP155 addrv2 (default true). */
+  addrV2?: boolean | undefined
+  /**
+   * We serve compact blocks: send `sendcmpct(0, 2)` after verack. Off by
+   * default, because a peer that receives it (bcoin) then asks us for
+   * compact blocks (inv type 4) instead of blocks.
+   */
+  compactBlocks?: boolean | undefined
+  /**
+   * Send `sendheaders` right after verack. Core waits until the peer has
+   * shown minimum chain work; a host that wants that calls
+   * `send({ command: 'sendheaders' })` itself later.
+   */
+  sendHeaders?: boolean | undefined
+  /** A feefilter (sat/kvB) to send after verack. */
+  feeFilter?: bigint | undefined
+  handshakeTimeoutMs?: number | undefined
+  pingIntervalMs?: number | undefined
+  pingTimeoutMs?: number | undefined
+  inactivityTimeoutMs?: number | undefined
+  headersTimeoutMs?: number | undefined
+  blockTimeoutMs?: number | undefined
+  /** Cap on bytes the peer has not read (default 10 MiB). */
+  maxSendBufferBytes?: number | undefined
+  /** Bytes handed to the socket before waiting for drain (default 128 KiB). */
+  socketHighWaterBytes?: number | undefined
+  /** Mean of this peer's tx trickle timer (default 5 s inbound, 2 s outbound). */
+  txTrickleIntervalMs?: number | undefined
+  /** Mean of this peer's address relay timer (default 30 s). */
+  addrTrickleIntervalMs?: number | undefined
+  maxBlocksInFlight?: number | undefined
+  /** Peer id for logs and statistics (default: a process-wide counter). */
+  id?: number | undefined
+}
+
+export interface ConnectInit extends PeerInit {
+  host: string
+  /** Default: the network's port. */
+  port?: number | undefined
+  /** Aborting closes the peer (during connect, handshake or after). */
+  signal?: AbortSignal | undefined
+  /** TCP connect timeout (default 5 s, Core). The handshake has its own timeout. */
+  connectTimeoutMs?: number | undefined
+}
+
+export interface Misbehaviour {
+  readonly error: ProtocolError
+  readonly severity: Severity
+  /** The command of the offending frame, when known. */
+  readonly command: string | undefined
+}
+
+export interface StallInfo {
+  /** What we sent. */
+  readonly command: 'getheaders' | 'getdata'
+  /** What we waited for. */
+  readonly expect: 'headers' | 'block'
+  readonly waitedMs: number
+  /** The block asked for, for getdata. */
+  readonly hash?: Hash | undefined
+}
+
+export interface CloseInfo {
+  readonly error: NodeError | undefined
+  readonly wasReady: boolean
+}
+
+/** Events a peer emits. No event follows `close`. */
+export interface PeerEvents {
+  /** The handshake is complete. */
+  ready: [state: ReadyState]
+  /**
+   * A message for the host, after the handshake. Messages the peer handles
+   * itself (handshake, ping/pong, sendheaders, sendcmpct, feefilter) and
+   * answers to our requests (`headers`, `block`, `notfound` for requested
+   * blocks) are not emitted here.
+   */
+  message: [message: Message]
+  /** A well-formed frame with a command we do not know (Core ignores these). */
+  unknown: [command: string, payload: Uint8Array]
+  /** The remote did something wrong; with severity other than `ignore` the peer closes right after. */
+  misbehaving: [report: Misbehaviour]
+  /** A request missed its deadline (its promise rejects with RequestTimeoutError). */
+  stalled: [info: StallInfo]
+  /** A pong answered our ping. */
+  pong: [rttMs: number]
+  /** The connection is closed; emitted once, last. */
+  close: [info: CloseInfo]
+}
+
+export type BlockResponse =
+  | { readonly kind: 'block'; readonly block: Block; readonly size: number }
+  | { readonly kind: 'notfound' }
+
+export interface TxAnnouncement {
+  readonly txid: Hash
+  readonly wtxid: Hash
+  /** Fee rate in sat/kvB; not announced to a peer whose feefilter is higher. */
+  readonly feeRate?: bigint | undefined
+}
+
+export interface RequestOptions {
+  timeoutMs?: number | undefined
+  signal?: AbortSignal | undefined
+}
+
+export interface PeerStats {
+  readonly id: number
+  readonly address: string
+  readonly direction: Direction
+  readonly connectionType: ConnectionType
+  readonly status: PeerStatus
+  /** ms; when the TCP connection existed. */
+  readonly connectedAt: number | undefined
+  readonly readyAt: number | undefined
+  /** ms; when bytes last left for the socket's kernel buffer (0: never). */
+  readonly lastSend: number
+  /** ms; when the last complete message arrived (0: never). */
+  readonly lastRecv: number
+  readonly bytesSent: number
+  readonly bytesReceived: number
+  readonly messagesSent: number
+  readonly messagesReceived: number
+  readonly sent: Readonly<Record<string, Readonly<CommandCounter>>>
+  readonly received: Readonly<Record<string, Readonly<CommandCounter>>>
+  readonly pingMs: number | undefined
+  readonly minPingMs: number | undefined
+  /** How long the outstanding ping has waited. */
+  readonly pingWaitMs: number | undefined
+  /** Negotiated version. */
+  readonly version: number | undefined
+  readonly remoteVersion: number | undefined
+  readonly services: bigint | undefined
+  readonly userAgent: string | undefined
+  readonly startHeight: number | undefined
+  readonly relay: boolean | undefined
+  readonly timeOffset: number | undefined
+  readonly sendQueueBytes: number
+  readonly blocksInFlight: number
+  readonly headersInFlight: number
+  readonly pendingTxAnnouncements: number
+  readonly knownTx: number
+  readonly knownBlocks: number
+}
+
+// --- internals ------------------------------------------------------------------------
+
+interface Pending<T> {
+  resolve(value: T): void
+  reject(err: unknown): void
+  timer: NodeJS.Timeout | undefined
+  sentAt: number
+  detach: (() => void) | undefined
+}
+
+interface BlockPending extends Pending<BlockResponse> {
+  readonly hash: Hash
+  readonly promise: Promise<BlockResponse>
+}
+
+type MutableFeatures = { -readonly [K in keyof PeerFeatures]: PeerFeatures[K] }
+
+let nextPeerId = 1
+
+function defaultRandomBytes(n: number): Uint8Array {
+  return cryptoRandomBytes(n)
+}
+
+/** A 64-bit nonce, never 0 (Core: a zero nonce means "no ping"). */
+function nonce64(randomBytes: (n: number) => Uint8Array): bigint {
+  for (;;) {
+    const b = randomBytes(8)
+    const v = new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true)
+    if (v !== 0n) return v
+  }
+}
+
+function isTxInv(type: number): boolean {
+  const t = (type & ~0x40000000) >>> 0
+  return t === InvType.TX || t === InvType.WTX
+}
+
+function isBlockInv(type: number): boolean {
+  const t = (type & ~0x40000000) >>> 0
+  return t === InvType.BLOCK || t === InvType.FILTERED_BLOCK || t === InvType.CMPCT_BLOCK
+}
+
+/**
+ * One connection to one peer.
+ *
+ * @example
+ * ```ts
+ * const peer = await Peer.connect({ nonces }, { network: networks.regtest, host: '127.0.0.1', port })
+ * peer.on('message', (m) => console.log(m.command))
+ * const rtt = await peer.ping()
+ * const { headers } = await peer.getHeaders([genesisHash])
+ * peer.destroy()
+ * ```
+ */
+export class Peer {
+  readonly id: number
+  readonly direction: Direction
+  readonly connectionType: ConnectionType
+  readonly network: NetworkParams
+  /** `host:port` of the remote side. */
+  address: string
+
+  readonly #baseLog: Logger
+  #log: Logger
+  readonly #now: () => number
+  readonly #random: () => number
+  readonly #randomBytes: (n: number) => Uint8Array
+  readonly #nonces: NonceSet
+  readonly #trickleClock: PoissonClock | undefined
+  readonly #emitter: TypedEmitter<PeerEvents>
+
+  // Options, copied.
+  readonly #services: bigint
+  readonly #userAgent: string
+  readonly #protocolVersion: number
+  readonly #minPeerVersion: number
+  readonly #startHeight: number | (() => number)
+  readonly #relay: boolean
+  readonly #requiredServices: bigint
+  readonly #offerWtxid: boolean
+  readonly #offerAddrV2: boolean
+  readonly #compactBlocks: boolean
+  readonly #sendHeaders: boolean
+  readonly #feeFilter: bigint | undefined
+  readonly #handshakeTimeoutMs: number
+  readonly #pingIntervalMs: number
+  readonly #pingTimeoutMs: number
+  readonly #inactivityTimeoutMs: number
+  readonly #headersTimeoutMs: number
+  readonly #blockTimeoutMs: number
+  readonly #maxSendBuffer: number
+  readonly #highWater: number
+  readonly #txTrickleMs: number
+  readonly #addrTrickleMs: number
+  readonly #maxBlocksInFlight: number
+
+  #state: PeerState
+  #socket: Socket | undefined
+  readonly #decoder: FrameDecoder
+  readonly #queue = new SendQueue()
+  readonly #sent = new TrafficCounters()
+  readonly #received = new TrafficCounters()
+
+  // Handshake.
+  #ourNonce: bigint | undefined
+  #versionSent = false
+  #remote: RemoteVersion | undefined
+  #negotiated: number | undefined
+  #wtxidSent = false
+  #wtxidReceived = false
+  #peerWantsAddrV2 = false
+  readonly #features: MutableFeatures = { prefersHeaders: false, compact: undefined, feeFilter: 0n }
+
+  // Times (ms, from #now).
+  #connectedAt: number | undefined
+  #readyAt: number | undefined
+  #lastSend = 0
+  #lastRecv = 0
+
+  // Ping.
+  #pingNonce = 0n
+  #pingStart = 0
+  #pingMs: number | undefined
+  #minPingMs: number | undefined
+  // Bounded by MAX_PING_WAITERS.
+  #pingWaiters: Pending<number>[] = []
+
+  // Timers: each is a named field, cleared in destroy().
+  #connectTimer: NodeJS.Timeout | undefined
+  #handshakeTimer: NodeJS.Timeout | undefined
+  #pingTimer: NodeJS.Timeout | undefined
+  #watchdog: NodeJS.Timeout | undefined
+  #watchdogAt = 0
+  #txTimer: NodeJS.Timeout | undefined
+  #addrTimer: NodeJS.Timeout | undefined
+
+  // Requests, bounded by MAX_HEADERS_IN_FLIGHT and maxBlocksInFlight.
+  #headersRequests: Pending<MessageOf<'headers'>>[] = []
+  readonly #blockRequests = new Map<string, BlockPending>()
+  #getdataBatch: InvItem[] = []
+  #getdataScheduled = false
+
+  // Relay state, all bounded.
+  readonly #knownTx: RollingInvFilter
+  readonly #knownBlocks: InvCache
+  readonly #knownAddr: RollingBloomFilter
+  // Insertion-ordered; the oldest is dropped past MAX_PENDING_TX_ANNOUNCEMENTS.
+  readonly #pendingTx = new Map<string, { item: InvItem; feeRate: bigint | undefined }>()
+  // Bounded by MAX_PENDING_ADDRESSES.
+  #pendingAddr: AddrV2Entry[] = []
+
+  #readyWaiters: Pending<ReadyState>[] = []
+  #signal: AbortSignal | undefined
+  #onAbort: (() => void) | undefined
+  #pumping = false
+  #closedResolve: (() => void) | undefined
+  readonly #closed: Promise<void>
+
+  private constructor(components: PeerComponents, init: PeerInit, direction: Direction) {
+    this.id = init.id ?? nextPeerId++
+    this.direction = direction
+    this.connectionType = init.connectionType ?? (direction === 'inbound' ? 'inbound' : 'outbound-full-relay')
+    this.network = init.network
+    this.address = '?'
+    this.#now = components.now ?? Date.now
+    this.#random = components.random ?? Math.random
+    this.#randomBytes = components.randomBytes ?? defaultRandomBytes
+    this.#nonces = components.nonces ?? new NonceSet()
+    this.#trickleClock = direction === 'inbound' ? components.inboundTrickleClock : undefined
+    this.#baseLog = (components.logger ?? silentLogger).child({
+      dir: direction === 'inbound' ? 'in' : 'out',
+      id: this.id,
+    })
+    this.#log = this.#baseLog
+    this.#emitter = new TypedEmitter<PeerEvents>((err, event) => {
+      this.#log.error({ err, event }, 'A peer event listener threw; the error was caught.')
+    })
+
+    const blockOnly = this.connectionType === 'block-relay-only' || this.connectionType === 'feeler'
+    this.#services = init.services ?? DEFAULT_SERVICES
+    this.#userAgent = init.userAgent ?? DEFAULT_USER_AGENT
+    this.#protocolVersion = init.protocolVersion ?? PROTOCOL_VERSION
+    this.#minPeerVersion = init.minPeerVersion ?? MIN_PEER_PROTO_VERSION
+    this.#startHeight = init.startHeight ?? 0
+    this.#relay = init.relay ?? !blockOnly
+    const expectServices =
+      this.connectionType === 'outbound-full-relay' ||
+      this.connectionType === 'block-relay-only' ||
+      this.connectionType === 'addr-fetch'
+    this.#requiredServices = init.requiredServices ?? (expectServices ? DESIRABLE_SERVICES : Services.NONE)
+    this.#offerWtxid = init.wtxidRelay ?? true
+    this.#offerAddrV2 = init.addrV2 ?? true
+    this.#compactBlocks = init.compactBlocks ?? false
+    this.#sendHeaders = init.sendHeaders ?? false
+    this.#feeFilter = init.feeFilter
+    this.#handshakeTimeoutMs = init.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS
+    this.#pingIntervalMs = init.pingIntervalMs ?? PING_INTERVAL_MS
+    this.#pingTimeoutMs = init.pingTimeoutMs ?? PING_TIMEOUT_MS
+    this.#inactivityTimeoutMs = init.inactivityTimeoutMs ?? INACTIVITY_TIMEOUT_MS
+    this.#headersTimeoutMs = init.headersTimeoutMs ?? HEADERS_TIMEOUT_MS
+    this.#blockTimeoutMs = init.blockTimeoutMs ?? BLOCK_TIMEOUT_MS
+    this.#maxSendBuffer = init.maxSendBufferBytes ?? MAX_SEND_BUFFER_BYTES
+    this.#highWater = init.socketHighWaterBytes ?? SOCKET_HIGH_WATER_BYTES
+    this.#txTrickleMs =
+      init.txTrickleIntervalMs ??
+      (direction === 'inbound'
+        ? (components.inboundTrickleClock?.meanMs ?? 5_000)
+        : OUTBOUND_INVENTORY_BROADCAST_INTERVAL_MS)
+    this.#addrTrickleMs = init.addrTrickleIntervalMs ?? ADDRESS_BROADCAST_INTERVAL_MS
+    this.#maxBlocksInFlight = init.maxBlocksInFlight ?? MAX_BLOCKS_IN_FLIGHT
+
+    const random32 = (): number => {
+      const b = this.#randomBytes(4)
+      return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true)
+    }
+    this.#knownTx = new RollingInvFilter(
+      { random32 },
+      { entries: KNOWN_TX_ENTRIES, fpRate: KNOWN_TX_FP_RATE },
+    )
+    this.#knownBlocks = new InvCache({}, { max: KNOWN_BLOCKS })
+    this.#knownAddr = new RollingBloomFilter(
+      { random32 },
+      { entries: KNOWN_ADDR_ENTRIES, fpRate: KNOWN_ADDR_FP_RATE },
+    )
+    this.#decoder = new FrameDecoder({ magic: init.network.magic })
+    this.#state = { status: 'connecting', since: this.#now() }
+    this.#closed = new Promise<void>((resolve) => {
+      this.#closedResolve = resolve
+    })
+  }
+
+  // --- factories --------------------------------------------------------------------
+
+  /**
+   * Dial out and return the peer at once, in state `connecting`, so the host
+   * can track it from birth. `whenReady()` waits for the handshake.
+   */
+  static dial(components: PeerComponents, init: ConnectInit): Peer {
+    const peer = new Peer(components, init, 'outbound')
+    peer.#dial(init)
+    return peer
+  }
+
+  /**
+   * Dial out and complete the handshake. Rejects (and leaves nothing open)
+   * on connect failure, timeout, abort, or a failed handshake.
+   */
+  static async connect(components: PeerComponents, init: ConnectInit): Promise<Peer> {
+    const peer = Peer.dial(components, init)
+    await peer.whenReady()
+    return peer
+  }
+
+  /** Take over an accepted inbound socket; the peer waits for the remote's `version`. */
+  static accept(components: PeerComponents, socket: Socket, init: PeerInit): Peer {
+    const peer = new Peer(components, init, 'inbound')
+    peer.address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`
+    peer.#rebindLogger()
+    peer.#attach(socket)
+    if (socket.destroyed || socket.readyState !== 'open') {
+      peer.destroy(new RemoteClosedError())
+      return peer
+    }
+    peer.#startHandshake()
+    return peer
+  }
+
+  // --- public surface ---------------------------------------------------------------
+
+  get state(): PeerState {
+    return this.#state
+  }
+
+  get status(): PeerStatus {
+    return this.#state.status
+  }
+
+  /** Resolves once the socket is fully closed after destroy() (never rejects). */
+  get closed(): Promise<void> {
+    return this.#closed
+  }
+
+  on<K extends keyof PeerEvents>(event: K, listener: (...args: PeerEvents[K]) => void): () => void {
+    return this.#emitter.on(event, listener)
+  }
+
+  once<K extends keyof PeerEvents>(event: K, listener: (...args: PeerEvents[K]) => void): () => void {
+    return this.#emitter.once(event, listener)
+  }
+
+  off<K extends keyof PeerEvents>(event: K, listener: (...args: PeerEvents[K]) => void): void {
+    this.#emitter.off(event, listener)
+  }
+
+  /** Resolves when the handshake completes; rejects with PeerClosedError (cause: why) if it closes first. */
+  whenReady(): Promise<ReadyState> {
+    const s = this.#state
+    if (s.status === 'ready') return Promise.resolve(s)
+    if (s.status === 'closed') return Promise.reject(this.#closedError())
+    return new Promise<ReadyState>((resolve, reject) => {
+      this.#readyWaiters.push({ resolve, reject, timer: undefined, sentAt: 0, detach: undefined })
+    })
+  }
+
+  /**
+   * Queue a message. Control messages overtake announcements, which
+   * overtake block and transaction data. Returns false if the peer is
+   * closed (or closes because the message would pass the send-buffer cap).
+   * Throws PeerNotReadyError before the handshake, and EncodeError for a
+   * message that cannot be encoded (both are caller bugs).
+   */
+  send(message: Message): boolean {
+    const s = this.#state.status
+    if (s === 'closed') return false
+    if (s !== 'ready') throw new PeerNotReadyError(`send ${message.command}`)
+    if (message.command === 'inv') this.#markKnown(message.inventory)
+    return this.#enqueue(message)
+  }
+
+  /**
+   * Announce a new block: `headers` if the peer asked for them (BIP130),
+   * else `inv`; at once, not trickled. Skipped (false) if the peer already
+   * knows the block.
+   */
+  announceBlock(header: BlockHeader, hash: Hash = blockHash(header)): boolean {
+    if (this.#state.status !== 'ready') return false
+    const item = { type: InvType.BLOCK, hash }
+    if (this.#knownBlocks.has(item)) return false
+    this.#knownBlocks.add(item)
+    if (this.#features.prefersHeaders) return this.#enqueue({ command: 'headers', headers: [header] })
+    return this.#enqueue({ command: 'inv', inventory: [item] })
+  }
+
+  /**
+   * Queue transactions for announcement on this peer's Poisson timer
+   * (Core: 5 s shared by inbound peers, 2 s per outbound peer), by wtxid if
+   * the peer negotiated wtxidrelay, else by txid. Skips what the peer knows,
+   * what is below its feefilter, and everything on links without tx relay.
+   */
+  announceTransactions(txs: readonly TxAnnouncement[]): void {
+    const s = this.#state
+    if (s.status !== 'ready' || !this.#relay || !s.remote.relay) return
+    for (const tx of txs) {
+      const item: InvItem = s.wtxidRelay
+        ? { type: InvType.WTX, hash: tx.wtxid }
+        : { type: InvType.TX, hash: tx.txid }
+      if (this.#knownTx.has(item)) continue
+      const key = `${item.type}:${toHex(item.hash)}`
+      if (this.#pendingTx.has(key)) continue
+      this.#pendingTx.set(key, { item, feeRate: tx.feeRate })
+      if (this.#pendingTx.size > MAX_PENDING_TX_ANNOUNCEMENTS) {
+        const oldest = this.#pendingTx.keys().next().value as string
+        this.#pendingTx.delete(oldest)
+      }
+    }
+    if (this.#pendingTx.size > 0) this.#armTxTrickle()
+  }
+
+  /**
+   * Queue addresses for relay on a 30 s Poisson timer (Core), skipping any
+   * the peer sent us or we already sent it. `addrv2` if the peer asked for
+   * it, else `addr` (addresses v1 cannot carry are dropped). Nothing on
+   * block-relay-only links.
+   */
+  relayAddresses(entries: readonly AddrV2Entry[]): void {
+    if (this.#state.status !== 'ready' || this.connectionType === 'block-relay-only') return
+    for (const a of entries) {
+      if (this.#knownAddr.has(addrKey(a.networkId, a.addr, a.port))) continue
+      if (this.#pendingAddr.length >= MAX_PENDING_ADDRESSES) {
+        // Core replaces a random entry when the queue is full.
+        this.#pendingAddr[Math.floor(this.#random() * this.#pendingAddr.length)] = a
+      } else {
+        this.#pendingAddr.push(a)
+      }
+    }
+    if (this.#pendingAddr.length > 0 && !this.#addrTimer) {
+      this.#addrTimer = setTimeout(
+        () => this.#guard(() => this.#flushAddresses()),
+        poissonDelay(this.#addrTrickleMs, this.#random),
+      )
+    }
+  }
+
+  /** Send a ping now (or join the outstanding one) and resolve with the round-trip time in ms. */
+  ping(options: RequestOptions = {}): Promise<number> {
+    if (this.#state.status === 'closed') return Promise.reject(this.#closedError())
+    if (this.#state.status !== 'ready') return Promise.reject(new PeerNotReadyError('ping'))
+    if (this.#pingWaiters.length >= MAX_PING_WAITERS) {
+      return Promise.reject(new TooManyRequestsError('ping waiters', MAX_PING_WAITERS))
+    }
+    return new Promise<number>((resolve, reject) => {
+      const entry: Pending<number> = {
+        resolve,
+        reject,
+        timer: undefined,
+        sentAt: this.#now(),
+        detach: undefined,
+      }
+      this.#pingWaiters.push(entry)
+      this.#bindSignal(entry, options.signal, () => {
+        this.#pingWaiters = this.#pingWaiters.filter((e) => e !== entry)
+      })
+      if (this.#pingNonce === 0n) this.#sendPing()
+    })
+  }
+
+  /**
+   * `getheaders` and wait for the `headers` that answers it (the next one
+   * received; btcd matches the same way). Rejects with RequestTimeoutError
+   * after the deadline (default 2 min, Core HEADERS_RESPONSE_TIME) and emits
+   * `stalled`; the peer stays open, the host decides.
+   */
+  getHeaders(
+    locator: readonly Hash[],
+    hashStop: Hash = ZERO_HASH,
+    options: RequestOptions = {},
+  ): Promise<MessageOf<'headers'>> {
+    const s = this.#state.status
+    if (s === 'closed') return Promise.reject(this.#closedError())
+    if (s !== 'ready') return Promise.reject(new PeerNotReadyError('request headers'))
+    if (this.#headersRequests.length >= MAX_HEADERS_IN_FLIGHT) {
+      return Promise.reject(new TooManyRequestsError('getheaders requests', MAX_HEADERS_IN_FLIGHT))
+    }
+    const timeoutMs = options.timeoutMs ?? this.#headersTimeoutMs
+    return new Promise<MessageOf<'headers'>>((resolve, reject) => {
+      const entry: Pending<MessageOf<'headers'>> = {
+        resolve,
+        reject,
+        timer: undefined,
+        sentAt: this.#now(),
+        detach: undefined,
+      }
+      const remove = (): void => {
+        this.#headersRequests = this.#headersRequests.filter((e) => e !== entry)
+      }
+      entry.timer = setTimeout(() => {
+        this.#guard(() => {
+          remove()
+          entry.detach?.()
+          const waitedMs = this.#now() - entry.sentAt
+          this.#log.debug({ waitedMs }, 'The peer did not answer getheaders in time.')
+          reject(new RequestTimeoutError('getheaders', 'headers', timeoutMs))
+          this.#emit('stalled', { command: 'getheaders', expect: 'headers', waitedMs })
+        })
+      }, timeoutMs)
+      this.#headersRequests.push(entry)
+      this.#bindSignal(entry, options.signal, remove)
+      this.#enqueue({ command: 'getheaders', version: this.#protocolVersion, locator, hashStop })
+    })
+  }
+
+  /**
+   * Ask for a block (`getdata`, as a witness block if the peer offers
+   * NODE_WITNESS) and wait for the `block` or a `notfound`. Requests made in
+   * the same tick go out in one `getdata`; asking twice for the same block
+   * returns the same promise. Rejects with RequestTimeoutError after the
+   * deadline (default 2 min) and emits `stalled`.
+   */
+  getBlock(hash: Hash, options: RequestOptions = {}): Promise<BlockResponse> {
+    const s = this.#state
+    if (s.status === 'closed') return Promise.reject(this.#closedError())
+    if (s.status !== 'ready') return Promise.reject(new PeerNotReadyError('request blocks'))
+    const key = toHex(hash)
+    const existing = this.#blockRequests.get(key)
+    if (existing) return existing.promise
+    if (this.#blockRequests.size >= this.#maxBlocksInFlight) {
+      return Promise.reject(new TooManyRequestsError('blocks in flight', this.#maxBlocksInFlight))
+    }
+    const timeoutMs = options.timeoutMs ?? this.#blockTimeoutMs
+    let entry!: BlockPending
+    const promise = new Promise<BlockResponse>((resolve, reject) => {
+      entry = {
+        hash,
+        resolve,
+        reject,
+        timer: undefined,
+        sentAt: this.#now(),
+        detach: undefined,
+        promise: undefined!,
+      }
+    })
+    ;(entry as { promise: Promise<BlockResponse> }).promise = promise
+    entry.timer = setTimeout(() => {
+      this.#guard(() => {
+        if (this.#blockRequests.get(key) !== entry) return
+        this.#blockRequests.delete(key)
+        entry.detach?.()
+        const waitedMs = this.#now() - entry.sentAt
+        this.#log.debug({ waitedMs, block: hashToHex(hash) }, 'The peer did not deliver a block in time.')
+        entry.reject(new RequestTimeoutError('getdata', 'block', timeoutMs))
+        this.#emit('stalled', { command: 'getdata', expect: 'block', waitedMs, hash })
+      })
+    }, timeoutMs)
+    this.#blockRequests.set(key, entry)
+    this.#bindSignal(entry, options.signal, () => {
+      if (this.#blockRequests.get(key) === entry) this.#blockRequests.delete(key)
+    })
+    const witness = (s.remote.services & Services.NODE_WITNESS) !== 0n
+    this.#getdataBatch.push({ type: witness ? InvType.WITNESS_BLOCK : InvType.BLOCK, hash })
+    if (!this.#getdataScheduled) {
+      this.#getdataScheduled = true
+      queueMicrotask(() => this.#guard(() => this.#flushGetdata()))
+    }
+    return promise
+  }
+
+  /** `getBlock` for many hashes, in one `getdata`. */
+  getBlocks(hashes: readonly Hash[], options: RequestOptions = {}): Promise<BlockResponse[]> {
+    return Promise.all(hashes.map((h) => this.getBlock(h, options)))
+  }
+
+  /** Whether the peer is known to have this inventory item (it announced it, or we sent it). */
+  knowsInventory(item: InvItem): boolean {
+    return isBlockInv(item.type) ? this.#knownBlocks.has(item) : this.#knownTx.has(item)
+  }
+
+  /** A snapshot of the connection's statistics. */
+  stats(): PeerStats {
+    const s = this.#state
+    const remote = s.status === 'ready' || s.status === 'handshaking' ? s.remote : this.#remote
+    return {
+      id: this.id,
+      address: this.address,
+      direction: this.direction,
+      connectionType: this.connectionType,
+      status: s.status,
+      connectedAt: this.#connectedAt,
+      readyAt: this.#readyAt,
+      lastSend: this.#lastSend,
+      lastRecv: this.#lastRecv,
+      bytesSent: this.#sent.bytes,
+      bytesReceived: this.#received.bytes,
+      messagesSent: this.#sent.messages,
+      messagesReceived: this.#received.messages,
+      sent: this.#sent.snapshot(),
+      received: this.#received.snapshot(),
+      pingMs: this.#pingMs,
+      minPingMs: this.#minPingMs,
+      pingWaitMs: this.#pingNonce !== 0n ? this.#now() - this.#pingStart : undefined,
+      version: this.#negotiated,
+      remoteVersion: remote?.version,
+      services: remote?.services,
+      userAgent: remote?.userAgent,
+      startHeight: remote?.startHeight,
+      relay: remote?.relay,
+      timeOffset: remote?.timeOffset,
+      sendQueueBytes: this.#queue.bytes + (this.#socket?.writableLength ?? 0),
+      blocksInFlight: this.#blockRequests.size,
+      headersInFlight: this.#headersRequests.length,
+      pendingTxAnnouncements: this.#pendingTx.size,
+      knownTx: this.#knownTx.size,
+      knownBlocks: this.#knownBlocks.size,
+    }
+  }
+
+  /**
+   * Close the connection. Idempotent. Clears every timer, rejects every
+   * pending request with PeerClosedError (its `cause` is `error`), destroys
+   * the socket and removes our listeners, then emits `close` once.
+   */
+  destroy(error?: NodeError): void {
+    const prev = this.#state
+    if (prev.status === 'closed') return
+    const wasReady = prev.status === 'ready'
+    this.#state = { status: 'closed', since: this.#now(), error, wasReady }
+
+    for (const t of [
+      this.#connectTimer,
+      this.#handshakeTimer,
+      this.#pingTimer,
+      this.#watchdog,
+      this.#txTimer,
+      this.#addrTimer,
+    ]) {
+      if (t) clearTimeout(t)
+    }
+    this.#connectTimer = this.#handshakeTimer = this.#pingTimer = undefined
+    this.#watchdog = this.#txTimer = this.#addrTimer = undefined
+    if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort)
+    this.#signal = this.#onAbort = undefined
+    if (this.#ourNonce !== undefined) this.#nonces.delete(this.#ourNonce)
+
+    const closedError = this.#closedError()
+    const rejectAll = (entries: Iterable<Pending<never> | Pending<unknown>>): void => {
+      for (const e of entries) {
+        if (e.timer) clearTimeout(e.timer)
+        e.detach?.()
+        e.reject(closedError)
+      }
+    }
+    rejectAll(this.#readyWaiters as Pending<unknown>[])
+    rejectAll(this.#pingWaiters as Pending<unknown>[])
+    rejectAll(this.#headersRequests as Pending<unknown>[])
+    rejectAll(this.#blockRequests.values() as Iterable<Pending<unknown>>)
+    this.#readyWaiters = []
+    this.#pingWaiters = []
+    this.#headersRequests = []
+    this.#blockRequests.clear()
+    this.#getdataBatch = []
+    this.#pendingTx.clear()
+    this.#pendingAddr = []
+    this.#queue.clear()
+    this.#decoder.reset()
+
+    const socket = this.#socket
+    if (socket) {
+      socket.removeListener('data', this.#onData)
+      socket.removeListener('drain', this.#onDrain)
+      socket.removeListener('connect', this.#onConnect)
+      socket.removeListener('error', this.#onError)
+      socket.removeListener('close', this.#onClose)
+      // A destroyed socket may still report a late error; swallow it, and
+      // resolve `closed` once the handle is really gone.
+      socket.on('error', noop)
+      if (socket.closed) this.#closedResolve?.()
+      else socket.once('close', () => this.#closedResolve?.())
+      socket.destroy()
+    } else {
+      this.#closedResolve?.()
+    }
+
+    if (error && error.code !== 'ABORTED') {
+      this.#log.debug({ err: error, wasReady }, 'The peer connection closed.')
+    } else {
+      this.#log.debug({ wasReady }, 'The peer connection closed.')
+    }
+    this.#emitter.emit('close', { error, wasReady })
+    this.#emitter.clearListeners()
+  }
+
+  // --- connection setup ---------------------------------------------------------------
+
+  #dial(init: ConnectInit): void {
+    const port = init.port ?? this.network.defaultPort
+    this.address = `${init.host}:${port}`
+    this.#rebindLogger()
+    if (init.signal) {
+      if (init.signal.aborted) {
+        this.destroy(new AbortError('The connection was aborted before it started.'))
+        return
+      }
+      this.#signal = init.signal
+      this.#onAbort = () => this.destroy(new AbortError('The connection was aborted.'))
+      init.signal.addEventListener('abort', this.#onAbort, { once: true })
+    }
+    const connectTimeoutMs = init.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
+    const socket = createConnection({ host: init.host, port, noDelay: true })
+    this.#attach(socket)
+    socket.once('connect', this.#onConnect)
+    this.#connectTimer = setTimeout(() => {
+      this.#connectTimer = undefined
+      this.destroy(new ConnectTimeoutError(this.address, connectTimeoutMs))
+    }, connectTimeoutMs)
+  }
+
+  #attach(socket: Socket): void {
+    this.#socket = socket
+    socket.on('data', this.#onData)
+    socket.on('drain', this.#onDrain)
+    socket.on('error', this.#onError)
+    socket.on('close', this.#onClose)
+  }
+
+  /** Bind the address into the logger once it is known: `{ peer, dir, id }` (STYLE §2.10). */
+  #rebindLogger(): void {
+    this.#log = this.#baseLog.child({ peer: this.address })
+  }
+
+  readonly #onConnect = (): void => {
+    this.#guard(() => {
+      if (this.#connectTimer) clearTimeout(this.#connectTimer)
+      this.#connectTimer = undefined
+      if (this.#state.status !== 'connecting') return
+      this.#startHandshake()
+    })
+  }
+
+  #startHandshake(): void {
+    const now = this.#now()
+    this.#connectedAt = now
+    this.#lastRecv = now
+    this.#lastSend = now
+    this.#socket?.setNoDelay(true)
+    this.#state = { status: 'handshaking', since: now, remote: undefined, version: undefined }
+    this.#handshakeTimer = setTimeout(() => {
+      this.#handshakeTimer = undefined
+      this.destroy(new HandshakeTimeoutError(this.#handshakeTimeoutMs))
+    }, this.#handshakeTimeoutMs)
+    this.#log.debug('Connected; starting the version handshake.')
+    // Core: the outbound side speaks first; the inbound side answers the peer's version.
+    if (this.direction === 'outbound') this.#sendVersion()
+  }
+
+  // --- socket handlers: never throw ---------------------------------------------------
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#state.status === 'closed') return
+    try {
+      this.#received.addBytes(chunk.length)
+      const events = this.#decoder.push(chunk)
+      for (let i = 0; i < events.length; i++) {
+        if (this.#isClosed()) return
+        this.#onFrame(events[i]!)
+      }
+      const failed = this.#decoder.failed
+      if (failed && !this.#isClosed()) this.destroy(failed)
+    } catch (err) {
+      this.#log.error({ err }, 'A bug in the peer surfaced while handling received data.')
+      this.destroy(new PeerInternalError({ cause: err }))
+    }
+  }
+
+  readonly #onDrain = (): void => {
+    this.#guard(() => this.#pump())
+  }
+
+  readonly #onError = (err: Error): void => {
+    if (this.#state.status === 'closed') return
+    if (this.#state.status === 'connecting') {
+      this.destroy(new ConnectError(this.address, { cause: err }))
+    } else {
+      this.destroy(new SocketError({ cause: err }))
+    }
+  }
+
+  readonly #onClose = (): void => {
+    this.#closedResolve?.()
+    if (this.#state.status === 'closed') return
+    this.destroy(
+      this.#state.status === 'connecting' ? new ConnectError(this.address) : new RemoteClosedError(),
+    )
+  }
+
+  /** Run `fn`; a throw closes the connection instead of escaping into a timer or socket callback. */
+  #guard(fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      this.#log.error({ err }, 'A bug in the peer surfaced in a callback.')
+      this.destroy(new PeerInternalError({ cause: err }))
+    }
+  }
+
+  // --- receiving ----------------------------------------------------------------------
+
+  #onFrame(ev: FrameEvent): void {
+    switch (ev.kind) {
+      case 'message':
+        this.#received.count(ev.message.command, ev.size)
+        this.#lastRecv = this.#now()
+        this.#onMessage(ev.message, ev.size)
+        return
+      case 'unknown':
+        this.#received.count(undefined, ev.size)
+        this.#lastRecv = this.#now()
+        if (this.#log.isLevelEnabled('debug')) {
+          this.#log.debug({ command: sanitizeUserAgent(ev.command) }, 'Ignoring a message of unknown type.')
+        }
+        this.#emit('unknown', ev.command, ev.payload)
+        return
+      case 'error':
+        if (ev.size > 0) {
+          this.#received.count(ev.command, ev.size)
+          this.#lastRecv = this.#now()
+        }
+        this.#misbehave(ev.error, ev.command)
+        return
+    }
+  }
+
+  /** Report; close unless the severity is `ignore`. */
+  #misbehave(error: ProtocolError, command: string | undefined): void {
+    if (this.#log.isLevelEnabled('debug')) {
+      this.#log.debug({ err: error, severity: error.severity, command }, 'The peer misbehaved.')
+    }
+    this.#emit('misbehaving', { error, severity: error.severity, command })
+    if (error.severity !== 'ignore') this.destroy(error)
+  }
+
+  #onMessage(m: Message, size: number): void {
+    const s = this.#state
+    if (s.status === 'handshaking') {
+      if (s.remote === undefined) {
+        if (m.command === 'version') this.#onVersion(m)
+        else this.#misbehave(new MessageBeforeVersionError(m.command), m.command)
+        return
+      }
+      switch (m.command) {
+        case 'version':
+          this.#misbehave(new RedundantVersionError(), m.command)
+          return
+        case 'verack':
+          this.#onVerack()
+          return
+        case 'wtxidrelay':
+          if ((this.#negotiated ?? 0) >= WTXID_RELAY_VERSION) this.#wtxidReceived = true
+          return
+        case 'sendaddrv2':
+          this.#peerWantsAddrV2 = true
+          return
+        default:
+          this.#misbehave(new MessageBeforeVerackError(m.command), m.command)
+          return
+      }
+    }
+    if (s.status !== 'ready') return
+    switch (m.command) {
+      case 'version':
+        this.#misbehave(new RedundantVersionError(), m.command)
+        return
+      case 'verack':
+        return // Core: "ignoring redundant verack message"
+      case 'wtxidrelay':
+      case 'sendaddrv2':
+        this.#misbehave(new LateNegotiationError(m.command), m.command)
+        return
+      case 'ping':
+        // BIP31: answer only peers above 60000 (the nonce field exists from there).
+        if (s.version > 60000) this.#enqueue({ command: 'pong', nonce: m.nonce })
+        return
+      case 'pong':
+        this.#onPong(m.nonce)
+        return
+      case 'sendheaders':
+        this.#features.prefersHeaders = true
+        return
+      case 'sendcmpct':
+        // Core only understands version 2 and ignores the rest.
+        if (m.version === CMPCTBLOCKS_VERSION)
+          this.#features.compact = { announce: m.announce, version: m.version }
+        return
+      case 'feefilter':
+        if (m.feeRate >= 0n && m.feeRate <= MAX_MONEY) this.#features.feeFilter = m.feeRate
+        return
+      case 'inv':
+        this.#onInv(m, s)
+        return
+      case 'tx':
+        if (!this.#relay) {
+          this.#misbehave(new TxRelayViolationError('tx'), 'tx')
+          return
+        }
+        this.#knownTx.add({ type: InvType.TX, hash: m.tx.txid() })
+        this.#knownTx.add({ type: InvType.WTX, hash: m.tx.wtxid() })
+        this.#emit('message', m)
+        return
+      case 'addr':
+      case 'addrv2':
+        if (this.connectionType === 'block-relay-only') return // Core: no addr relay on these links
+        for (const a of m.addresses) {
+          const v2 = m.command === 'addr' ? addrToV2(a as AddrEntry) : (a as AddrV2Entry)
+          this.#knownAddr.add(addrKey(v2.networkId, v2.addr, v2.port))
+        }
+        this.#emit('message', m)
+        return
+      case 'getaddr':
+        if (this.connectionType === 'block-relay-only') return
+        this.#emit('message', m)
+        return
+      case 'headers': {
+        const req = this.#headersRequests.shift()
+        if (req) {
+          if (req.timer) clearTimeout(req.timer)
+          req.detach?.()
+          req.resolve(m)
+          return
+        }
+        this.#emit('message', m)
+        return
+      }
+      case 'block': {
+        const hash = blockHash(m.block.header)
+        this.#knownBlocks.add({ type: InvType.BLOCK, hash })
+        const key = toHex(hash)
+        const req = this.#blockRequests.get(key)
+        if (req) {
+          this.#blockRequests.delete(key)
+          if (req.timer) clearTimeout(req.timer)
+          req.detach?.()
+          req.resolve({ kind: 'block', block: m.block, size })
+          return
+        }
+        this.#emit('message', m)
+        return
+      }
+      case 'notfound': {
+        let rest: InvItem[] | undefined
+        for (let i = 0; i < m.inventory.length; i++) {
+          const it = m.inventory[i]!
+          const req = isBlockInv(it.type) ? this.#blockRequests.get(toHex(it.hash)) : undefined
+          if (req) {
+            this.#blockRequests.delete(toHex(it.hash))
+            if (req.timer) clearTimeout(req.timer)
+            req.detach?.()
+            req.resolve({ kind: 'notfound' })
+            rest ??= m.inventory.slice(0, i)
+          } else if (rest) {
+            rest.push(it)
+          }
+        }
+        if (rest === undefined) this.#emit('message', m)
+        else if (rest.length > 0) this.#emit('message', { command: 'notfound', inventory: rest })
+        return
+      }
+      default:
+        this.#emit('message', m)
+    }
+  }
+
+  #onInv(m: MessageOf<'inv'>, s: ReadyState): void {
+    let kept: InvItem[] | undefined
+    const inv = m.inventory
+    for (let i = 0; i < inv.length; i++) {
+      const it = inv[i]!
+      const t = (it.type & ~0x40000000) >>> 0
+      let keep = true
+      if (t === InvType.TX || t === InvType.WTX) {
+        if (!this.#relay) {
+          this.#misbehave(new TxRelayViolationError('inv'), 'inv')
+          return
+        }
+        // BIP339: after wtxidrelay only MSG_WTX counts; before it only MSG_TX.
+        keep = s.wtxidRelay ? t === InvType.WTX : t === InvType.TX
+        if (keep) this.#knownTx.add(it)
+      } else if (t === InvType.BLOCK) {
+        this.#knownBlocks.add(it)
+      }
+      if (!keep) kept ??= inv.slice(0, i)
+      else if (kept) kept.push(it)
+    }
+    if (kept === undefined) this.#emit('message', m)
+    else if (kept.length > 0) this.#emit('message', { command: 'inv', inventory: kept })
+  }
+
+  #onVersion(v: MessageOf<'version'>): void {
+    if (v.version < this.#minPeerVersion) {
+      this.#misbehave(new ObsoleteVersionError(v.version, this.#minPeerVersion), 'version')
+      return
+    }
+    if (this.#nonces.has(v.nonce) || v.nonce === this.#ourNonce) {
+      this.#misbehave(new SelfConnectionError(), 'version')
+      return
+    }
+    if ((v.services & this.#requiredServices) !== this.#requiredServices) {
+      this.#misbehave(new MissingServicesError(v.services, this.#requiredServices), 'version')
+      return
+    }
+    const version = Math.min(this.#protocolVersion, v.version)
+    this.#negotiated = version
+    this.#remote = {
+      version: v.version,
+      services: v.services,
+      userAgent: sanitizeUserAgent(v.userAgent),
+      startHeight: v.startHeight,
+      relay: v.relay ?? true,
+      nonce: v.nonce,
+      timeOffset: Number(v.timestamp) - Math.floor(this.#now() / 1000),
+      addrRecv: v.addrRecv,
+    }
+    this.#state = { status: 'handshaking', since: this.#state.since, remote: this.#remote, version }
+    if (!this.#versionSent) this.#sendVersion()
+    // Core sends these between version and verack, when both speak 70016.
+    if (version >= WTXID_RELAY_VERSION) {
+      if (this.#offerWtxid) {
+        this.#enqueue({ command: 'wtxidrelay' })
+        this.#wtxidSent = true
+      }
+      if (this.#offerAddrV2) this.#enqueue({ command: 'sendaddrv2' })
+    }
+    this.#enqueue({ command: 'verack' })
+  }
+
+  #onVerack(): void {
+    const remote = this.#remote!
+    const version = this.#negotiated!
+    const now = this.#now()
+    if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer)
+    this.#handshakeTimer = undefined
+    if (this.#ourNonce !== undefined) this.#nonces.delete(this.#ourNonce)
+    this.#readyAt = now
+    const ready: ReadyState = {
+      status: 'ready',
+      since: now,
+      remote,
+      version,
+      wtxidRelay: this.#wtxidSent && this.#wtxidReceived,
+      addrV2: this.#peerWantsAddrV2,
+      features: this.#features,
+    }
+    this.#state = ready
+    this.#log.debug(
+      { version, userAgent: remote.userAgent, services: `0x${remote.services.toString(16)}` },
+      'The version handshake is complete.',
+    )
+    if (this.#compactBlocks && version >= SHORT_IDS_BLOCKS_VERSION) {
+      this.#enqueue({ command: 'sendcmpct', announce: false, version: CMPCTBLOCKS_VERSION })
+    }
+    if (this.#sendHeaders && version >= SENDHEADERS_VERSION) this.#enqueue({ command: 'sendheaders' })
+    if (this.#feeFilter !== undefined && version >= FEEFILTER_VERSION && this.#relay) {
+      this.#enqueue({ command: 'feefilter', feeRate: this.#feeFilter })
+    }
+    // Core pings right after the handshake, then every PING_INTERVAL.
+    this.#sendPing()
+    this.#armWatchdog()
+    const waiters = this.#readyWaiters
+    this.#readyWaiters = []
+    for (const w of waiters) w.resolve(ready)
+    if (!this.#isClosed()) this.#emit('ready', ready)
+  }
+
+  #sendVersion(): void {
+    const socket = this.#socket
+    const nonce = nonce64(this.#randomBytes)
+    this.#ourNonce = nonce
+    // Core checks incoming nonces against outbound handshakes in progress only.
+    if (this.direction === 'outbound') this.#nonces.add(nonce)
+    this.#versionSent = true
+    const startHeight = typeof this.#startHeight === 'function' ? this.#startHeight() : this.#startHeight
+    this.#enqueue({
+      command: 'version',
+      version: this.#protocolVersion,
+      services: this.#services,
+      timestamp: BigInt(Math.floor(this.#now() / 1000)),
+      addrRecv: {
+        services: this.#remote?.services ?? Services.NONE,
+        ip: ipTo16(socket?.remoteAddress),
+        port: socket?.remotePort ?? 0,
+      },
+      // Core sends an empty address for itself.
+      addrFrom: { services: this.#services, ip: new Uint8Array(16), port: 0 },
+      nonce,
+      userAgent: this.#userAgent,
+      startHeight,
+      relay: this.#relay,
+    })
+  }
+
+  // --- ping and timeouts --------------------------------------------------------------
+
+  #sendPing(): void {
+    if (this.#state.status !== 'ready') return
+    if (this.#pingNonce === 0n) {
+      this.#pingNonce = nonce64(this.#randomBytes)
+      this.#pingStart = this.#now()
+      this.#enqueue({ command: 'ping', nonce: this.#pingNonce })
+      this.#armWatchdog()
+    }
+    if (this.#pingTimer) clearTimeout(this.#pingTimer)
+    this.#pingTimer = setTimeout(() => {
+      this.#pingTimer = undefined
+      this.#guard(() => this.#sendPing())
+    }, this.#pingIntervalMs)
+  }
+
+  #onPong(nonce: bigint): void {
+    if (this.#pingNonce === 0n) return // unsolicited: Core logs and ignores
+    if (nonce === 0n) {
+      // Core: a zero nonce cancels the outstanding ping.
+      this.#pingNonce = 0n
+      return
+    }
+    if (nonce !== this.#pingNonce) return // Core: "nonce mismatch", keep waiting
+    const rtt = Math.max(0, this.#now() - this.#pingStart)
+    this.#pingNonce = 0n
+    this.#pingMs = rtt
+    this.#minPingMs = this.#minPingMs === undefined ? rtt : Math.min(this.#minPingMs, rtt)
+    const waiters = this.#pingWaiters
+    this.#pingWaiters = []
+    for (const w of waiters) {
+      w.detach?.()
+      w.resolve(rtt)
+    }
+    this.#emit('pong', rtt)
+  }
+
+  /**
+   * One timer for the three deadlines that move with traffic: no complete
+   * message received, nothing flushed to the socket, and an unanswered ping.
+   * It is not re-armed per message: when it fires early it re-arms for what
+   * is left.
+   */
+  #armWatchdog(): void {
+    if (this.#state.status !== 'ready') return
+    const at = this.#nextDeadline()
+    if (this.#watchdog) {
+      if (this.#watchdogAt <= at) return
+      clearTimeout(this.#watchdog)
+    }
+    this.#watchdogAt = at
+    const delay = Math.max(1, at - this.#now())
+    this.#watchdog = setTimeout(() => {
+      this.#watchdog = undefined
+      this.#guard(() => this.#checkTimeouts())
+    }, delay)
+  }
+
+  #nextDeadline(): number {
+    let d = Math.min(this.#lastRecv + this.#inactivityTimeoutMs, this.#lastSend + this.#inactivityTimeoutMs)
+    if (this.#pingNonce !== 0n) d = Math.min(d, this.#pingStart + this.#pingTimeoutMs)
+    return d
+  }
+
+  #checkTimeouts(): void {
+    if (this.#state.status !== 'ready') return
+    const now = this.#now()
+    if (this.#pingNonce !== 0n && now >= this.#pingStart + this.#pingTimeoutMs) {
+      this.destroy(new PingTimeoutError(this.#pingTimeoutMs))
+      return
+    }
+    if (now >= this.#lastRecv + this.#inactivityTimeoutMs) {
+      this.destroy(new InactivityTimeoutError('receive', this.#inactivityTimeoutMs))
+      return
+    }
+    if (now >= this.#lastSend + this.#inactivityTimeoutMs) {
+      this.destroy(new InactivityTimeoutError('send', this.#inactivityTimeoutMs))
+      return
+    }
+    this.#armWatchdog()
+  }
+
+  // --- sending ------------------------------------------------------------------------
+
+  #enqueue(m: Message): boolean {
+    if (this.#state.status === 'closed') return false
+    const payload = encodePayload(m)
+    return this.#enqueuePayload(m.command, payload)
+  }
+
+  #enqueuePayload(command: Command, payload: Uint8Array): boolean {
+    if (payload.length > MAX_PROTOCOL_MESSAGE_LENGTH) {
+      throw new EncodeError(`The ${command} payload of ${payload.length} bytes exceeds the protocol limit.`)
+    }
+    const size = HEADER_SIZE + payload.length
+    const unread = this.#queue.bytes + (this.#socket?.writableLength ?? 0) + size
+    if (unread > this.#maxSendBuffer) {
+      this.#log.info({ bytes: unread }, 'The peer stopped reading; disconnecting.')
+      this.destroy(new SendBufferFullError(unread, this.#maxSendBuffer))
+      return false
+    }
+    this.#queue.push({ command, payload, size })
+    this.#pump()
+    return !this.#isClosed()
+  }
+
+  /** Move frames to the socket, highest priority first, while its buffer is below the high-water mark. */
+  #pump(): void {
+    const socket = this.#socket
+    if (this.#pumping || !socket || this.#state.status === 'closed' || this.#state.status === 'connecting')
+      return
+    this.#pumping = true
+    try {
+      while (socket.writableLength < this.#highWater) {
+        const item = this.#queue.shift()
+        if (!item) break
+        this.#write(socket, item)
+        if (this.#isClosed()) return
+      }
+    } finally {
+      this.#pumping = false
+    }
+  }
+
+  #write(socket: Socket, item: Outgoing): void {
+    const magic = this.network.magic
+    if (item.payload.length >= ZERO_COPY_MIN_BYTES) {
+      socket.cork()
+      socket.write(frameHeader(magic, item.command, item.payload))
+      socket.write(item.payload, this.#onFlushed)
+      socket.uncork()
+    } else {
+      socket.write(frame(magic, item.command, item.payload), this.#onFlushed)
+    }
+    this.#sent.count(item.command, item.size)
+    this.#sent.addBytes(item.size)
+  }
+
+  /** A write reached the kernel: the peer is reading (Core's m_last_send moves when bytes leave). */
+  readonly #onFlushed = (err?: Error | null): void => {
+    if (!err) this.#lastSend = this.#now()
+  }
+
+  #flushGetdata(): void {
+    this.#getdataScheduled = false
+    const batch = this.#getdataBatch
+    this.#getdataBatch = []
+    if (this.#state.status !== 'ready') return
+    for (let i = 0; i < batch.length; i += MAX_INV_SZ) {
+      this.#enqueue({ command: 'getdata', inventory: batch.slice(i, i + MAX_INV_SZ) })
+    }
+  }
+
+  #armTxTrickle(): void {
+    if (this.#txTimer) return
+    const now = this.#now()
+    const at = this.#trickleClock
+      ? this.#trickleClock.next(now)
+      : now + poissonDelay(this.#txTrickleMs, this.#random)
+    this.#txTimer = setTimeout(
+      () => {
+        this.#txTimer = undefined
+        this.#guard(() => this.#flushTransactions())
+      },
+      Math.max(0, at - now),
+    )
+  }
+
+  /** One trickle: up to min(1000, 70 + 5 × ⌊queued / 1000⌋) unknown transactions (Core). */
+  #flushTransactions(): void {
+    if (this.#state.status !== 'ready') return
+    const max = Math.min(
+      INVENTORY_BROADCAST_MAX,
+      INVENTORY_BROADCAST_TARGET + 5 * Math.floor(this.#pendingTx.size / 1000),
+    )
+    const feeFilter = this.#features.feeFilter
+    const out: InvItem[] = []
+    for (const [key, p] of this.#pendingTx) {
+      if (out.length >= max) break
+      this.#pendingTx.delete(key)
+      if (p.feeRate !== undefined && feeFilter > 0n && p.feeRate < feeFilter) continue
+      if (this.#knownTx.has(p.item)) continue
+      this.#knownTx.add(p.item)
+      out.push(p.item)
+    }
+    if (out.length > 0) this.#enqueue({ command: 'inv', inventory: out })
+    if (this.#pendingTx.size > 0) this.#armTxTrickle()
+  }
+
+  #flushAddresses(): void {
+    this.#addrTimer = undefined
+    const s = this.#state
+    if (s.status !== 'ready') return
+    const batch = this.#pendingAddr
+    this.#pendingAddr = []
+    if (s.addrV2) {
+      const out: AddrV2Entry[] = []
+      for (const a of batch) {
+        const key = addrKey(a.networkId, a.addr, a.port)
+        if (this.#knownAddr.has(key)) continue
+        this.#knownAddr.add(key)
+        out.push(a)
+      }
+      if (out.length > 0) this.#enqueue({ command: 'addrv2', addresses: out })
+      return
+    }
+    const out: AddrEntry[] = []
+    for (const a of batch) {
+      const v1 = addrToV1(a)
+      if (!v1) continue
+      const key = addrKey(a.networkId, a.addr, a.port)
+      if (this.#knownAddr.has(key)) continue
+      this.#knownAddr.add(key)
+      out.push(v1)
+    }
+    if (out.length > 0) this.#enqueue({ command: 'addr', addresses: out })
+  }
+
+  #markKnown(items: readonly InvItem[]): void {
+    for (const it of items) {
+      if (isTxInv(it.type)) this.#knownTx.add(it)
+      else if (isBlockInv(it.type)) this.#knownBlocks.add(it)
+    }
+  }
+
+  // --- helpers ------------------------------------------------------------------------
+
+  #emit<K extends keyof PeerEvents>(event: K, ...args: PeerEvents[K]): void {
+    if (this.#state.status === 'closed') return
+    this.#emitter.emit(event, ...args)
+  }
+
+  /** Not narrowed by TypeScript: the state may change under any call. */
+  #isClosed(): boolean {
+    return this.#state.status === 'closed'
+  }
+
+  #closedError(): PeerClosedError {
+    const s = this.#state
+    const cause = s.status === 'closed' ? s.error : undefined
+    return new PeerClosedError(
+      cause ? `The peer connection is closed: ${cause.message}` : 'The peer connection is closed.',
+      cause ? { cause } : undefined,
+    )
+  }
+
+  /** Reject `entry` with AbortError when `signal` aborts; `remove` takes it out of its table. */
+  #bindSignal(
+    entry: Pending<never> | Pending<unknown>,
+    signal: AbortSignal | undefined,
+    remove: () => void,
+  ): void {
+    if (!signal) return
+    const onAbort = (): void => {
+      remove()
+      if (entry.timer) clearTimeout(entry.timer)
+      entry.reject(new AbortError('The request was aborted.'))
+    }
+    if (signal.aborted) {
+      onAbort()
+      return
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    entry.detach = () => signal.removeEventListener('abort', onAbort)
+  }
+}
+
+function noop(): void {}
