@@ -71,8 +71,10 @@ export const MAX_ADDR_RATE_PER_SECOND = 0.1
 export const MAX_ADDR_PROCESSING_TOKEN_BUCKET = 1000
 /** Core: a new peer's bucket starts with one token. */
 export const ADDR_TOKEN_BUCKET_START = 1
-/** Core MAX_ADDR_TO_SEND: tokens granted when we send `getaddr`, past the cap. */
-export const MAX_ADDR_TO_SEND = 1000
+/** Core: tokens granted when we send `getaddr` (MAX_ADDR_TO_SEND), even past the cap. */
+export const GETADDR_TOKEN_GRANT = 1000
+/** Core: a reply shorter than MAX_ADDR_TO_SEND (1,000) ends our outstanding `getaddr`. */
+export const GETADDR_REPLY_FULL = 1000
 /** Core: timestamps at or below this (1973-03-03) are replaced. */
 export const ADDR_TIME_FLOOR = 100_000_000
 /** Core: timestamps more than 10 minutes ahead are replaced. */
