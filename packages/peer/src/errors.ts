@@ -104,10 +104,14 @@ export class SendBufferFullError extends NodeError {
   }
 }
 
-/** The remote side closed the connection. */
+/** The remote side closed (or reset) the connection. */
 export class RemoteClosedError extends NodeError {
-  constructor() {
-    super('REMOTE_CLOSED', 'The peer closed the connection.')
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'REMOTE_CLOSED',
+      options?.cause ? 'The peer reset the connection.' : 'The peer closed the connection.',
+      options,
+    )
     this.name = 'RemoteClosedError'
   }
 }

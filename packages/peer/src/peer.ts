@@ -594,6 +594,17 @@ export class Peer {
     return this.#state.status
   }
 
+  /**
+   * Bytes queued for the peer and not yet taken by the kernel (our queue
+   * plus the socket's buffer). A host serving blocks should wait while this
+   * is high, as Core pauses a peer's getdata processing past its send
+   * buffer limit; past `maxSendBufferBytes` the peer is disconnected.
+   */
+  get bufferedBytes(): number {
+    if (this.#isClosed()) return 0
+    return this.#queue.bytes + (this.#socket?.writableLength ?? 0)
+  }
+
   /** Resolves once the socket is fully closed after destroy() (never rejects). */
   get closed(): Promise<void> {
     return this.#closed
@@ -863,7 +874,7 @@ export class Peer {
       startHeight: remote?.startHeight,
       relay: remote?.relay,
       timeOffset: remote?.timeOffset,
-      sendQueueBytes: this.#queue.bytes + (this.#socket?.writableLength ?? 0),
+      sendQueueBytes: this.bufferedBytes,
       blocksInFlight: this.#blockRequests.size,
       headersInFlight: this.#headersRequests.length,
       pendingTxAnnouncements: this.#pendingTx.size,
@@ -1035,8 +1046,11 @@ export class Peer {
 
   readonly #onError = (err: Error): void => {
     if (this.#state.status === 'closed') return
+    const code = (err as NodeJS.ErrnoException).code
     if (this.#state.status === 'connecting') {
       this.destroy(new ConnectError(this.address, { cause: err }))
+    } else if (code === 'ECONNRESET' || code === 'EPIPE') {
+      this.destroy(new RemoteClosedError({ cause: err }))
     } else {
       this.destroy(new SocketError({ cause: err }))
     }
