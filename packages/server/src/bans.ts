@@ -1,0 +1,566 @@
+/**
+ * Bans, discouragement and the noban whitelist, after Bitcoin Core's `BanMan`
+ * (REFERENCE §6.5).
+ *
+ * - **Manual bans** are addresses or subnets (IPv4/IPv6 CIDR, or a single Tor
+ *   or I2P name) with an expiry, 24 h by default. They persist in
+ *   `banlist.json` in the data directory, in Core's format
+ *   (`{"banned_nets": [{"version", "ban_created", "banned_until", "address"}]}`,
+ *   times in seconds), written atomically after every change and reloaded at
+ *   start; expired entries are dropped. A file that does not parse is kept as
+ *   `banlist.json.bak` and we start with no bans, logging a
+ *   `BanListCorruptError`.
+ * - **Discouragement** is what misbehaviour earns (Core has had no ban score
+ *   since v28): an in-memory, bounded set of addresses (Core: a rolling bloom
+ *   filter of 50,000 entries; ours: the 50,000 most recently discouraged).
+ *   Discouraged inbound peers are accepted only while there is room, and are
+ *   the first to be evicted.
+ * - **Whitelisted (noban)** ranges are never banned, discouraged or evicted.
+ */
+import { open, readFile, rename, unlink } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { type Logger, Service, silentLogger } from '@node/wire'
+import ipaddr from 'ipaddr.js'
+import {
+  BAN_ENTRY_VERSION,
+  BANLIST_FILE,
+  BANLIST_JSON_KEY,
+  DEFAULT_BAN_TIME_MS,
+  DISCOURAGED_MAX,
+  MAX_BANS,
+} from './constants.ts'
+import {
+  BanListCorruptError,
+  BanListSaveError,
+  InvalidBanTargetError,
+  InvalidPolicyOptionError,
+  InvalidWhitelistRangeError,
+  TooManyBansError,
+} from './errors.ts'
+
+// --- subnets -----------------------------------------------------------------
+
+/** A parsed ban target or whitelist range. */
+export type Subnet =
+  | { readonly kind: 'ipv4' | 'ipv6'; readonly bytes: readonly number[]; readonly prefix: number }
+  | { readonly kind: 'name'; readonly name: string }
+
+const TOR_V3 = /^[a-z2-7]{56}\.onion$/
+const I2P = /^[a-z2-7]{52}\.b32\.i2p$/
+
+function maskBytes(bytes: readonly number[], prefix: number): number[] {
+  return bytes.map((b, i) => {
+    const bits = Math.max(0, Math.min(8, prefix - i * 8))
+    return bits === 8 ? b : b & ((0xff << (8 - bits)) & 0xff)
+  })
+}
+
+function ipFrom(
+  kind: 'ipv4' | 'ipv6',
+  addr: { toByteArray(): number[] },
+): { kind: 'ipv4' | 'ipv6'; bytes: number[] } {
+  return { kind, bytes: addr.toByteArray() }
+}
+
+/** Parse one IP (no prefix), folding IPv4-mapped IPv6 to IPv4. Undefined when not an IP. */
+function parseIp(text: string): { kind: 'ipv4' | 'ipv6'; bytes: number[] } | undefined {
+  const t = text.trim().replace(/^\[(.*)\]$/, '$1')
+  if (ipaddr.IPv4.isValidFourPartDecimal(t)) return ipFrom('ipv4', ipaddr.IPv4.parse(t))
+  if (ipaddr.IPv6.isValid(t)) {
+    const a = ipaddr.IPv6.parse(t)
+    if (a.isIPv4MappedAddress()) return ipFrom('ipv4', a.toIPv4Address())
+    return ipFrom('ipv6', a)
+  }
+  return undefined
+}
+
+/**
+ * Parse `1.2.3.4`, `1.2.3.0/24`, `2001:db8::/32`, `::ffff:1.2.3.0/120` (read
+ * as IPv4 1.2.3.0/24), a Tor v3 `.onion` or an I2P `.b32.i2p` name. The
+ * network part is masked, as Core's `CSubNet` does. Throws the message of what
+ * is wrong as a plain string for the caller to wrap.
+ */
+function parseSubnetOrThrow(text: string): Subnet {
+  const t = text.trim().toLowerCase()
+  if (TOR_V3.test(t) || I2P.test(t)) return { kind: 'name', name: t }
+  const slash = t.lastIndexOf('/')
+  const host = slash === -1 ? t : t.slice(0, slash)
+  const ip = parseIp(host)
+  if (!ip) throw new Error('not an IPv4 or IPv6 address, subnet, or Tor v3 or I2P name')
+  const max = ip.kind === 'ipv4' ? 32 : 128
+  let prefix = max
+  if (slash !== -1) {
+    const p = t.slice(slash + 1)
+    if (!/^\d{1,3}$/.test(p)) throw new Error('the prefix length is not a number')
+    prefix = Number(p)
+    // An IPv4-mapped IPv6 subnet counts its prefix over the 128 bits.
+    const mappedV4 =
+      ip.kind === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(host.replace(/^\[(.*)\]$/, '$1'))
+    if (mappedV4) {
+      if (prefix < 96 || prefix > 128) throw new Error('an IPv4-mapped subnet needs a prefix of 96 to 128')
+      prefix -= 96
+    }
+    if (prefix > max) throw new Error(`the prefix length is above ${max}`)
+  }
+  return { kind: ip.kind, bytes: maskBytes(ip.bytes, prefix), prefix }
+}
+
+/** Parse a subnet, or throw {@link InvalidBanTargetError}. */
+export function parseSubnet(text: string): Subnet {
+  try {
+    return parseSubnetOrThrow(text)
+  } catch (err) {
+    throw new InvalidBanTargetError(text, (err as Error).message)
+  }
+}
+
+/** Core `CSubNet::ToString`: `1.2.3.0/24`, `2001:db8::/32`, `1.2.3.4/32`; names as they are. */
+export function formatSubnet(s: Subnet): string {
+  if (s.kind === 'name') return s.name
+  const addr = s.kind === 'ipv4' ? s.bytes.join('.') : new ipaddr.IPv6(pairs(s.bytes)).toRFC5952String()
+  return `${addr}/${s.prefix}`
+}
+
+/** 16 bytes as the eight 16-bit parts ipaddr.js builds an IPv6 from. */
+function pairs(bytes: readonly number[]): number[] {
+  const out: number[] = []
+  for (let i = 0; i < 16; i += 2) out.push((bytes[i]! << 8) | bytes[i + 1]!)
+  return out
+}
+
+function isSingleHost(s: Subnet): boolean {
+  return s.kind === 'name' || s.prefix === (s.kind === 'ipv4' ? 32 : 128)
+}
+
+function subnetMatches(s: Subnet, ip: Subnet): boolean {
+  if (s.kind === 'name' || ip.kind === 'name')
+    return s.kind === 'name' && ip.kind === 'name' && s.name === ip.name
+  if (s.kind !== ip.kind) return false
+  const masked = maskBytes(ip.bytes, s.prefix)
+  for (let i = 0; i < masked.length; i++) if (masked[i] !== s.bytes[i]) return false
+  return true
+}
+
+/**
+ * The address of a peer as a single-host subnet, or undefined if it is not an
+ * address we understand. A port (`1.2.3.4:8333`, `[::1]:8333`) is ignored.
+ */
+function hostOf(text: string): Subnet | undefined {
+  const withPort = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(text) ?? /^\[([^\]]+)\]:\d+$/.exec(text)
+  try {
+    const s = parseSubnetOrThrow(withPort ? withPort[1]! : text)
+    return isSingleHost(s) ? s : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// --- the list ----------------------------------------------------------------
+
+/** One manual ban. Times are milliseconds since the epoch (whole seconds in the file). */
+export interface BanEntry {
+  /** The banned subnet, in Core's text form (`1.2.3.4/32`, `10.0.0.0/8`, `…onion`). */
+  readonly subnet: string
+  readonly createdAt: number
+  readonly bannedUntil: number
+}
+
+export interface BanOptions {
+  /** Ban for this long from now (default 24 h). */
+  durationMs?: number | undefined
+  /** Ban until this time (ms since the epoch); overrides `durationMs`. */
+  until?: number | undefined
+}
+
+/** How inbound admission should treat an address. */
+export interface AddressStanding {
+  /** In a noban range: never refused, discouraged or evicted. */
+  whitelisted: boolean
+  /** Manually banned (and not whitelisted): refuse. */
+  banned: boolean
+  /** Discouraged (and not whitelisted): accept only with room to spare; evict first. */
+  discouraged: boolean
+}
+
+export interface BanListComponents {
+  logger?: Logger | undefined
+  /** Milliseconds since the epoch (`Date.now` by default). */
+  now?: (() => number) | undefined
+}
+
+export interface BanListInit {
+  /** Directory of `banlist.json`. Omitted: bans live in memory only. */
+  dataDir?: string | undefined
+  /** Default ban length (Core `-bantime`): 24 h. */
+  defaultBanTimeMs?: number | undefined
+  /** Noban ranges: IPs or CIDR subnets. */
+  whitelist?: readonly string[] | undefined
+  /** Discouraged addresses remembered (default 50,000). */
+  maxDiscouraged?: number | undefined
+  /** Manual bans allowed (default 100,000). */
+  maxBans?: number | undefined
+}
+
+interface StoredBan {
+  subnet: Subnet
+  createdAt: number
+  bannedUntil: number
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback
+  if (!Number.isSafeInteger(v) || v < 1)
+    throw new InvalidPolicyOptionError(name, 'must be a positive integer')
+  return v
+}
+
+/**
+ * Manual bans (persistent, with expiry), discouragement (in memory, bounded)
+ * and the noban whitelist. A {@link Service}: `start()` loads `banlist.json`,
+ * `stop()` waits for the last write. Queries work in any state; changes made
+ * before `start()` are kept and merged with the file.
+ */
+export class BanList extends Service {
+  readonly #log: Logger
+  readonly #now: () => number
+  readonly #path: string | undefined
+  readonly #defaultBanTime: number
+  readonly #maxDiscouraged: number
+  readonly #maxBans: number
+  readonly #whitelist: readonly Subnet[]
+  // Single hosts by their text form, for O(1) lookups; bounded by #maxBans with #subnets.
+  readonly #hosts = new Map<string, StoredBan>()
+  // Wider subnets, scanned on lookup; bounded by #maxBans with #hosts.
+  readonly #subnets = new Map<string, StoredBan>()
+  // Discouraged addresses, oldest first; bounded by #maxDiscouraged (the oldest is dropped).
+  readonly #discouraged = new Map<string, true>()
+  #persist = false
+  #dirty = false
+  #writing: Promise<void> = Promise.resolve()
+  #queued: Promise<void> | undefined
+
+  constructor(components: BanListComponents = {}, init: BanListInit = {}) {
+    super()
+    this.#log = (components.logger ?? silentLogger).child({ component: 'banlist' })
+    this.#now = components.now ?? Date.now
+    this.#path = init.dataDir === undefined ? undefined : join(init.dataDir, BANLIST_FILE)
+    this.#defaultBanTime = positiveInt('defaultBanTimeMs', init.defaultBanTimeMs, DEFAULT_BAN_TIME_MS)
+    this.#maxDiscouraged = positiveInt('maxDiscouraged', init.maxDiscouraged, DISCOURAGED_MAX)
+    this.#maxBans = positiveInt('maxBans', init.maxBans, MAX_BANS)
+    this.#whitelist = (init.whitelist ?? []).map((r) => {
+      try {
+        const s = parseSubnetOrThrow(r)
+        if (s.kind === 'name') throw new Error('only IP ranges can be whitelisted')
+        return s
+      } catch (err) {
+        throw new InvalidWhitelistRangeError(r, (err as Error).message)
+      }
+    })
+  }
+
+  /** The file bans are saved to, if any. */
+  get path(): string | undefined {
+    return this.#path
+  }
+
+  // --- lifecycle ---
+
+  protected async onStart(): Promise<void> {
+    if (this.#path !== undefined) {
+      const dropped = await this.#load(this.#path)
+      if (dropped || this.#dirty) await this.#write()
+    }
+    this.#persist = true
+  }
+
+  protected async onStop(): Promise<void> {
+    this.#persist = false
+    await this.#writing
+    if (this.#dirty && this.#path !== undefined) {
+      await this.#write().catch((err: unknown) => {
+        this.#log.error({ err }, 'Could not save the ban list on stop.')
+      })
+    }
+  }
+
+  // --- manual bans ---
+
+  /**
+   * Ban an address or subnet (Core `setban add`). Banning it again moves the
+   * expiry later, never earlier. Resolves once the list is saved (when
+   * started with a data directory); rejects with {@link BanListSaveError} if
+   * the write fails, the ban applying in memory regardless.
+   */
+  async ban(target: string, options: BanOptions = {}): Promise<BanEntry> {
+    const subnet = parseSubnet(target)
+    const key = formatSubnet(subnet)
+    const now = this.#now()
+    const until = options.until ?? now + (options.durationMs ?? this.#defaultBanTime)
+    const map = isSingleHost(subnet) ? this.#hosts : this.#subnets
+    const existing = map.get(key)
+    if (!existing) {
+      if (this.#hosts.size + this.#subnets.size >= this.#maxBans) this.#sweep(now)
+      if (this.#hosts.size + this.#subnets.size >= this.#maxBans) throw new TooManyBansError(this.#maxBans)
+    }
+    let stored = existing
+    if (!existing || existing.bannedUntil < until) {
+      stored = { subnet, createdAt: now, bannedUntil: until }
+      map.set(key, stored)
+      this.#dirty = true
+      this.#log.info({ subnet: key, until: new Date(until).toISOString() }, 'Banned an address range.')
+      await this.#save()
+    }
+    return toEntry(key, stored!)
+  }
+
+  /** Lift a ban (Core `setban remove`). False if there was none for exactly that subnet. */
+  async unban(target: string): Promise<boolean> {
+    const subnet = parseSubnet(target)
+    const key = formatSubnet(subnet)
+    const removed = (isSingleHost(subnet) ? this.#hosts : this.#subnets).delete(key)
+    if (removed) {
+      this.#dirty = true
+      this.#log.info({ subnet: key }, 'Lifted a ban.')
+      await this.#save()
+    }
+    return removed
+  }
+
+  /** Lift every ban (Core `clearbanned`). */
+  async clear(): Promise<void> {
+    if (this.#hosts.size + this.#subnets.size === 0) return
+    this.#hosts.clear()
+    this.#subnets.clear()
+    this.#dirty = true
+    await this.#save()
+  }
+
+  /** The bans in force, expired ones dropped (Core `listbanned`). */
+  list(): BanEntry[] {
+    const now = this.#now()
+    if (this.#sweep(now)) void this.#save().catch(() => {})
+    const out: BanEntry[] = []
+    for (const [k, b] of this.#hosts) out.push(toEntry(k, b))
+    for (const [k, b] of this.#subnets) out.push(toEntry(k, b))
+    return out
+  }
+
+  /** The address (an IP, or a Tor or I2P name; no port) is under a ban that has not expired. */
+  isBanned(address: string): boolean {
+    const host = hostOf(address)
+    if (!host) return false
+    const now = this.#now()
+    const exact = this.#hosts.get(formatSubnet(host))
+    if (exact && now < exact.bannedUntil) return true
+    for (const b of this.#subnets.values()) {
+      if (now < b.bannedUntil && subnetMatches(b.subnet, host)) return true
+    }
+    return false
+  }
+
+  // --- discouragement ---
+
+  /** Remember a misbehaving peer's address (Core `Discourage`). Whitelisted addresses are ignored. */
+  discourage(address: string): void {
+    const host = hostOf(address)
+    if (!host || this.#whitelisted(host)) return
+    const key = formatSubnet(host)
+    this.#discouraged.delete(key)
+    this.#discouraged.set(key, true)
+    while (this.#discouraged.size > this.#maxDiscouraged) {
+      const oldest = this.#discouraged.keys().next().value
+      if (oldest === undefined) break
+      this.#discouraged.delete(oldest)
+    }
+  }
+
+  isDiscouraged(address: string): boolean {
+    const host = hostOf(address)
+    return host !== undefined && this.#discouraged.has(formatSubnet(host))
+  }
+
+  /** Forget every discouraged address. */
+  clearDiscouraged(): void {
+    this.#discouraged.clear()
+  }
+
+  get discouragedCount(): number {
+    return this.#discouraged.size
+  }
+
+  // --- whitelist ---
+
+  /** The address is in a noban range. */
+  isWhitelisted(address: string): boolean {
+    const host = hostOf(address)
+    return host !== undefined && this.#whitelisted(host)
+  }
+
+  /** Everything inbound admission needs to know about an address, with noban taking precedence. */
+  standing(address: string): AddressStanding {
+    if (this.isWhitelisted(address)) return { whitelisted: true, banned: false, discouraged: false }
+    return { whitelisted: false, banned: this.isBanned(address), discouraged: this.isDiscouraged(address) }
+  }
+
+  #whitelisted(host: Subnet): boolean {
+    return this.#whitelist.some((r) => subnetMatches(r, host))
+  }
+
+  // --- persistence ---
+
+  /** Drop expired bans; true if any were. */
+  #sweep(now: number): boolean {
+    let any = false
+    for (const map of [this.#hosts, this.#subnets]) {
+      for (const [k, b] of map) {
+        if (b.bannedUntil <= now) {
+          map.delete(k)
+          any = true
+        }
+      }
+    }
+    if (any) this.#dirty = true
+    return any
+  }
+
+  /** Queue a write of the current list; concurrent changes share one pending write. */
+  #save(): Promise<void> {
+    if (!this.#persist || this.#path === undefined) return Promise.resolve()
+    if (this.#queued) return this.#queued
+    const run = this.#writing.then(() => {
+      this.#queued = undefined
+      return this.#write()
+    })
+    this.#queued = run
+    this.#writing = run.catch(() => {})
+    return run
+  }
+
+  async #write(): Promise<void> {
+    const path = this.#path
+    if (path === undefined) return
+    this.#sweep(this.#now())
+    this.#dirty = false
+    const bans = []
+    for (const map of [this.#hosts, this.#subnets]) {
+      for (const [k, b] of map) {
+        bans.push({
+          version: BAN_ENTRY_VERSION,
+          ban_created: Math.floor(b.createdAt / 1000),
+          banned_until: Math.floor(b.bannedUntil / 1000),
+          address: k,
+        })
+      }
+    }
+    const data = Buffer.from(`${JSON.stringify({ [BANLIST_JSON_KEY]: bans }, null, 2)}\n`)
+    try {
+      await atomicWrite(path, data)
+    } catch (err) {
+      this.#dirty = true
+      throw new BanListSaveError(path, { cause: err })
+    }
+  }
+
+  /** Read the file into memory; true if entries were dropped (expired or unreadable). */
+  async #load(path: string): Promise<boolean> {
+    let text: string
+    try {
+      text = await readFile(path, 'utf8')
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return false
+      throw err
+    }
+    let entries: unknown[]
+    try {
+      const doc: unknown = JSON.parse(text)
+      const list =
+        typeof doc === 'object' && doc !== null
+          ? (doc as Record<string, unknown>)[BANLIST_JSON_KEY]
+          : undefined
+      if (!Array.isArray(list)) throw new Error(`no "${BANLIST_JSON_KEY}" array`)
+      entries = list
+    } catch (cause) {
+      const err = new BanListCorruptError(path, (cause as Error).message, { cause })
+      this.#log.error({ err, backup: `${path}.bak` }, 'The ban list file is corrupt; kept it as .bak.')
+      await rename(path, `${path}.bak`)
+      return false
+    }
+    const now = this.#now()
+    let dropped = false
+    for (const raw of entries) {
+      const ban = readEntry(raw)
+      if (!ban) {
+        this.#log.warn({ entry: raw }, 'Dropped an unreadable entry of the ban list.')
+        dropped = true
+        continue
+      }
+      if (ban.bannedUntil <= now) {
+        dropped = true
+        continue
+      }
+      const key = formatSubnet(ban.subnet)
+      const map = isSingleHost(ban.subnet) ? this.#hosts : this.#subnets
+      const mine = map.get(key)
+      if (mine && mine.bannedUntil >= ban.bannedUntil) continue
+      if (!mine && this.#hosts.size + this.#subnets.size >= this.#maxBans) {
+        dropped = true
+        continue
+      }
+      map.set(key, ban)
+    }
+    this.#log.info({ bans: this.#hosts.size + this.#subnets.size }, 'Loaded the ban list.')
+    return dropped
+  }
+}
+
+function toEntry(subnet: string, b: StoredBan): BanEntry {
+  return { subnet, createdAt: b.createdAt, bannedUntil: b.bannedUntil }
+}
+
+function readEntry(raw: unknown): StoredBan | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const r = raw as Record<string, unknown>
+  if (r['version'] !== BAN_ENTRY_VERSION) return undefined
+  const created = r['ban_created']
+  const until = r['banned_until']
+  const address = r['address']
+  if (!Number.isSafeInteger(created) || !Number.isSafeInteger(until) || typeof address !== 'string') {
+    return undefined
+  }
+  let subnet: Subnet
+  try {
+    subnet = parseSubnetOrThrow(address)
+  } catch {
+    return undefined
+  }
+  return { subnet, createdAt: (created as number) * 1000, bannedUntil: (until as number) * 1000 }
+}
+
+/** Write a file so a crash leaves the old or the new one whole: temp file, fsync, rename, fsync the directory. */
+async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
+  const tmp = `${path}.new`
+  const fh = await open(tmp, 'w', 0o600)
+  try {
+    await fh.writeFile(data)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  try {
+    await rename(tmp, path)
+  } catch (err) {
+    await unlink(tmp).catch(() => {})
+    throw err
+  }
+  let dh: Awaited<ReturnType<typeof open>> | undefined
+  try {
+    dh = await open(dirname(path), 'r')
+    await dh.sync()
+  } catch (err) {
+    // Some platforms (Windows) cannot fsync a directory; the rename is still atomic.
+    const code = (err as { code?: string }).code
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw err
+  } finally {
+    await dh?.close()
+  }
+}
