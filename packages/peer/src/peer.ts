@@ -472,6 +472,7 @@ export class Peer {
   #signal: AbortSignal | undefined
   #onAbort: (() => void) | undefined
   #pumping = false
+  #corked = false
   #closedResolve: (() => void) | undefined
   readonly #closed: Promise<void>
 
@@ -519,7 +520,9 @@ export class Peer {
     this.#headersTimeoutMs = init.headersTimeoutMs ?? HEADERS_TIMEOUT_MS
     this.#blockTimeoutMs = init.blockTimeoutMs ?? BLOCK_TIMEOUT_MS
     this.#maxSendBuffer = init.maxSendBufferBytes ?? MAX_SEND_BUFFER_BYTES
-    this.#highWater = init.socketHighWaterBytes ?? SOCKET_HIGH_WATER_BYTES
+    // Never below Node's default writable high-water mark (16 KiB), so that
+    // stopping at it always means the socket will emit 'drain'.
+    this.#highWater = Math.max(init.socketHighWaterBytes ?? SOCKET_HIGH_WATER_BYTES, 16 * 1024)
     this.#txTrickleMs =
       init.txTrickleIntervalMs ??
       (direction === 'inbound'
@@ -1482,7 +1485,10 @@ export class Peer {
       return
     this.#pumping = true
     try {
-      while (socket.writableLength < this.#highWater) {
+      // Stop when the socket asks for a drain (its 'drain' event restarts us)
+      // or holds our high-water mark; the mark is never below the socket's,
+      // so stopping on it always means a 'drain' will come.
+      while (!socket.writableNeedDrain && socket.writableLength < this.#highWater) {
         const item = this.#queue.shift()
         if (!item) break
         this.#write(socket, item)
@@ -1494,17 +1500,27 @@ export class Peer {
   }
 
   #write(socket: Socket, item: Outgoing): void {
+    // Everything written in one turn of the event loop leaves in one writev.
+    if (!this.#corked) {
+      this.#corked = true
+      socket.cork()
+      process.nextTick(this.#uncork)
+    }
     const magic = this.network.magic
     if (item.payload.length >= ZERO_COPY_MIN_BYTES) {
-      socket.cork()
       socket.write(frameHeader(magic, item.command, item.payload))
       socket.write(item.payload, this.#onFlushed)
-      socket.uncork()
     } else {
       socket.write(frame(magic, item.command, item.payload), this.#onFlushed)
     }
     this.#sent.count(item.command, item.size)
     this.#sent.addBytes(item.size)
+  }
+
+  readonly #uncork = (): void => {
+    this.#corked = false
+    const socket = this.#socket
+    if (socket && !socket.destroyed) socket.uncork()
   }
 
   /** A write reached the kernel: the peer is reading (Core's m_last_send moves when bytes leave). */
