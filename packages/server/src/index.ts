@@ -1,2 +1,25 @@
-/** @node/server: work in progress. */
-export const PACKAGE = '@node/server'
+/**
+ * @node/server: the connection manager of a Bitcoin node — outbound and
+ * inbound policy, bans, address relay, block relay through the block
+ * manager, and the order in which the node's parts start and stop.
+ *
+ * @example
+ * ```ts
+ * import { Server } from '@node/server'
+ * import { networks } from '@node/wire'
+ *
+ * const server = new Server({}, { network: networks.regtest, dataDir: '/tmp/node', bind: ['127.0.0.1:0'], dnsSeed: false })
+ * await server.start()
+ * console.log(server.ports, server.blockManager.chain.tip.height)
+ * await server.stop()
+ * ```
+ */
+export * from './addr-relay.ts'
+export * from './backoff.ts'
+export * from './bans.ts'
+export * from './constants.ts'
+export * from './errors.ts'
+export * from './eviction.ts'
+export * from './netgroups.ts'
+export { type PeerInfo, Server, type ServerComponents, type ServerEvents, type ServerInit } from './server.ts'
+export * from './siphash.ts'

@@ -1,0 +1,1134 @@
+/**
+ * Server: owns every peer, keeps 8 full-relay and 2 block-relay-only
+ * outbound peers, accepts inbound peers fairly, relays addresses and blocks,
+ * and starts and stops the node's parts in the right order.
+ *
+ * Start: address manager (loads peers.dat) → ban list → block store → block
+ * manager → listeners → outbound dialing. Stop: the reverse — stop listening
+ * and dialing, disconnect every peer and wait for them, then the block
+ * manager, the address manager (saves peers.dat and anchors), the ban list
+ * and the store. Everything started on behalf of a component (a timer, a dial,
+ * a DNS lookup) is registered before it begins and cancelled on stop.
+ */
+import { randomBytes } from 'node:crypto'
+import { lookup as dnsLookup } from 'node:dns/promises'
+import { readFile, rm } from 'node:fs/promises'
+import net, { type Server as NetServer, type Socket } from 'node:net'
+import { join } from 'node:path'
+import {
+  AddrManager,
+  atomicWriteFile,
+  formatService,
+  NetAddress,
+  Network,
+  newBiasForOutbound,
+  type PeerAddress,
+  parseService,
+  type ServiceAddress,
+  serviceKey,
+} from '@node/addrmgr'
+import { BlockManager, BlockStore, type SyncPeer } from '@node/blockmgr'
+import { InvCache } from '@node/inv-cache'
+import { type ConnectionType, NonceSet, Peer, type PeerStats } from '@node/peer'
+import {
+  AbortError,
+  type AddrV2Entry,
+  decodeBlock,
+  type Hash,
+  isProtocolError,
+  type Logger,
+  type Message,
+  type NetworkParams,
+  type ProtocolError,
+  Service,
+  Services,
+  silentLogger,
+  sleep,
+  timeoutSignal,
+} from '@node/wire'
+import { AddrRelayTargets, AddrResponseCache, addrCacheKey, PeerAddrState } from './addr-relay.ts'
+import { BanList } from './bans.ts'
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  MAX_ADDNODE,
+  MAX_BLOCK_RELAY_ONLY,
+  MAX_FEELER,
+  MAX_OUTBOUND_FULL_RELAY,
+} from './constants.ts'
+import { type EvictionCandidate, keyedNetGroup, selectNodeToEvict } from './eviction.ts'
+import { HandshakeLimiter } from './netgroups.ts'
+import type { SipKey } from './siphash.ts'
+
+/** Core: a feeler about every 2 minutes. */
+const FEELER_INTERVAL_MS = 2 * 60_000
+/** Core: DNS seeds are queried when the address manager has fewer addresses than this. */
+const DNS_SEED_THRESHOLD = 1000
+const DNS_TIMEOUT_MS = 10_000
+/** After a failed seeding round, wait this long before trying again (no spinning offline). */
+const SEED_RETRY_MS = 60_000
+/** Core: fixed seeds after 60 s without peers. */
+const FIXED_SEEDS_DELAY_MS = 60_000
+/** Core: the connection loop sleeps 500 ms per round. */
+const DIAL_ROUND_MS = 500
+/** Core: at most 100 candidates per round. */
+const MAX_TRIES_PER_ROUND = 100
+/** Core: skip addresses tried in the last 10 minutes for the first 30 tries. */
+const RECENT_TRY_MS = 10 * 60_000
+const RECENT_TRY_TRIES = 30
+/** Connect timeout for outbound dials. */
+const CONNECT_TIMEOUT_MS = 5_000
+/** Stop: how long peers get to close before their sockets are destroyed. */
+const PEER_CLOSE_DEADLINE_MS = 1_000
+/** Core MAX_ADDR_TO_SEND and MAX_PCT_ADDR_TO_SEND. */
+const GETADDR_MAX = 1000
+const GETADDR_PCT = 23
+/** addnode retry backoff (btcd connmgr: tries × 5 s, capped at 5 min). */
+const ADDNODE_RETRY_BASE_MS = 5_000
+const ADDNODE_RETRY_MAX_MS = 5 * 60_000
+/** Core: the tip is stale after 30 minutes without a new block (checked every 10 minutes). */
+const STALE_TIP_CHECK_MS = 10 * 60_000
+const ANCHORS_FILE = 'anchors.json'
+/** Core MAX_BLOCK_RELAY_ONLY_ANCHORS. */
+const MAX_ANCHORS = 2
+
+export interface ServerComponents {
+  logger?: Logger | undefined
+  /** Resolves a host name to IP addresses (default node:dns); tests and offline runs replace it. */
+  resolve?: ((host: string, signal: AbortSignal) => Promise<string[]>) | undefined
+  now?: (() => number) | undefined
+}
+
+export interface ServerInit {
+  network: NetworkParams
+  /** Where peers.dat, banlist.json, anchors.json and blocks/ live. */
+  dataDir: string
+  /** Accept inbound connections (default true). */
+  listen?: boolean | undefined
+  /** Addresses to listen on, `host:port`; default all IPv4 and IPv6 on the network's port. */
+  bind?: readonly string[] | undefined
+  /** Default: the network's port. */
+  port?: number | undefined
+  maxConnections?: number | undefined
+  maxOutbound?: number | undefined
+  maxBlockRelayOnly?: number | undefined
+  /** Only connect to these (Core -connect): no address manager dialing, no seeding. */
+  connect?: readonly string[] | undefined
+  /** Keep these connected (Core -addnode). */
+  addnode?: readonly string[] | undefined
+  /** Ask these for addresses, then leave (Core -seednode). */
+  seednode?: readonly string[] | undefined
+  /** Query DNS seeds when the address manager is nearly empty (default true). */
+  dnsSeed?: boolean | undefined
+  /** Use the fixed seeds when seeding fails (default true). */
+  fixedSeeds?: boolean | undefined
+  /** Ranges exempt from bans and discouragement (`1.2.3.0/24`, `::1`). */
+  whitelist?: readonly string[] | undefined
+  userAgent?: string | undefined
+  /** TEST ONLY: loopback and private addresses count as routable, each its own group. */
+  localRoutable?: boolean | undefined
+  /** Feeler interval (ms); 0 disables feelers. */
+  feelerIntervalMs?: number | undefined
+  /** Block manager: progress line interval (ms). */
+  progressIntervalMs?: number | undefined
+  /** Peer timeouts (tests shorten them). */
+  handshakeTimeoutMs?: number | undefined
+}
+
+export interface PeerInfo {
+  readonly id: number
+  readonly addr: string
+  readonly inbound: boolean
+  readonly connectionType: ConnectionType
+  readonly stats: PeerStats
+  readonly syncedHeaders: number
+  readonly syncedBlocks: number
+}
+
+interface PeerEntry {
+  readonly peer: Peer
+  readonly id: number
+  readonly inbound: boolean
+  readonly type: ConnectionType
+  /** Where we dialled, or the remote of an inbound socket. */
+  readonly service: ServiceAddress | undefined
+  readonly group: string
+  readonly addrState: PeerAddrState
+  readonly known: InvCache
+  readonly connectedAt: number
+  sync: SyncPeer | undefined
+  ready: boolean
+  lastBlockAt: number
+  lastTxAt: number
+  getaddrAnswered: boolean
+  /** addnode/connect target this peer serves. */
+  manualTarget: string | undefined
+  /** Disconnect after the first addr reply (seednode, address fetch). */
+  fetchOnly: boolean
+}
+
+interface ManualTarget {
+  readonly target: string
+  peerId: number | undefined
+  tries: number
+  nextAttempt: number
+}
+
+export interface ServerEvents {
+  'peer:ready': (info: { id: number; addr: string; inbound: boolean; type: ConnectionType }) => void
+  'peer:closed': (info: { id: number; addr: string }) => void
+}
+
+export class Server extends Service {
+  readonly network: NetworkParams
+  readonly addrManager: AddrManager
+  readonly store: BlockStore
+  readonly blockManager: BlockManager
+  readonly bans: BanList
+  readonly #log: Logger
+  readonly #init: ServerInit & {
+    listen: boolean
+    maxConnections: number
+    maxOutbound: number
+    maxBlockRelayOnly: number
+    dnsSeed: boolean
+    fixedSeeds: boolean
+  }
+  readonly #resolve: (host: string, signal: AbortSignal) => Promise<string[]>
+  readonly #now: () => number
+  readonly #nonces = new NonceSet()
+  readonly #peers = new Map<number, PeerEntry>()
+  readonly #listeners: NetServer[] = []
+  readonly #manual = new Map<string, ManualTarget>()
+  readonly #timers = new Set<NodeJS.Timeout>()
+  readonly #tasks = new Set<Promise<unknown>>()
+  readonly #secret: SipKey
+  readonly #relayTargets: AddrRelayTargets
+  readonly #addrCache: AddrResponseCache<PeerAddress>
+  readonly #handshakes: HandshakeLimiter
+  readonly #events: { [K in keyof ServerEvents]: Set<ServerEvents[K]> } = {
+    'peer:ready': new Set(),
+    'peer:closed': new Set(),
+  }
+  #nextId = 1
+  #accepting = false
+  #anchors: ServiceAddress[] = []
+  #lastSeedAttempt = 0
+  #startedAt = 0
+  #feelerAt = 0
+  #lastTipAt = 0
+  #extraOutbound = false
+  #boundPorts: number[] = []
+
+  constructor(components: ServerComponents, init: ServerInit) {
+    super()
+    this.#init = {
+      ...init,
+      listen: init.listen ?? true,
+      maxConnections: init.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      maxOutbound: init.maxOutbound ?? MAX_OUTBOUND_FULL_RELAY,
+      maxBlockRelayOnly: init.maxBlockRelayOnly ?? MAX_BLOCK_RELAY_ONLY,
+      dnsSeed: init.dnsSeed ?? true,
+      fixedSeeds: init.fixedSeeds ?? true,
+    }
+    this.network = init.network
+    const logger = components.logger ?? silentLogger
+    this.#log = logger.child({ component: 'server' })
+    this.#now = components.now ?? Date.now
+    this.#resolve =
+      components.resolve ??
+      (async (host, signal) => {
+        const p = dnsLookup(host, { all: true })
+        const aborted = new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => reject(new AbortError('DNS lookup aborted.')), {
+            once: true,
+          }),
+        )
+        const r = await Promise.race([p, aborted])
+        return r.map((a) => a.address)
+      })
+    const seed = randomBytes(16)
+    this.#secret = { k0: seed.readBigUInt64LE(0), k1: seed.readBigUInt64LE(8) }
+    this.#relayTargets = new AddrRelayTargets({ secret: this.#secret })
+    const randrange = { randrange: (n: number) => Math.floor(Math.random() * n) }
+    this.#addrCache = new AddrResponseCache<PeerAddress>({ random: randrange, now: this.#now })
+    this.#handshakes = new HandshakeLimiter()
+    this.addrManager = new AddrManager(
+      { logger, now: this.#now },
+      { dataDir: init.dataDir, magic: init.network.magic, localRoutable: init.localRoutable },
+    )
+    this.bans = new BanList(
+      { logger, now: this.#now },
+      { dataDir: init.dataDir, whitelist: init.whitelist ?? [] },
+    )
+    this.store = new BlockStore({ logger }, { dir: join(init.dataDir, 'blocks') })
+    this.blockManager = new BlockManager(
+      { logger, store: this.store },
+      { network: init.network, progressInterval: init.progressIntervalMs },
+    )
+  }
+
+  on<K extends keyof ServerEvents>(event: K, fn: ServerEvents[K]): void {
+    this.#events[event].add(fn)
+  }
+
+  off<K extends keyof ServerEvents>(event: K, fn: ServerEvents[K]): void {
+    this.#events[event].delete(fn)
+  }
+
+  /** Ports we listen on (after start). */
+  get ports(): readonly number[] {
+    return this.#boundPorts
+  }
+
+  get startedAt(): number {
+    return this.#startedAt
+  }
+
+  // --- lifecycle -------------------------------------------------------------
+
+  protected async onStart(signal: AbortSignal): Promise<void> {
+    this.#startedAt = this.#now()
+    await this.addrManager.start()
+    await this.bans.start()
+    await this.store.start()
+    await this.blockManager.start()
+    this.blockManager.on('tip', this.#onTip)
+    this.#lastTipAt = this.#now()
+    if (signal.aborted) throw new AbortError('Start was aborted.')
+    await this.#loadAnchors()
+    if (this.#init.listen) await this.#listen()
+    this.#accepting = true
+    for (const t of this.#init.connect ?? [])
+      this.#manual.set(t, { target: t, peerId: undefined, tries: 0, nextAttempt: 0 })
+    for (const t of this.#init.addnode ?? [])
+      this.#manual.set(t, { target: t, peerId: undefined, tries: 0, nextAttempt: 0 })
+    for (const t of this.#init.seednode ?? []) this.#dialFetch(t)
+    this.#feelerAt = this.#now() + this.#feelerDelay()
+    this.#run(this.#dialLoop())
+    this.#interval(() => this.#checkStaleTip(), STALE_TIP_CHECK_MS)
+    this.#log.info(
+      { network: this.network.name, ports: this.#boundPorts, addresses: this.addrManager.addrman.size() },
+      'Server started.',
+    )
+  }
+
+  protected async onStop(): Promise<void> {
+    const started = this.#now()
+    // 1. Stop accepting and dialing.
+    this.#accepting = false
+    await Promise.all(this.#listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
+    this.#listeners.length = 0
+    for (const t of this.#timers) clearTimeout(t)
+    this.#timers.clear()
+    // 2. Save anchors (block-relay-only peers), then disconnect every peer and wait for them.
+    await this.#saveAnchors()
+    const peers = [...this.#peers.values()]
+    for (const e of peers) e.peer.destroy()
+    await Promise.race([Promise.all(peers.map((e) => e.peer.closed)), sleep(PEER_CLOSE_DEADLINE_MS)])
+    this.#peers.clear()
+    // Dial loop, seeding and other tasks see the aborted signal and end.
+    await Promise.race([Promise.allSettled([...this.#tasks]), sleep(PEER_CLOSE_DEADLINE_MS)])
+    // 3. The block manager, then the address manager (saves), the bans, the store.
+    this.blockManager.off('tip', this.#onTip)
+    await this.blockManager.stop()
+    await this.addrManager.stop()
+    await this.bans.stop()
+    await this.store.stop()
+    this.#log.info({ ms: this.#now() - started }, 'Server stopped.')
+  }
+
+  #interval(fn: () => void, ms: number): void {
+    const t = setInterval(() => {
+      try {
+        fn()
+      } catch (err) {
+        this.#log.error({ err }, 'A periodic task failed.')
+      }
+    }, ms)
+    this.#timers.add(t)
+  }
+
+  /** Track a background task so stop() can wait for it. */
+  #run(p: Promise<unknown>): void {
+    const tracked = p
+      .catch((err: unknown) => {
+        if (!(err instanceof AbortError)) this.#log.error({ err }, 'A background task failed.')
+      })
+      .finally(() => this.#tasks.delete(tracked))
+    this.#tasks.add(tracked)
+  }
+
+  // --- listening ---------------------------------------------------------------
+
+  async #listen(): Promise<void> {
+    const port = this.#init.port ?? this.network.defaultPort
+    const binds = this.#init.bind?.length ? this.#init.bind : [`0.0.0.0:${port}`, `[::]:${port}`]
+    for (const b of binds) {
+      const { host, port: p } = splitHostPort(b, port)
+      const server = net.createServer({ noDelay: true }, (socket) => this.#onInbound(socket))
+      server.maxConnections = this.#init.maxConnections * 2
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject)
+          server.listen({ host, port: p, ipv6Only: host.includes(':') }, () => {
+            server.off('error', reject)
+            resolve()
+          })
+        })
+      } catch (err) {
+        server.close()
+        // IPv6 may be unavailable; a failed bind of one family is not fatal if another works.
+        this.#log.warn({ err, bind: b }, 'Could not listen on an address.')
+        continue
+      }
+      server.on('error', (err) => this.#log.error({ err }, 'Listener error.'))
+      this.#listeners.push(server)
+      const addr = server.address()
+      if (addr && typeof addr === 'object') this.#boundPorts.push(addr.port)
+      this.#log.info({ address: addr }, 'Listening for inbound peers.')
+    }
+    if (this.#listeners.length === 0) throw new Error('Could not listen on any address.')
+  }
+
+  #inboundCount(): number {
+    let n = 0
+    for (const e of this.#peers.values()) if (e.inbound) n++
+    return n
+  }
+
+  #maxInbound(): number {
+    // Core: inbound = max − full-relay − block-relay − feeler.
+    return Math.max(
+      0,
+      this.#init.maxConnections - this.#init.maxOutbound - this.#init.maxBlockRelayOnly - MAX_FEELER,
+    )
+  }
+
+  #onInbound(socket: Socket): void {
+    const ip = normalizeIp(socket.remoteAddress ?? '')
+    if (!this.#accepting || !ip) {
+      socket.destroy()
+      return
+    }
+    const whitelisted = this.bans.isWhitelisted(ip)
+    if (!whitelisted && this.bans.isBanned(ip)) {
+      this.#log.debug({ ip }, 'Refused a banned inbound peer.')
+      socket.destroy()
+      return
+    }
+    const discouraged = !whitelisted && this.bans.isDiscouraged(ip)
+    if (this.#inboundCount() >= this.#maxInbound()) {
+      // Core: a discouraged newcomer is refused when inbound is full; else evict one.
+      if (discouraged || !this.#evictInbound()) {
+        socket.destroy()
+        return
+      }
+    }
+    const lease = this.#handshakes.acquire(ip)
+    if (!lease) {
+      this.#log.debug({ ip }, 'Too many handshakes in progress from this network; refused.')
+      socket.destroy()
+      return
+    }
+    const id = this.#nextId++
+    const peer = Peer.accept(this.#peerComponents(), socket, { ...this.#peerInit('inbound'), id })
+    const addr = NetAddress.tryParse(ip)
+    const service = addr ? { addr, port: socket.remotePort ?? 0 } : undefined
+    this.#track(peer, id, true, 'inbound', service, undefined, false)
+    // The handshake slot is held until the handshake ends, either way.
+    void peer.whenReady().then(
+      () => lease.release(),
+      () => lease.release(),
+    )
+  }
+
+  /** Core's inbound eviction; returns true if a peer was evicted. */
+  #evictInbound(): boolean {
+    const candidates: EvictionCandidate<number>[] = []
+    for (const e of this.#peers.values()) {
+      if (!e.inbound || !e.ready) continue
+      const st = e.peer.stats()
+      const ip = e.service?.addr
+      const ipText = ip?.toString()
+      candidates.push({
+        id: e.id,
+        connected: e.connectedAt,
+        minPingTime: st.minPingMs ?? Number.POSITIVE_INFINITY,
+        lastBlockTime: e.lastBlockAt,
+        lastTxTime: e.lastTxAt,
+        relevantServices: ((st.services ?? 0n) & Services.NODE_NETWORK) !== 0n,
+        relayTxs: st.relay ?? false,
+        bloomFilter: false,
+        keyedNetGroup: keyedNetGroup(this.#secret, Buffer.from(e.group, 'hex')),
+        preferEvict: ipText ? this.bans.isDiscouraged(ipText) : false,
+        isLocal: ip?.isLocal() ?? false,
+        noban: ipText ? this.bans.isWhitelisted(ipText) : false,
+        network: evictionNetwork(ip),
+        direction: 'inbound',
+      })
+    }
+    const victim = selectNodeToEvict(candidates, { randrange: (n: number) => Math.floor(Math.random() * n) })
+    if (victim === undefined) return false
+    const e = this.#peers.get(victim)
+    this.#log.info({ peer: e?.peer.address }, 'Evicting an inbound peer to make room.')
+    e?.peer.destroy()
+    return true
+  }
+
+  // --- outbound ---------------------------------------------------------------
+
+  #peerComponents() {
+    return { logger: this.#log.child({ component: 'peer' }), nonces: this.#nonces, now: this.#now }
+  }
+
+  #peerInit(type: ConnectionType) {
+    return {
+      network: this.network,
+      connectionType: type,
+      startHeight: () => this.blockManager.chain.tip.height,
+      userAgent: this.#init.userAgent,
+      handshakeTimeoutMs: this.#init.handshakeTimeoutMs,
+      sendHeaders: true,
+    }
+  }
+
+  #counts(): { full: number; blockRelay: number; feeler: number; manual: number; fetch: number } {
+    const c = { full: 0, blockRelay: 0, feeler: 0, manual: 0, fetch: 0 }
+    for (const e of this.#peers.values()) {
+      if (e.type === 'outbound-full-relay') c.full++
+      else if (e.type === 'block-relay-only') c.blockRelay++
+      else if (e.type === 'feeler') c.feeler++
+      else if (e.type === 'manual') c.manual++
+      else if (e.type === 'addr-fetch') c.fetch++
+    }
+    return c
+  }
+
+  /** Groups of our outbound peers: one per group (Core). */
+  #outboundGroups(): Set<string> {
+    const g = new Set<string>()
+    for (const e of this.#peers.values()) if (!e.inbound && e.type !== 'feeler') g.add(e.group)
+    return g
+  }
+
+  #groupOf(s: ServiceAddress): string {
+    return Buffer.from(
+      this.addrManager.addrman.getGroup(s.addr, this.#init.localRoutable ? s.port : undefined),
+    ).toString('hex')
+  }
+
+  async #dialLoop(): Promise<void> {
+    const signal = this.shutdownSignal!
+    while (!signal.aborted) {
+      await sleep(DIAL_ROUND_MS, signal)
+      if (signal.aborted) return
+      try {
+        this.#connectManual()
+        if ((this.#init.connect ?? []).length > 0) continue
+        await this.#maybeSeed(signal)
+        this.#openOutbound()
+      } catch (err) {
+        if (err instanceof AbortError) return
+        this.#log.error({ err }, 'Outbound connection round failed.')
+      }
+    }
+  }
+
+  #connectManual(): void {
+    const now = this.#now()
+    const manualCount = this.#counts().manual
+    for (const m of this.#manual.values()) {
+      if (m.peerId !== undefined && this.#peers.has(m.peerId)) continue
+      m.peerId = undefined
+      if (now < m.nextAttempt || manualCount >= MAX_ADDNODE + (this.#init.connect?.length ?? 0)) continue
+      let s: ServiceAddress
+      try {
+        s = parseService(m.target, this.network.defaultPort)
+      } catch (err) {
+        this.#log.warn({ err, target: m.target }, 'Cannot parse an addnode/connect target; skipped.')
+        this.#manual.delete(m.target)
+        continue
+      }
+      m.tries++
+      m.nextAttempt = now + Math.min(ADDNODE_RETRY_MAX_MS, ADDNODE_RETRY_BASE_MS * m.tries)
+      const entry = this.#dial(s, 'manual')
+      if (entry) {
+        m.peerId = entry.id
+        entry.manualTarget = m.target
+        void entry.peer.whenReady().then(
+          () => {
+            m.tries = 0
+          },
+          () => {},
+        )
+      }
+    }
+  }
+
+  #openOutbound(): void {
+    const c = this.#counts()
+    const now = this.#now()
+    let type: ConnectionType | undefined
+    let anchor: ServiceAddress | undefined
+    if (this.#anchors.length > 0 && c.blockRelay < this.#init.maxBlockRelayOnly) {
+      anchor = this.#anchors.shift()
+      type = 'block-relay-only'
+    } else if (c.full < this.#init.maxOutbound) type = 'outbound-full-relay'
+    else if (c.blockRelay < this.#init.maxBlockRelayOnly) type = 'block-relay-only'
+    else if (this.#extraOutbound && c.full <= this.#init.maxOutbound) type = 'outbound-full-relay'
+    else if (
+      this.#init.feelerIntervalMs !== 0 &&
+      now >= this.#feelerAt &&
+      c.feeler < MAX_FEELER &&
+      this.addrManager.addrman.size() > 0
+    ) {
+      type = 'feeler'
+      this.#feelerAt = now + this.#feelerDelay()
+    }
+    if (!type) return
+    if (anchor) {
+      this.#dial(anchor, type)
+      return
+    }
+    const addrman = this.addrManager.addrman
+    addrman.resolveCollisions()
+    const groups = this.#outboundGroups()
+    const outbound = c.full + c.blockRelay
+    for (let tries = 0; tries < MAX_TRIES_PER_ROUND; tries++) {
+      let ka = type === 'feeler' ? addrman.selectTriedCollision() : undefined
+      ka ??= addrman.select({ newOnly: type === 'feeler', newBias: newBiasForOutbound(outbound), tries })
+      if (!ka) return
+      const s: ServiceAddress = { addr: ka.addr, port: ka.port }
+      const key = serviceKey(s.addr, s.port)
+      if (this.#connectedTo(key)) continue
+      if (type !== 'feeler' && groups.has(this.#groupOf(s))) continue
+      if (!s.addr.isValid() || (!this.#init.localRoutable && s.addr.isLocal())) return
+      if (tries < RECENT_TRY_TRIES && ka.lastTry * 1000 > now - RECENT_TRY_MS) continue
+      // Required services are checked after the handshake (the peer's own version is the truth).
+      this.#dial(s, type)
+      return
+    }
+  }
+
+  #connectedTo(key: string): boolean {
+    for (const e of this.#peers.values())
+      if (e.service && serviceKey(e.service.addr, e.service.port) === key) return true
+    return false
+  }
+
+  #feelerDelay(): number {
+    const mean = this.#init.feelerIntervalMs ?? FEELER_INTERVAL_MS
+    // Exponential (Poisson process), as Core's feeler timer.
+    return Math.max(1000, -Math.log(1 - Math.random()) * mean)
+  }
+
+  /** Dial an address; the peer is tracked from the moment the dial starts. */
+  #dial(s: ServiceAddress, type: ConnectionType): PeerEntry | undefined {
+    if (!this.#accepting) return undefined
+    const key = serviceKey(s.addr, s.port)
+    if (this.#connectedTo(key)) return undefined
+    const ip = s.addr.toString()
+    if (
+      !this.bans.isWhitelisted(ip) &&
+      (this.bans.isBanned(ip) || this.bans.isDiscouraged(ip)) &&
+      type !== 'manual'
+    ) {
+      return undefined
+    }
+    const id = this.#nextId++
+    const host = s.addr.net === Network.IPV6 ? s.addr.toString() : ip
+    this.addrManager.addrman.attempt(s, this.#countFailures(), Math.floor(this.#now() / 1000))
+    const peer = Peer.dial(this.#peerComponents(), {
+      ...this.#peerInit(type),
+      id,
+      host,
+      port: s.port,
+      signal: this.shutdownSignal,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    })
+    return this.#track(peer, id, false, type, s, undefined, type === 'addr-fetch')
+  }
+
+  /** Core counts failed attempts only while we are online (enough peers connected). */
+  #countFailures(): boolean {
+    let ready = 0
+    for (const e of this.#peers.values()) if (e.ready && !e.inbound) ready++
+    return ready >= 2
+  }
+
+  #dialFetch(target: string): void {
+    try {
+      const s = parseService(target, this.network.defaultPort)
+      this.#dial(s, 'addr-fetch')
+    } catch (err) {
+      this.#log.warn({ err, target }, 'Cannot parse a seed node.')
+    }
+  }
+
+  // --- seeding ---------------------------------------------------------------
+
+  async #maybeSeed(signal: AbortSignal): Promise<void> {
+    const addrman = this.addrManager.addrman
+    const now = this.#now()
+    if (addrman.size() >= DNS_SEED_THRESHOLD / 10 || now - this.#lastSeedAttempt < SEED_RETRY_MS) return
+    if (this.#counts().full >= 2) return
+    this.#lastSeedAttempt = now
+    let found = 0
+    if (this.#init.dnsSeed && this.network.dnsSeeds.length > 0) {
+      const seeds = [...this.network.dnsSeeds].sort(() => Math.random() - 0.5)
+      for (const host of seeds) {
+        if (signal.aborted) return
+        const t = timeoutSignal(DNS_TIMEOUT_MS, signal)
+        try {
+          // Core asks for x9 (NETWORK | WITNESS) subdomains; plain names serve the same peers.
+          const ips = (await this.#resolve(host, t.signal)).slice(0, 32)
+          const source = NetAddress.internal(host)
+          const nowSec = Math.floor(this.#now() / 1000)
+          const addrs: PeerAddress[] = []
+          for (const ip of ips) {
+            const addr = NetAddress.tryParse(ip)
+            if (!addr) continue
+            // Core: a random age of 3 to 7 days.
+            const age = 3 * 86400 + Math.floor(Math.random() * 4 * 86400)
+            addrs.push({
+              addr,
+              port: this.network.defaultPort,
+              time: nowSec - age,
+              services: Services.NODE_NETWORK | Services.NODE_WITNESS,
+            })
+          }
+          found += addrman.add(addrs, source)
+        } catch (err) {
+          if (signal.aborted) return
+          this.#log.warn({ seed: host, err: (err as Error).message }, 'DNS seed lookup failed.')
+        } finally {
+          t.clear()
+        }
+      }
+    }
+    if (
+      found === 0 &&
+      this.#init.fixedSeeds &&
+      this.network.fixedSeeds.length > 0 &&
+      now - this.#startedAt >= 0
+    ) {
+      const wait = this.#init.dnsSeed && this.network.dnsSeeds.length > 0 ? FIXED_SEEDS_DELAY_MS : 0
+      if (now - this.#startedAt >= wait || this.#startedAt === 0) {
+        const source = NetAddress.internal('fixed seeds')
+        const nowSec = Math.floor(this.#now() / 1000)
+        const addrs: PeerAddress[] = []
+        for (const s of this.network.fixedSeeds) {
+          try {
+            const svc = parseService(s, this.network.defaultPort)
+            addrs.push({
+              ...svc,
+              time: nowSec - 7 * 86400,
+              services: Services.NODE_NETWORK | Services.NODE_WITNESS,
+            })
+          } catch {
+            // Our own table: cannot happen.
+          }
+        }
+        const added = addrman.add(addrs, source)
+        this.#log.warn({ added }, 'No addresses from DNS seeds; added the fixed seeds.')
+      } else {
+        this.#log.warn(
+          { retryInSeconds: SEED_RETRY_MS / 1000 },
+          'Could not reach any DNS seed (offline?); will retry, and fall back to fixed seeds.',
+        )
+      }
+    } else if (found > 0) {
+      this.#log.info({ found }, 'Added addresses from DNS seeds.')
+    }
+  }
+
+  // --- peers -----------------------------------------------------------------
+
+  #track(
+    peer: Peer,
+    id: number,
+    inbound: boolean,
+    type: ConnectionType,
+    service: ServiceAddress | undefined,
+    manualTarget: string | undefined,
+    fetchOnly: boolean,
+  ): PeerEntry {
+    const randrange = { randrange: (n: number) => Math.floor(Math.random() * n) }
+    const entry: PeerEntry = {
+      peer,
+      id,
+      inbound,
+      type,
+      service,
+      group: service ? this.#groupOf(service) : 'unknown',
+      addrState: new PeerAddrState({ random: randrange, now: this.#now }),
+      known: new InvCache({}, { max: 5000 }),
+      connectedAt: this.#now(),
+      sync: undefined,
+      ready: false,
+      lastBlockAt: 0,
+      lastTxAt: 0,
+      getaddrAnswered: false,
+      manualTarget,
+      fetchOnly,
+    }
+    this.#peers.set(id, entry)
+    const offs = [
+      peer.on('ready', () => this.#onReady(entry)),
+      peer.on('message', (m) => this.#onMessage(entry, m)),
+      peer.on('misbehaving', (r) => this.#onMisbehaving(entry, r.error)),
+      peer.on('close', () => {
+        for (const off of offs) off()
+        this.#onClose(entry)
+      }),
+    ]
+    return entry
+  }
+
+  #onReady(e: PeerEntry): void {
+    const st = e.peer.state
+    if (st.status !== 'ready') return
+    e.ready = true
+    const nowSec = Math.floor(this.#now() / 1000)
+    if (!e.inbound && e.service) {
+      // Core: the address is good once the handshake completed on an outbound link.
+      this.addrManager.addrman.good(e.service, nowSec)
+      this.addrManager.addrman.setServices(e.service, st.remote.services)
+    }
+    if (e.type === 'feeler') {
+      // A feeler only tests that the address works.
+      e.peer.destroy()
+      return
+    }
+    if (e.type === 'outbound-full-relay' || e.type === 'addr-fetch' || e.type === 'manual') {
+      // Ask outbound peers for addresses (not block-relay-only links).
+      e.addrState.onGetAddrSent()
+      e.peer.send({ command: 'getaddr' })
+    }
+    if (e.type !== 'addr-fetch') {
+      e.sync = this.#syncPeer(e)
+      this.blockManager.addPeer(e.sync)
+    }
+    this.#log.info(
+      {
+        peer: e.peer.address,
+        dir: e.inbound ? 'in' : 'out',
+        type: e.type,
+        ua: st.remote.userAgent,
+        height: st.remote.startHeight,
+      },
+      'Peer connected.',
+    )
+    for (const fn of this.#events['peer:ready'])
+      fn({ id: e.id, addr: e.peer.address, inbound: e.inbound, type: e.type })
+  }
+
+  #syncPeer(e: PeerEntry): SyncPeer {
+    const st = e.peer.state
+    const remote = st.status === 'ready' ? st.remote : undefined
+    return {
+      id: e.id,
+      label: `${e.peer.address} (${e.inbound ? 'inbound' : 'outbound'})`,
+      inbound: e.inbound,
+      startHeight: remote?.startHeight ?? 0,
+      get prefersHeaders() {
+        const s = e.peer.state
+        return s.status === 'ready' && s.features.prefersHeaders
+      },
+      send: (m: Message) => {
+        if (m.command === 'inv' && e.type === 'block-relay-only') {
+          // Only blocks on block-relay-only links (the manager only announces blocks).
+        }
+        e.peer.send(m)
+      },
+      sendRaw: (command: string, payload: Uint8Array) => {
+        if (command === 'block') e.peer.send({ command: 'block', block: decodeBlock(payload) })
+      },
+      hasInventory: (type: number, hash: Hash) => e.known.has({ type, hash }),
+      addInventory: (type: number, hash: Hash) => e.known.add({ type, hash }),
+      misbehaving: (err: ProtocolError) => this.#onMisbehaving(e, err),
+      disconnect: (reason: string) => {
+        this.#log.info({ peer: e.peer.address, reason }, 'Disconnecting peer.')
+        e.peer.destroy()
+      },
+    }
+  }
+
+  #onMessage(e: PeerEntry, m: Message): void {
+    switch (m.command) {
+      case 'addr':
+      case 'addrv2':
+        this.#onAddr(e, m)
+        return
+      case 'getaddr':
+        this.#onGetAddr(e)
+        return
+      case 'block':
+        e.lastBlockAt = this.#now()
+        if (e.sync) this.blockManager.onMessage(e.sync, m)
+        return
+      case 'headers':
+      case 'inv':
+      case 'notfound':
+      case 'getheaders':
+      case 'getblocks':
+      case 'getdata':
+        if (m.command === 'headers' && m.headers.length > 0) e.lastBlockAt = this.#now()
+        if (e.sync) this.blockManager.onMessage(e.sync, m)
+        return
+      case 'tx':
+        e.lastTxAt = this.#now()
+        return
+      default:
+        return
+    }
+  }
+
+  #onAddr(e: PeerEntry, m: Message & { command: 'addr' | 'addrv2' }): void {
+    if (e.type === 'block-relay-only') return
+    const received: PeerAddress[] = []
+    if (m.command === 'addr') {
+      for (const a of m.addresses) {
+        const addr = NetAddress.fromV1(a.ip)
+        received.push({ addr, port: a.port, time: a.time, services: a.services })
+      }
+    } else {
+      for (const a of m.addresses) {
+        const addr = NetAddress.fromBip155(a.networkId, a.addr)
+        if (addr) received.push({ addr, port: a.port, time: a.time, services: a.services })
+      }
+    }
+    const local = this.#init.localRoutable === true
+    const result = e.addrState.receive(received, {
+      isRoutable: (a) => a.addr.isValid() && (a.addr.isRoutable() || (local && a.addr.isLocal())),
+      isReachable: (a) => a.addr.net === Network.IPV4 || a.addr.net === Network.IPV6,
+      isBanned: (a) => {
+        const ip = a.addr.toString()
+        return this.bans.isBanned(ip) || this.bans.isDiscouraged(ip)
+      },
+    })
+    if (result.store.length > 0 && e.service) {
+      // Core: a 2-hour time penalty for addresses learned from peers.
+      this.addrManager.addrman.add(result.store, e.service.addr, 2 * 60 * 60)
+    }
+    for (const { addr, reachable } of result.relay) this.#relayAddress(e, addr, reachable)
+    if (e.fetchOnly && received.length > 1) {
+      this.#log.debug(
+        { peer: e.peer.address, count: received.length },
+        'Got addresses from a seed node; leaving.',
+      )
+      e.peer.destroy()
+    }
+  }
+
+  #relayAddress(source: PeerEntry, a: PeerAddress, reachable: boolean): void {
+    const ids: number[] = []
+    for (const e of this.#peers.values()) {
+      if (e.ready && e.type !== 'block-relay-only' && e.type !== 'feeler' && e.type !== 'addr-fetch')
+        ids.push(e.id)
+    }
+    const targets = this.#relayTargets.select(
+      { net: a.addr.net, bytes: a.addr.addrBytes(), port: a.port },
+      { now: Math.floor(this.#now() / 1000), peers: ids, source: source.id, reachable },
+    )
+    const entry: AddrV2Entry = { ...toAddrV2(a) }
+    for (const id of targets) this.#peers.get(id)?.peer.relayAddresses([entry])
+  }
+
+  #onGetAddr(e: PeerEntry): void {
+    // Core answers getaddr once per connection, and only to inbound peers.
+    if (!e.inbound || e.getaddrAnswered) return
+    e.getaddrAnswered = true
+    const net = e.service?.addr.net ?? Network.IPV4
+    const key = addrCacheKey(net, 'local', this.#boundPorts[0] ?? 0, true)
+    const addrs = this.#addrCache.get(key, () =>
+      this.addrManager.addrman.getAddresses(GETADDR_MAX, GETADDR_PCT, undefined, true),
+    )
+    if (addrs.length === 0) return
+    e.peer.relayAddresses(addrs.map(toAddrV2))
+  }
+
+  #onMisbehaving(e: PeerEntry, err: ProtocolError): void {
+    if (!isProtocolError(err) || err.severity === 'ignore') return
+    const ip = e.service?.addr.toString()
+    const whitelisted = ip ? this.bans.isWhitelisted(ip) : false
+    if (whitelisted) {
+      this.#log.info({ peer: e.peer.address, code: err.code }, 'Whitelisted peer misbehaved; kept.')
+      return
+    }
+    if (err.severity === 'discourage' && ip && e.type !== 'manual' && !e.service?.addr.isLocal()) {
+      this.bans.discourage(ip)
+      this.#log.info(
+        { peer: e.peer.address, code: err.code, reason: err.message },
+        'Peer misbehaved; discouraged and disconnected.',
+      )
+    } else {
+      this.#log.info(
+        { peer: e.peer.address, code: err.code, reason: err.message },
+        'Peer misbehaved; disconnected.',
+      )
+    }
+    e.peer.destroy()
+  }
+
+  #onClose(e: PeerEntry): void {
+    if (this.#peers.get(e.id) !== e) return
+    this.#peers.delete(e.id)
+    if (e.sync) this.blockManager.removePeer(e.sync)
+    if (e.ready && !e.inbound && e.service && e.type === 'outbound-full-relay') {
+      this.addrManager.addrman.connected(e.service, Math.floor(this.#now() / 1000))
+    }
+    if (e.ready) this.#log.info({ peer: e.peer.address, type: e.type }, 'Peer disconnected.')
+    for (const fn of this.#events['peer:closed']) fn({ id: e.id, addr: e.peer.address })
+  }
+
+  readonly #onTip = (): void => {
+    this.#lastTipAt = this.#now()
+    this.#extraOutbound = false
+  }
+
+  /** Core: no new block for 30 minutes → try one extra outbound peer. */
+  #checkStaleTip(): void {
+    if (this.#now() - this.#lastTipAt > 3 * STALE_TIP_CHECK_MS && this.blockManager.blocksInFlight === 0) {
+      if (!this.#extraOutbound) this.#log.info('The tip looks stale; trying an extra outbound peer.')
+      this.#extraOutbound = true
+    }
+  }
+
+  // --- anchors -----------------------------------------------------------------
+
+  async #loadAnchors(): Promise<void> {
+    const file = join(this.#init.dataDir, ANCHORS_FILE)
+    try {
+      const list = JSON.parse(await readFile(file, 'utf8')) as string[]
+      for (const s of list.slice(0, MAX_ANCHORS)) {
+        try {
+          this.#anchors.push(parseService(s, this.network.defaultPort))
+        } catch {
+          // skip bad entries
+        }
+      }
+      this.#log.info({ anchors: this.#anchors.length }, 'Loaded anchors; dialling them first.')
+    } catch {
+      // No anchors file.
+    }
+    // Core deletes the file so a crash loop cannot keep dialling the same peers.
+    await rm(file, { force: true })
+  }
+
+  async #saveAnchors(): Promise<void> {
+    const list: string[] = []
+    for (const e of this.#peers.values()) {
+      if (e.type === 'block-relay-only' && e.ready && e.service) list.push(formatService(e.service))
+    }
+    if (list.length === 0) return
+    try {
+      await atomicWriteFile(
+        join(this.#init.dataDir, ANCHORS_FILE),
+        new TextEncoder().encode(JSON.stringify(list.slice(0, MAX_ANCHORS))),
+      )
+    } catch (err) {
+      this.#log.warn({ err }, 'Could not save anchors.')
+    }
+  }
+
+  // --- for RPC -----------------------------------------------------------------
+
+  peerInfo(): PeerInfo[] {
+    const out: PeerInfo[] = []
+    for (const e of this.#peers.values()) {
+      out.push({
+        id: e.id,
+        addr: e.peer.address,
+        inbound: e.inbound,
+        connectionType: e.type,
+        stats: e.peer.stats(),
+        syncedHeaders: -1,
+        syncedBlocks: -1,
+      })
+    }
+    return out
+  }
+
+  get connectionCount(): number {
+    let n = 0
+    for (const e of this.#peers.values()) if (e.ready) n++
+    return n
+  }
+
+  /** Disconnect a peer by id or address. */
+  disconnect(which: number | string): boolean {
+    for (const e of this.#peers.values()) {
+      if (e.id === which || e.peer.address === which) {
+        e.peer.destroy()
+        return true
+      }
+    }
+    return false
+  }
+
+  /** RPC addnode: add | remove | onetry. */
+  addNode(target: string, command: 'add' | 'remove' | 'onetry'): void {
+    if (command === 'add') this.#manual.set(target, { target, peerId: undefined, tries: 0, nextAttempt: 0 })
+    else if (command === 'remove') {
+      const m = this.#manual.get(target)
+      this.#manual.delete(target)
+      if (m?.peerId !== undefined) this.#peers.get(m.peerId)?.peer.destroy()
+    } else {
+      const s = parseService(target, this.network.defaultPort)
+      this.#dial(s, 'manual')
+    }
+  }
+
+  addedNodes(): { target: string; connected: boolean }[] {
+    return [...this.#manual.values()].map((m) => ({
+      target: m.target,
+      connected: m.peerId !== undefined && this.#peers.get(m.peerId)?.ready === true,
+    }))
+  }
+
+  /** Ban an address or subnet; connected peers in it are disconnected. */
+  async ban(subnet: string, untilMs?: number): Promise<void> {
+    await this.bans.ban(subnet, untilMs === undefined ? {} : { until: untilMs })
+    for (const e of this.#peers.values()) {
+      const ip = e.service?.addr.toString()
+      if (ip && this.bans.isBanned(ip)) e.peer.destroy()
+    }
+  }
+}
+
+function splitHostPort(s: string, defaultPort: number): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
+  if (m) return { host: m[1]!, port: m[2] ? Number(m[2]) : defaultPort }
+  const parts = s.split(':')
+  if (parts.length === 2) return { host: parts[0]!, port: Number(parts[1]) }
+  return { host: s, port: defaultPort }
+}
+
+function normalizeIp(ip: string): string {
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
+}
+
+function toAddrV2(a: PeerAddress): AddrV2Entry {
+  const b = a.addr.toBip155()
+  return { time: a.time, services: a.services, networkId: b.networkId, addr: b.addr, port: a.port }
+}
+
+function evictionNetwork(a: NetAddress | undefined): EvictionCandidate['network'] {
+  if (!a) return 'unroutable'
+  if (a.isLocal()) return 'unroutable'
+  switch (a.net) {
+    case Network.IPV4:
+      return 'ipv4'
+    case Network.IPV6:
+      return 'ipv6'
+    case Network.ONION:
+      return 'onion'
+    case Network.I2P:
+      return 'i2p'
+    case Network.CJDNS:
+      return 'cjdns'
+    default:
+      return 'unroutable'
+  }
+}
