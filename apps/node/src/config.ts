@@ -1,0 +1,475 @@
+/**
+ * The daemon's configuration: command line plus config file, resolved with
+ * bitcoind's rules (see `args.ts`) into a frozen {@link NodeConfig}.
+ *
+ * ```ts
+ * const config = await loadConfig(process.argv.slice(2))
+ * config.network     // 'regtest'
+ * config.datadir     // '/home/me/.btcnode/regtest'
+ * config.rpc.port    // 18443
+ * ```
+ */
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { dirname, resolve } from 'node:path'
+import { getNetwork, type NetworkName, type NetworkParams } from '@node/wire'
+import { parseArgv, parseConfFile, type RawSetting, Settings } from './args.ts'
+import {
+  COOKIE_FILENAME,
+  DEFAULT_CONF_FILENAME,
+  DEFAULT_DEBUGLOGFILE,
+  DEFAULT_MAX_CONNECTIONS,
+  PROGRAM_NAME,
+} from './constants.ts'
+import { defaultDatadir, networkDatadir, type PlatformInfo, resolveIn } from './datadir.ts'
+import { ConfigError } from './errors.ts'
+import { type Endpoint, formatSubnet, parseSubnet, type Subnet, splitHostPort } from './net-address.ts'
+import { DAEMON_OPTION_TABLE } from './options.ts'
+
+/** Peer permissions a whitelist entry can grant (Core's `NetPermissionFlags`). */
+export type PeerPermission =
+  | 'bloomfilter'
+  | 'noban'
+  | 'forcerelay'
+  | 'relay'
+  | 'mempool'
+  | 'download'
+  | 'addr'
+
+export interface WhitelistEntry {
+  readonly subnet: Subnet
+  readonly permissions: readonly PeerPermission[]
+  /** True when no permissions were named and Core's implicit set was applied. */
+  readonly implicit: boolean
+  readonly inbound: boolean
+  readonly outbound: boolean
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'
+
+/**
+ * How outbound connections are made:
+ * - `auto`: from the address manager (and DNS seeds, seed nodes);
+ * - `only`: to the `-connect` peers only;
+ * - `none`: no automatic connections (`-noconnect`, `-connect=0`).
+ */
+export type ConnectMode =
+  | { readonly mode: 'auto' }
+  | { readonly mode: 'only'; readonly peers: readonly Endpoint[] }
+  | { readonly mode: 'none' }
+
+export interface RpcConfig {
+  /** `-server` (default true). */
+  readonly enabled: boolean
+  /** Endpoints to listen on. */
+  readonly bind: readonly Endpoint[]
+  readonly port: number
+  /** Who may connect: loopback plus `-rpcallowip`. */
+  readonly allowIp: readonly Subnet[]
+  /** Cookie auth (no `-rpcpassword`) or a fixed user and password. */
+  readonly auth:
+    | { readonly kind: 'cookie'; readonly cookieFile: string }
+    | { readonly kind: 'password'; readonly user: string; readonly password: string }
+}
+
+export interface LogConfig {
+  /** Base level: `-loglevel=<level>`, else debug with `-debug`/`-debug=all`, else info. */
+  readonly level: LogLevel
+  /** Per-category levels from `-loglevel=<category>:<level>`. */
+  readonly categoryLevels: Readonly<Record<string, LogLevel>>
+  /** `-debug` categories (components logged at debug level); `['all']` for all. */
+  readonly debugCategories: readonly string[]
+  readonly printToConsole: boolean
+  /** Absolute path of the log file, or null with `-nodebuglogfile`. */
+  readonly file: string | null
+}
+
+export interface NodeConfig {
+  readonly help: boolean
+  readonly version: boolean
+  readonly network: NetworkName
+  readonly params: NetworkParams
+  /** The base data directory (holds the config file). */
+  readonly baseDatadir: string
+  /** True when `-datadir` was given (then it must exist). */
+  readonly datadirExplicit: boolean
+  /** The network's data directory (lock, cookie, log, chain files). */
+  readonly datadir: string
+  /** The config file that was read, if any. */
+  readonly confFile: string | null
+  readonly listen: boolean
+  readonly port: number
+  readonly bind: readonly Endpoint[]
+  readonly connect: ConnectMode
+  readonly addnode: readonly Endpoint[]
+  readonly seednode: readonly Endpoint[]
+  readonly maxConnections: number
+  readonly dnsSeed: boolean
+  readonly whitelist: readonly WhitelistEntry[]
+  readonly rpc: RpcConfig
+  readonly log: LogConfig
+  /** Things the operator should hear about (ignored options, ...). Log them at start. */
+  readonly warnings: readonly string[]
+}
+
+export interface LoadConfigDeps {
+  readonly platform?: PlatformInfo | undefined
+  /** Read a file; resolve `undefined` if it does not exist. */
+  readonly readFile?: ((path: string) => Promise<string | undefined>) | undefined
+  /** Directory against which a relative `-datadir` is resolved (default `process.cwd()`). */
+  readonly cwd?: string | undefined
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new ConfigError(`Cannot read configuration file ${path}: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+/** The config-file section name of each network. */
+export const NETWORK_SECTION: Readonly<Record<NetworkName, string>> = Object.freeze({
+  mainnet: 'main',
+  testnet3: 'test',
+  testnet4: 'testnet4',
+  signet: 'signet',
+  regtest: 'regtest',
+})
+
+const CHAIN_FLAGS: ReadonlyArray<readonly [string, NetworkName]> = [
+  ['regtest', 'regtest'],
+  ['signet', 'signet'],
+  ['testnet', 'testnet3'],
+  ['testnet4', 'testnet4'],
+]
+
+const CHAIN_NAMES: Readonly<Record<string, NetworkName>> = {
+  main: 'mainnet',
+  mainnet: 'mainnet',
+  test: 'testnet3',
+  testnet: 'testnet3',
+  testnet3: 'testnet3',
+  testnet4: 'testnet4',
+  signet: 'signet',
+  regtest: 'regtest',
+}
+
+/** Core's chain names plus our own network names. */
+function chainByName(name: string, where: string): NetworkName {
+  const net = Object.hasOwn(CHAIN_NAMES, name) ? CHAIN_NAMES[name] : undefined
+  if (!net) {
+    throw new ConfigError(
+      `Invalid chain "${name}" (${where}). Allowed values: main, test, testnet4, signet, regtest.`,
+    )
+  }
+  return net
+}
+
+/**
+ * Select the network from the command line and the config file's default
+ * section, like Core's `GetChainTypeString`: at most one of -regtest, -signet,
+ * -testnet, -testnet4 and -chain may be set.
+ */
+function selectNetwork(cli: readonly RawSetting[], conf: readonly RawSetting[]): NetworkName {
+  // Only the default section can select a network.
+  const s = new Settings(DAEMON_OPTION_TABLE, cli, conf, null, true)
+  const chosen: NetworkName[] = []
+  for (const [flag, net] of CHAIN_FLAGS) if (s.getBool(flag, false)) chosen.push(net)
+  const chain = s.getString('chain')
+  if (chain) chosen.push(chainByName(chain, s.where('chain')))
+  if (chosen.length > 1) {
+    throw new ConfigError(
+      'Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain/-network. Can use at most one.',
+    )
+  }
+  return chosen[0] ?? 'mainnet'
+}
+
+function parseEndpoints(values: readonly string[], option: string, defaultPort: number): Endpoint[] {
+  return values.map((v) => {
+    const ep = splitHostPort(v, defaultPort)
+    if (!ep) throw new ConfigError(`Invalid address in -${option}: "${v}".`)
+    return Object.freeze(ep)
+  })
+}
+
+const PERMISSIONS: Readonly<Record<string, readonly PeerPermission[]>> = {
+  bloomfilter: ['bloomfilter'],
+  bloom: ['bloomfilter'],
+  noban: ['noban', 'download'],
+  forcerelay: ['forcerelay', 'relay'],
+  relay: ['relay'],
+  mempool: ['mempool'],
+  download: ['download'],
+  addr: ['addr'],
+  all: ['bloomfilter', 'noban', 'forcerelay', 'relay', 'mempool', 'download', 'addr'],
+}
+/** What Core grants when no permission is named (noban, mempool, and relay by -whitelistrelay's default). */
+const IMPLICIT_PERMISSIONS: readonly PeerPermission[] = ['noban', 'download', 'mempool', 'relay']
+const PERMISSION_ORDER: readonly PeerPermission[] = [
+  'bloomfilter',
+  'noban',
+  'forcerelay',
+  'relay',
+  'mempool',
+  'download',
+  'addr',
+]
+
+/** Parse one `-whitelist` value, `[perm,perm@]subnet`, as Core's `NetWhitelistPermissions::TryParse`. */
+export function parseWhitelist(value: string): WhitelistEntry {
+  const at = value.indexOf('@')
+  const perms = new Set<PeerPermission>()
+  let inbound = false
+  let outbound = false
+  let implicit = false
+  if (at === -1) {
+    implicit = true
+    for (const p of IMPLICIT_PERMISSIONS) perms.add(p)
+  } else {
+    for (const word of value.slice(0, at).split(',')) {
+      if (word === '') continue
+      if (word === 'in') inbound = true
+      else if (word === 'out') outbound = true
+      else {
+        const granted = PERMISSIONS[word]
+        if (!granted) throw new ConfigError(`Invalid P2P permission in -whitelist: "${word}".`)
+        for (const p of granted) perms.add(p)
+      }
+    }
+    if ((inbound || outbound) && perms.size === 0) {
+      throw new ConfigError(`Only direction was set, no permissions in -whitelist: "${value}".`)
+    }
+  }
+  if (!inbound && !outbound) inbound = true
+  const net = value.slice(at + 1)
+  const subnet = parseSubnet(net)
+  if (!subnet) throw new ConfigError(`Invalid netmask specified in -whitelist: "${net}".`)
+  return Object.freeze({
+    subnet: Object.freeze(subnet),
+    permissions: Object.freeze(PERMISSION_ORDER.filter((p) => perms.has(p))),
+    implicit,
+    inbound,
+    outbound,
+  })
+}
+
+const LEVELS: Readonly<Record<string, LogLevel>> = {
+  trace: 'trace',
+  debug: 'debug',
+  info: 'info',
+  warning: 'warn',
+  warn: 'warn',
+  error: 'error',
+  fatal: 'fatal',
+}
+
+function parseLevel(word: string, where: string): LogLevel {
+  const level = LEVELS[word.toLowerCase()]
+  if (!level) {
+    throw new ConfigError(
+      `Unsupported log level "${word}" in -loglevel (${where}). Use trace, debug, info, warning, error or fatal.`,
+    )
+  }
+  return level
+}
+
+/** Freeze plain objects and arrays recursively; typed arrays cannot be frozen and are left as they are. */
+function deepFreeze<T>(value: T, skip?: unknown): T {
+  if (
+    value &&
+    typeof value === 'object' &&
+    value !== skip &&
+    !ArrayBuffer.isView(value) &&
+    !Object.isFrozen(value)
+  ) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v, skip)
+  }
+  return value
+}
+
+/**
+ * Parse `argv` (without node and script) and the config file into a frozen
+ * {@link NodeConfig}. With `-help` or `-version`, the config file is not read
+ * and only those flags are meaningful. Throws {@link ConfigError}.
+ */
+export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps = {}): Promise<NodeConfig> {
+  const platform = deps.platform ?? { platform: process.platform, home: homedir(), env: process.env }
+  const read = deps.readFile ?? readIfExists
+  const cwd = deps.cwd ?? process.cwd()
+  const { settings: cli } = parseArgv(argv, DAEMON_OPTION_TABLE, { program: PROGRAM_NAME })
+  const cliOnly = new Settings(DAEMON_OPTION_TABLE, cli, [], null, true)
+  const help = cliOnly.getBool('help', false)
+  const version = cliOnly.getBool('version', false)
+
+  // The base directory and the config file come from the command line only.
+  const cliDatadir = cliOnly.getString('datadir')
+  let baseDatadir = cliDatadir ? resolve(cwd, cliDatadir) : defaultDatadir(platform)
+  let datadirExplicit = Boolean(cliDatadir)
+  const confOpt = cliOnly.getString('conf')
+  let confFile: string | null = null
+  let conf: RawSetting[] = []
+  const warnings: string[] = []
+  if (!help && !version && confOpt !== null) {
+    const path =
+      confOpt === undefined ? resolveIn(baseDatadir, DEFAULT_CONF_FILENAME) : resolveIn(baseDatadir, confOpt)
+    const text = await read(path)
+    if (text === undefined && confOpt !== undefined) {
+      throw new ConfigError(`Specified config file "${path}" could not be opened.`)
+    }
+    if (text !== undefined) {
+      confFile = path
+      const parsed = parseConfFile(text, path, DAEMON_OPTION_TABLE)
+      conf = parsed.settings
+      warnings.push(...parsed.warnings)
+    }
+  }
+
+  const network = help || version ? 'mainnet' : selectNetwork(cli, conf)
+  const params = getNetwork(network)
+  const s = new Settings(DAEMON_OPTION_TABLE, cli, conf, NETWORK_SECTION[network], network === 'mainnet')
+  warnings.push(...s.warnings)
+
+  // A datadir set in the config file applies when none is on the command line
+  // (Core allows it); the config file is not re-read from the new place.
+  if (!cliDatadir) {
+    const fromConf = s.getString('datadir')
+    if (fromConf) {
+      baseDatadir = resolve(confFile ? dirname(confFile) : cwd, fromConf)
+      datadirExplicit = true
+    }
+  } else if (cliDatadir === null) {
+    throw new ConfigError('Negating of -datadir is meaningless and therefore forbidden.')
+  }
+  const datadir = networkDatadir(baseDatadir, network)
+
+  if (s.getBool('daemon', false)) {
+    throw new ConfigError(
+      '-daemon is not supported: run btcnode in the foreground under a service manager (systemd, launchd).',
+    )
+  }
+
+  // Peer-to-peer.
+  const port = s.getInt('port', params.defaultPort)
+  const bind = parseEndpoints(s.getList('bind').values, 'bind', port)
+  const connectList = s.getList('connect')
+  let connect: ConnectMode = { mode: 'auto' }
+  if (connectList.negated || (connectList.values.length === 1 && connectList.values[0] === '0')) {
+    connect = { mode: 'none' }
+  } else if (connectList.values.length > 0) {
+    connect = { mode: 'only', peers: parseEndpoints(connectList.values, 'connect', params.defaultPort) }
+  }
+  const addnode = parseEndpoints(s.getList('addnode').values, 'addnode', params.defaultPort)
+  const seednode = parseEndpoints(s.getList('seednode').values, 'seednode', params.defaultPort)
+  const maxConnections = s.getInt('maxconnections', DEFAULT_MAX_CONNECTIONS)
+  // Core's parameter interactions: -bind implies -listen; -connect (any form)
+  // or -maxconnections=0 turn off DNS seeding and listening unless set explicitly.
+  let listenDefault = true
+  let dnsSeedDefault = true
+  if (connectList.set || maxConnections <= 0) {
+    listenDefault = false
+    dnsSeedDefault = false
+  }
+  if (bind.length > 0) listenDefault = true
+  const listen = s.getBool('listen', listenDefault)
+  const dnsSeed = s.getBool('dnsseed', dnsSeedDefault)
+  if (bind.length > 0 && !listen) {
+    throw new ConfigError('Cannot set -bind together with -listen=0.')
+  }
+  const whitelist = s.getList('whitelist').values.map(parseWhitelist)
+
+  // RPC.
+  const rpcPort = s.getInt('rpcport', params.rpcPort)
+  const allowRaw = s.getList('rpcallowip').values
+  const allowIp: Subnet[] = [
+    { family: 4, address: '127.0.0.0', prefix: 8 },
+    { family: 6, address: '::1', prefix: 128 },
+  ]
+  for (const v of allowRaw) {
+    const subnet = parseSubnet(v)
+    if (!subnet) throw new ConfigError(`Invalid -rpcallowip subnet specification: "${v}".`)
+    if (!allowIp.some((x) => formatSubnet(x) === formatSubnet(subnet))) allowIp.push(subnet)
+  }
+  const rpcBindRaw = s.getList('rpcbind').values
+  let rpcBind: Endpoint[]
+  if (allowRaw.length === 0 || rpcBindRaw.length === 0) {
+    rpcBind = [{ host: '127.0.0.1', port: rpcPort }]
+    if (allowRaw.length > 0) {
+      warnings.push('Option -rpcallowip was specified without -rpcbind; this does not usually make sense.')
+    }
+    if (rpcBindRaw.length > 0) {
+      warnings.push(
+        'Option -rpcbind was ignored because -rpcallowip was not specified, refusing to allow everyone to connect.',
+      )
+    }
+  } else {
+    rpcBind = parseEndpoints(rpcBindRaw, 'rpcbind', rpcPort)
+  }
+  const rpcUser = s.getString('rpcuser') ?? ''
+  const rpcPassword = s.getString('rpcpassword') ?? ''
+  if (rpcUser.includes(':')) throw new ConfigError('-rpcuser cannot contain a colon (":").')
+  let auth: RpcConfig['auth']
+  if (rpcPassword !== '') {
+    auth = { kind: 'password', user: rpcUser, password: rpcPassword }
+  } else {
+    if (rpcUser !== '')
+      warnings.push('-rpcuser is ignored without -rpcpassword; using cookie authentication.')
+    const cookie = s.getString('rpccookiefile') ?? COOKIE_FILENAME
+    auth = { kind: 'cookie', cookieFile: resolveIn(datadir, cookie) }
+  }
+
+  // Logging.
+  const debugList = s.getList('debug')
+  let debugCategories: string[] = []
+  for (const v of debugList.values) {
+    if (v === '' || v === '1' || v === 'all') debugCategories = ['all']
+    else if (v === '0') debugCategories = []
+    else if (!/^[a-z0-9_-]+$/i.test(v)) throw new ConfigError(`Unsupported logging category -debug=${v}.`)
+    else if (!debugCategories.includes('all') && !debugCategories.includes(v)) debugCategories.push(v)
+  }
+  let level: LogLevel | undefined
+  const categoryLevels: Record<string, LogLevel> = {}
+  const levelWhere = s.where('loglevel')
+  for (const v of s.getList('loglevel').values) {
+    const colon = v.indexOf(':')
+    if (colon === -1) level = parseLevel(v, levelWhere)
+    else categoryLevels[v.slice(0, colon)] = parseLevel(v.slice(colon + 1), levelWhere)
+  }
+  level ??= debugCategories.includes('all') ? 'debug' : 'info'
+  const logFileOpt = s.getString('debuglogfile')
+  const logFile = logFileOpt === null ? null : resolveIn(datadir, logFileOpt ?? DEFAULT_DEBUGLOGFILE)
+
+  const config: NodeConfig = {
+    help,
+    version,
+    network,
+    params,
+    baseDatadir,
+    datadirExplicit,
+    datadir,
+    confFile,
+    listen,
+    port,
+    bind,
+    connect,
+    addnode,
+    seednode,
+    maxConnections,
+    dnsSeed,
+    whitelist,
+    rpc: { enabled: s.getBool('server', true), bind: rpcBind, port: rpcPort, allowIp, auth },
+    log: {
+      level,
+      categoryLevels,
+      debugCategories,
+      printToConsole: s.getBool('printtoconsole', true),
+      file: logFile,
+    },
+    warnings,
+  }
+  // params is @node/wire's own frozen object; freeze the rest around it.
+  return deepFreeze(config, params)
+}
