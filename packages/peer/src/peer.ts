@@ -452,6 +452,7 @@ export class Peer {
   #watchdogAt = 0
   #txTimer: NodeJS.Timeout | undefined
   #addrTimer: NodeJS.Timeout | undefined
+  #deferred: NodeJS.Immediate | undefined
 
   // Requests, bounded by MAX_HEADERS_IN_FLIGHT and maxBlocksInFlight.
   #headersRequests: Pending<MessageOf<'headers'>>[] = []
@@ -468,7 +469,8 @@ export class Peer {
   // Bounded by MAX_PENDING_ADDRESSES.
   #pendingAddr: AddrV2Entry[] = []
 
-  #readyWaiters: Pending<ReadyState>[] = []
+  // One shared promise (created on the first whenReady() call), so waiting is O(1) however often it is asked.
+  #ready: { promise: Promise<ReadyState>; resolve(s: ReadyState): void; reject(e: unknown): void } | undefined
   #signal: AbortSignal | undefined
   #onAbort: (() => void) | undefined
   #pumping = false
@@ -630,9 +632,16 @@ export class Peer {
     const s = this.#state
     if (s.status === 'ready') return Promise.resolve(s)
     if (s.status === 'closed') return Promise.reject(this.#closedError())
-    return new Promise<ReadyState>((resolve, reject) => {
-      this.#readyWaiters.push({ resolve, reject, timer: undefined, sentAt: 0, detach: undefined })
-    })
+    if (!this.#ready) {
+      let resolve!: (s: ReadyState) => void
+      let reject!: (e: unknown) => void
+      const promise = new Promise<ReadyState>((res, rej) => {
+        resolve = res
+        reject = rej
+      })
+      this.#ready = { promise, resolve, reject }
+    }
+    return this.#ready.promise
   }
 
   /**
@@ -909,6 +918,8 @@ export class Peer {
     }
     this.#connectTimer = this.#handshakeTimer = this.#pingTimer = undefined
     this.#watchdog = this.#txTimer = this.#addrTimer = undefined
+    if (this.#deferred) clearImmediate(this.#deferred)
+    this.#deferred = undefined
     if (this.#signal && this.#onAbort) this.#signal.removeEventListener('abort', this.#onAbort)
     this.#signal = this.#onAbort = undefined
     if (this.#ourNonce !== undefined) this.#nonces.delete(this.#ourNonce)
@@ -921,11 +932,11 @@ export class Peer {
         e.reject(closedError)
       }
     }
-    rejectAll(this.#readyWaiters as Pending<unknown>[])
+    this.#ready?.reject(closedError)
+    this.#ready = undefined
     rejectAll(this.#pingWaiters as Pending<unknown>[])
     rejectAll(this.#headersRequests as Pending<unknown>[])
     rejectAll(this.#blockRequests.values() as Iterable<Pending<unknown>>)
-    this.#readyWaiters = []
     this.#pingWaiters = []
     this.#headersRequests = []
     this.#blockRequests.clear()
@@ -1030,17 +1041,38 @@ export class Peer {
     if (this.#state.status === 'closed') return
     try {
       this.#received.addBytes(chunk.length)
-      const events = this.#decoder.push(chunk)
-      for (let i = 0; i < events.length; i++) {
-        if (this.#isClosed()) return
-        this.#onFrame(events[i]!)
-      }
-      const failed = this.#decoder.failed
-      if (failed && !this.#isClosed()) this.destroy(failed)
+      this.#processEvents(this.#decoder.push(chunk), 0)
     } catch (err) {
       this.#log.error({ err }, 'A bug in the peer surfaced while handling received data.')
       this.destroy(new PeerInternalError({ cause: err }))
     }
+  }
+
+  /**
+   * Handle decoded frames in order. When the handshake completes in the
+   * middle of a chunk, the rest waits for the next turn of the event loop
+   * (reading paused meanwhile), so that whoever awaits `Peer.connect()` or
+   * `whenReady()` can add listeners before the first message is delivered.
+   */
+  #processEvents(events: readonly FrameEvent[], start: number): void {
+    for (let i = start; i < events.length; i++) {
+      if (this.#isClosed()) return
+      const wasReady = this.#state.status === 'ready'
+      this.#onFrame(events[i]!)
+      if (!wasReady && i + 1 < events.length && this.#state.status === 'ready') {
+        this.#socket?.pause()
+        this.#deferred = setImmediate(() => {
+          this.#deferred = undefined
+          this.#guard(() => {
+            this.#processEvents(events, i + 1)
+            if (!this.#isClosed()) this.#socket?.resume()
+          })
+        })
+        return
+      }
+    }
+    const failed = this.#decoder.failed
+    if (failed && !this.#isClosed()) this.destroy(failed)
   }
 
   readonly #onDrain = (): void => {
@@ -1338,9 +1370,8 @@ export class Peer {
     // Core pings right after the handshake, then every PING_INTERVAL.
     this.#sendPing()
     this.#armWatchdog()
-    const waiters = this.#readyWaiters
-    this.#readyWaiters = []
-    for (const w of waiters) w.resolve(ready)
+    this.#ready?.resolve(ready)
+    this.#ready = undefined
     if (!this.#isClosed()) this.#emit('ready', ready)
   }
 

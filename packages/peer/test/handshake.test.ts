@@ -1,4 +1,4 @@
-import { Services } from '@node/wire'
+import { encodeMessage, Services } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { NonceSet, Peer, type PeerEvents } from '../src/index.ts'
 import { network, peerPair, peerServer, RawRemote, rawServer, versionMessage } from './helpers.ts'
@@ -254,5 +254,30 @@ describe('version checks', () => {
     const peer = await p
     cleanups.push(async () => peer.destroy())
     expect((await raw.next('version')).relay).toBe(false)
+  })
+})
+
+describe('no message is lost to a late listener', () => {
+  it('messages in the same chunk as the verack wait until Peer.connect() has returned', async () => {
+    const srv = await rawServer()
+    cleanups.push(srv.close)
+    const connecting = Peer.connect({}, { network, host: '127.0.0.1', port: srv.port })
+    const raw = await srv.next()
+    await raw.next('version')
+    // One write: version, verack and a getaddr land in one chunk.
+    raw.write(
+      Buffer.concat([
+        encodeMessage(network.magic, versionMessage()),
+        encodeMessage(network.magic, { command: 'verack' }),
+        encodeMessage(network.magic, { command: 'getaddr' }),
+      ]),
+    )
+    const peer = await connecting
+    cleanups.push(async () => peer.destroy())
+    const got: string[] = []
+    peer.on('message', (m) => got.push(m.command))
+    await raw.next('ping')
+    while (got.length === 0) await new Promise((r) => setImmediate(r))
+    expect(got).toEqual(['getaddr'])
   })
 })

@@ -291,3 +291,36 @@ describe('address relay', () => {
     expect(Buffer.from(msg.addresses[0]!.ip).toString('hex')).toBe('00000000000000000000ffff09090909')
   })
 })
+
+describe('send inactivity', () => {
+  it('disconnects a peer that reads nothing for 20 minutes, even while it keeps sending', async () => {
+    const { raw, peer } = await inbound({
+      maxSendBufferBytes: 256 * 1024 * 1024,
+      pingTimeoutMs: 24 * 60 * 60_000,
+    })
+    await raw.handshakeAsClient()
+    await peer.whenReady()
+    raw.socket.pause()
+    // Fill the kernel buffers on both sides until nothing more is taken.
+    const junk = new Uint8Array(1_000_000)
+    for (let round = 0; round < 100; round++) {
+      for (let i = 0; i < 4; i++)
+        peer.send({ command: 'cfilter', filterType: 0, blockHash: new Uint8Array(32), filter: junk })
+      const queued = peer.bufferedBytes
+      for (let t = 0; t < 50; t++) await tick()
+      if (peer.bufferedBytes >= queued) break
+    }
+    expect(peer.bufferedBytes).toBeGreaterThan(0)
+    for (let minute = 0; minute < 20; minute++) {
+      await vi.advanceTimersByTimeAsync(60_000)
+      if (peer.state.status === 'closed') break
+      const before = peer.stats().messagesReceived
+      raw.send({ command: 'sendheaders' })
+      await until(() => peer.stats().messagesReceived > before)
+    }
+    expect(peer.state.status).toBe('closed')
+    if (peer.state.status === 'closed') {
+      expect(peer.state.error).toMatchObject({ code: 'INACTIVITY_TIMEOUT', direction: 'send' })
+    }
+  })
+})

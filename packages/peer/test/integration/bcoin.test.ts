@@ -26,7 +26,8 @@ describe('bcoin interop', () => {
   it('outbound: handshake, negotiated 70015, ping/pong both ways, bcoin sees our user agent', async () => {
     const baseline = await settledResources()
     const messages: string[] = []
-    const peer = await Peer.connect(
+    // dial (not connect) so the listener is there before the first message.
+    const peer = Peer.dial(
       { nonces: new NonceSet() },
       {
         network,
@@ -38,6 +39,7 @@ describe('bcoin interop', () => {
     )
     peer.on('message', (m) => messages.push(m.command))
     try {
+      await peer.whenReady()
       if (peer.state.status !== 'ready') throw new Error('not ready')
       const { remote, version, wtxidRelay, addrV2 } = peer.state
       expect(remote.userAgent).toBe('/bcoin:v1.0.2/')
@@ -78,12 +80,8 @@ describe('bcoin interop', () => {
     const dialer = await startBcoin({ connect: [`127.0.0.1:${srv.port}`], segwitGenesis: true })
     try {
       const peer = await srv.next()
-      const st = await peer.whenReady()
-      expect(peer.direction).toBe('inbound')
-      expect(st.remote.userAgent).toBe('/bcoin:v1.0.2/')
-      expect(st.version).toBe(70015)
-      // When bcoin dials out it asks for blocks from its tip.
-      const first = await new Promise<string>((resolve) => {
+      // Listen before the handshake completes: bcoin asks for blocks from its tip right after it.
+      const getblocks = new Promise<string>((resolve) => {
         const off = peer.on('message', (m) => {
           if (m.command === 'getblocks') {
             off()
@@ -91,7 +89,11 @@ describe('bcoin interop', () => {
           }
         })
       })
-      expect(first).toBe('getblocks')
+      const st = await peer.whenReady()
+      expect(peer.direction).toBe('inbound')
+      expect(st.remote.userAgent).toBe('/bcoin:v1.0.2/')
+      expect(st.version).toBe(70015)
+      expect(await getblocks).toBe('getblocks')
       expect(await peer.ping()).toBeGreaterThanOrEqual(0)
     } finally {
       await dialer.stop()
