@@ -44,14 +44,19 @@ export function isTerrible(e: AddressQuality, now: number): boolean {
   return false
 }
 
+/** 0.66^k for k = 0..8, computed as Core does (pow), looked up instead of recomputed. */
+const ATTEMPT_FACTORS: readonly number[] = Array.from(
+  { length: CHANCE_MAX_ATTEMPTS + 1 },
+  (_, k) => CHANCE_PER_ATTEMPT ** k,
+)
+
 /**
  * Core AddrInfo::GetChance(): 1, times 0.01 when tried in the last 10
  * minutes, times 0.66 per failed attempt (at most 8, a floor of about 0.036).
  */
 export function getChance(e: AddressQuality, now: number): number {
-  let chance = 1
-  if (now - e.lastTry < RECENT_TRY_SECONDS) chance *= 0.01
-  return chance * CHANCE_PER_ATTEMPT ** Math.min(e.attempts, CHANCE_MAX_ATTEMPTS)
+  const attemptsFactor = ATTEMPT_FACTORS[Math.min(e.attempts, CHANCE_MAX_ATTEMPTS)]!
+  return now - e.lastTry < RECENT_TRY_SECONDS ? 0.01 * attemptsFactor : attemptsFactor
 }
 
 /** What the address manager knows about one address. A snapshot: changing it changes nothing. */
@@ -91,6 +96,12 @@ export class AddrInfo implements AddressQuality {
   refCount = 0
   inTried = false
   randomPos = -1
+  /**
+   * Cached placement, computed once (placement depends only on the key,
+   * the address and the primary source): tried bucket (8 bits), tried slot
+   * (6), primary new bucket (10), primary new slot (6); -1 until computed.
+   */
+  placement = -1
   id: number
 
   constructor(

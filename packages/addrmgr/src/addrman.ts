@@ -71,6 +71,13 @@ export interface AddrManInit {
   /** TEST ONLY: loopback and private addresses are routable, each address and port its own group. */
   localRoutable?: boolean | undefined
   /**
+   * Draw random numbers exactly as Core does, so Core's deterministic test
+   * runs replay draw for draw (AddrMan.deterministic() sets it). Otherwise
+   * select() draws only among non-empty buckets: the same distribution, but
+   * fast on a sparse table.
+   */
+  coreDraws?: boolean | undefined
+  /**
    * Run the full consistency check before and after an operation with
    * probability 1/ratio (Core `-checkaddrman`); 0 (default) never. Each
    * check draws from `random`, as in Core.
@@ -137,18 +144,28 @@ export class AddrMan {
   // Core mapInfo: id → entry, iterated in id order (ids only grow).
   readonly #entries = new Map<number, AddrInfo>()
   // Core mapAddr: service key → id.
-  readonly #byKey = new Map<string, number>()
-  // Core vRandom: every id, in an order getAddresses() shuffles.
-  readonly #randomOrder: number[] = []
-  // Core vvNew / vvTried, flattened: bucket * 64 + position → id, -1 when empty.
-  readonly #newTable = new Int32Array(NEW_SLOTS).fill(-1)
-  readonly #triedTable = new Int32Array(TRIED_SLOTS).fill(-1)
+  readonly #byKey = new Map<string, AddrInfo>()
+  // Core vRandom: every entry, in an order getAddresses() shuffles.
+  readonly #randomOrder: AddrInfo[] = []
+  // Core vvNew / vvTried, flattened: bucket * 64 + position → entry, null when empty.
+  // (Entries rather than ids: select() reads them without a map lookup.)
+  readonly #newTable: Array<AddrInfo | null> = new Array<AddrInfo | null>(NEW_SLOTS).fill(null)
+  readonly #triedTable: Array<AddrInfo | null> = new Array<AddrInfo | null>(TRIED_SLOTS).fill(null)
   // Per slot: the occupant's network | BAD_PORT_FLAG, so select() filters without lookups.
   readonly #newMeta = new Uint8Array(NEW_SLOTS)
   readonly #triedMeta = new Uint8Array(TRIED_SLOTS)
   // Occupied slots per bucket, so select() skips empty buckets without scanning them.
   readonly #newFill = new Uint8Array(NEW_BUCKET_COUNT)
   readonly #triedFill = new Uint8Array(TRIED_BUCKET_COUNT)
+  // The non-empty buckets of each table as a list (and each bucket's index in it, -1 if absent),
+  // so select() can draw among them directly.
+  readonly #newNonEmpty = new Int16Array(NEW_BUCKET_COUNT)
+  readonly #newNonEmptyAt = new Int16Array(NEW_BUCKET_COUNT).fill(-1)
+  #newNonEmptyCount = 0
+  readonly #triedNonEmpty = new Int16Array(TRIED_BUCKET_COUNT)
+  readonly #triedNonEmptyAt = new Int16Array(TRIED_BUCKET_COUNT).fill(-1)
+  #triedNonEmptyCount = 0
+  readonly #coreDraws: boolean
   // Core m_network_counts, plus bad-port counts: indexed by Network.
   readonly #netNew = new Int32Array(NETWORK_SLOTS)
   readonly #netTried = new Int32Array(NETWORK_SLOTS)
@@ -158,6 +175,9 @@ export class AddrMan {
   #collisions: number[] = []
   #nNew = 0
   #nTried = 0
+  // Entries on a bad port (IPv4/IPv6 only), per table.
+  #newBad = 0
+  #triedBad = 0
   #idCount = 0
   // Core m_last_good: starts at 1 so "never" is strictly older.
   #lastGood = 1
@@ -177,6 +197,7 @@ export class AddrMan {
     if (!Number.isInteger(ratio) || ratio < 0)
       throw new RangeError('consistencyCheckRatio is a whole number ≥ 0.')
     this.#checkRatio = ratio
+    this.#coreDraws = init.coreDraws === true
   }
 
   /**
@@ -186,7 +207,7 @@ export class AddrMan {
   static deterministic(components: AddrManComponents = {}, init: AddrManInit = {}): AddrMan {
     return new AddrMan(
       { ...components, random: components.random ?? FastRandom.deterministic() },
-      { ...init, key: init.key ?? DETERMINISTIC_KEY },
+      { ...init, key: init.key ?? DETERMINISTIC_KEY, coreDraws: init.coreDraws ?? true },
     )
   }
 
@@ -273,6 +294,18 @@ export class AddrMan {
     return cheapHashLow32(s, off) & (BUCKET_SIZE - 1)
   }
 
+  /** The entry's cached placement (see AddrInfo.placement), computed on first use. */
+  #placement(info: AddrInfo): number {
+    let p = info.placement
+    if (p < 0) {
+      const tb = this.#triedBucket(info)
+      const nb = this.#newBucket(info, info.source)
+      p = tb | (this.#position(info, false, tb) << 8) | (nb << 14) | (this.#position(info, true, nb) << 24)
+      info.placement = p
+    }
+    return p
+  }
+
   /** Bucket hashing exposed for tests and tools: tried bucket, new bucket and slots. */
   bucketsOf(
     a: ServiceAddress,
@@ -296,8 +329,7 @@ export class AddrMan {
   // --- table bookkeeping -------------------------------------------------------
 
   #find(a: ServiceAddress): AddrInfo | undefined {
-    const id = this.#byKey.get(serviceKey(a.addr, a.port))
-    return id === undefined ? undefined : this.#entries.get(id)
+    return this.#byKey.get(serviceKey(a.addr, a.port))
   }
 
   #create(a: PeerAddress, source: NetAddress): AddrInfo {
@@ -306,9 +338,9 @@ export class AddrMan {
     const bad = (network === Network.IPV4 || network === Network.IPV6) && isBadPort(a.port)
     const info = new AddrInfo(id, a, source, serviceKey(a.addr, a.port), network, bad)
     this.#entries.set(id, info)
-    this.#byKey.set(info.key, id)
+    this.#byKey.set(info.key, info)
     info.randomPos = this.#randomOrder.length
-    this.#randomOrder.push(id)
+    this.#randomOrder.push(info)
     this.#nNew++
     this.#countNew(info, 1)
     return info
@@ -316,23 +348,29 @@ export class AddrMan {
 
   #countNew(info: AddrInfo, d: number): void {
     this.#netNew[info.network]! += d
-    if (info.badPort) this.#netNewBad[info.network]! += d
+    if (info.badPort) {
+      this.#netNewBad[info.network]! += d
+      this.#newBad += d
+    }
   }
 
   #countTried(info: AddrInfo, d: number): void {
     this.#netTried[info.network]! += d
-    if (info.badPort) this.#netTriedBad[info.network]! += d
+    if (info.badPort) {
+      this.#netTriedBad[info.network]! += d
+      this.#triedBad += d
+    }
   }
 
   #swapRandom(p1: number, p2: number): void {
     if (p1 === p2) return
     const order = this.#randomOrder
-    const id1 = order[p1]!
-    const id2 = order[p2]!
-    this.#entries.get(id1)!.randomPos = p2
-    this.#entries.get(id2)!.randomPos = p1
-    order[p1] = id2
-    order[p2] = id1
+    const e1 = order[p1]!
+    const e2 = order[p2]!
+    e1.randomPos = p2
+    e2.randomPos = p1
+    order[p1] = e2
+    order[p2] = e1
   }
 
   /** Core Delete(): remove an entry that is in no table. */
@@ -346,35 +384,56 @@ export class AddrMan {
   }
 
   #setNew(idx: number, info: AddrInfo): void {
-    this.#newTable[idx] = info.id
+    this.#newTable[idx] = info
     this.#newMeta[idx] = info.network | (info.badPort ? BAD_PORT_FLAG : 0)
-    this.#newFill[idx >>> 6]!++
+    const b = idx >>> 6
+    if (this.#newFill[b]!++ === 0) {
+      this.#newNonEmptyAt[b] = this.#newNonEmptyCount
+      this.#newNonEmpty[this.#newNonEmptyCount++] = b
+    }
   }
 
   #clearNewSlot(idx: number): void {
-    this.#newTable[idx] = -1
+    this.#newTable[idx] = null
     this.#newMeta[idx] = 0
-    this.#newFill[idx >>> 6]!--
+    const b = idx >>> 6
+    if (--this.#newFill[b]! === 0) {
+      const at = this.#newNonEmptyAt[b]!
+      const last = this.#newNonEmpty[--this.#newNonEmptyCount]!
+      this.#newNonEmpty[at] = last
+      this.#newNonEmptyAt[last] = at
+      this.#newNonEmptyAt[b] = -1
+    }
   }
 
   #setTried(idx: number, info: AddrInfo): void {
-    this.#triedTable[idx] = info.id
+    this.#triedTable[idx] = info
     this.#triedMeta[idx] = info.network | (info.badPort ? BAD_PORT_FLAG : 0)
-    this.#triedFill[idx >>> 6]!++
+    const b = idx >>> 6
+    if (this.#triedFill[b]!++ === 0) {
+      this.#triedNonEmptyAt[b] = this.#triedNonEmptyCount
+      this.#triedNonEmpty[this.#triedNonEmptyCount++] = b
+    }
   }
 
   #clearTriedSlot(idx: number): void {
-    this.#triedTable[idx] = -1
+    this.#triedTable[idx] = null
     this.#triedMeta[idx] = 0
-    this.#triedFill[idx >>> 6]!--
+    const b = idx >>> 6
+    if (--this.#triedFill[b]! === 0) {
+      const at = this.#triedNonEmptyAt[b]!
+      const last = this.#triedNonEmpty[--this.#triedNonEmptyCount]!
+      this.#triedNonEmpty[at] = last
+      this.#triedNonEmptyAt[last] = at
+      this.#triedNonEmptyAt[b] = -1
+    }
   }
 
   /** Core ClearNew(): empty a new slot, deleting its occupant if that was its last reference. */
   #clearNew(bucket: number, pos: number): void {
     const idx = bucket * BUCKET_SIZE + pos
-    const id = this.#newTable[idx]!
-    if (id === -1) return
-    const info = this.#entries.get(id)!
+    const info = this.#newTable[idx]
+    if (!info) return
     info.refCount--
     this.#clearNewSlot(idx)
     if (info.refCount === 0) this.#delete(info)
@@ -382,11 +441,13 @@ export class AddrMan {
 
   /** Core MakeTried(): move an entry from new to tried, evicting the tried occupant back to new. */
   #makeTried(info: AddrInfo): void {
-    const start = this.#newBucket(info, info.source)
+    const placement = this.#placement(info)
+    const start = (placement >>> 14) & 1023
     for (let n = 0; n < NEW_BUCKET_COUNT; n++) {
       const bucket = (start + n) % NEW_BUCKET_COUNT
-      const idx = bucket * BUCKET_SIZE + this.#position(info, true, bucket)
-      if (this.#newTable[idx] === info.id) {
+      const pos = n === 0 ? (placement >>> 24) & 63 : this.#position(info, true, bucket)
+      const idx = bucket * BUCKET_SIZE + pos
+      if (this.#newTable[idx] === info) {
         this.#clearNewSlot(idx)
         info.refCount--
         if (info.refCount === 0) break
@@ -395,17 +456,16 @@ export class AddrMan {
     this.#nNew--
     this.#countNew(info, -1)
 
-    const kBucket = this.#triedBucket(info)
-    const kIdx = kBucket * BUCKET_SIZE + this.#position(info, false, kBucket)
-    const evictId = this.#triedTable[kIdx]!
-    if (evictId !== -1) {
-      const old = this.#entries.get(evictId)!
+    const kIdx = (placement & 0xff) * BUCKET_SIZE + ((placement >>> 8) & 63)
+    const old = this.#triedTable[kIdx]
+    if (old) {
       old.inTried = false
       this.#clearTriedSlot(kIdx)
       this.#nTried--
       this.#countTried(old, -1)
-      const uBucket = this.#newBucket(old, old.source)
-      const uPos = this.#position(old, true, uBucket)
+      const oldPlacement = this.#placement(old)
+      const uBucket = (oldPlacement >>> 14) & 1023
+      const uPos = (oldPlacement >>> 24) & 63
       this.#clearNew(uBucket, uPos)
       old.refCount = 1
       this.#setNew(uBucket * BUCKET_SIZE + uPos, old)
@@ -474,15 +534,22 @@ export class AddrMan {
       info = this.#create(a, source)
       info.time = Math.max(0, info.time - penalty)
     }
-    const bucket = this.#newBucket(info, source)
-    const pos = this.#position(info, true, bucket)
+    let bucket: number
+    let pos: number
+    if (source === info.source || source.equals(info.source)) {
+      const p = this.#placement(info)
+      bucket = (p >>> 14) & 1023
+      pos = (p >>> 24) & 63
+    } else {
+      bucket = this.#newBucket(info, source)
+      pos = this.#position(info, true, bucket)
+    }
     const idx = bucket * BUCKET_SIZE + pos
     const occupant = this.#newTable[idx]!
-    let insert = occupant === -1
-    if (occupant !== info.id) {
-      if (!insert) {
-        const existing = this.#entries.get(occupant)!
-        if (isTerrible(existing, now) || (existing.refCount > 1 && info.refCount === 0)) insert = true
+    let insert = occupant === null
+    if (occupant !== info) {
+      if (occupant !== null) {
+        if (isTerrible(occupant, now) || (occupant.refCount > 1 && info.refCount === 0)) insert = true
       }
       if (insert) {
         this.#clearNew(bucket, pos)
@@ -518,9 +585,8 @@ export class AddrMan {
         info.lastSuccess = Math.max(0, e.lastSuccess)
         info.attempts = Math.max(0, e.attempts)
         if (e.tried && info.lastSuccess > 0) {
-          const bucket = this.#triedBucket(info)
-          if (this.#triedTable[bucket * BUCKET_SIZE + this.#position(info, false, bucket)] === -1)
-            this.#makeTried(info)
+          const p = this.#placement(info)
+          if (this.#triedTable[(p & 0xff) * BUCKET_SIZE + ((p >>> 8) & 63)] === null) this.#makeTried(info)
         }
         ret = info.inTried ? 'tried' : 'new'
       }
@@ -551,16 +617,17 @@ export class AddrMan {
     info.attempts = 0
     if (info.inTried) return false
     if (info.refCount <= 0) return false
-    const bucket = this.#triedBucket(info)
-    const idx = bucket * BUCKET_SIZE + this.#position(info, false, bucket)
+    const p = this.#placement(info)
+    const bucket = p & 0xff
+    const idx = bucket * BUCKET_SIZE + ((p >>> 8) & 63)
     const occupant = this.#triedTable[idx]!
-    if (testBeforeEvict && occupant !== -1) {
+    if (testBeforeEvict && occupant !== null) {
       if (this.#collisions.length < TRIED_COLLISION_SIZE && !this.#collisions.includes(info.id)) {
         this.#collisions.push(info.id)
         this.#collisions.sort((x, y) => x - y)
       }
       if (this.#log.isLevelEnabled('debug')) {
-        const other = this.#entries.get(occupant)
+        const other = occupant
         this.#log.debug(
           {
             addr: info.addr.toString(),
@@ -635,11 +702,10 @@ export class AddrMan {
       if (!fresh?.addr.isValid()) {
         erase = true
       } else {
-        const bucket = this.#triedBucket(fresh)
-        const idx = bucket * BUCKET_SIZE + this.#position(fresh, false, bucket)
-        const occupantId = this.#triedTable[idx]!
-        if (occupantId !== -1) {
-          const old = this.#entries.get(occupantId)!
+        const p = this.#placement(fresh)
+        const idx = (p & 0xff) * BUCKET_SIZE + ((p >>> 8) & 63)
+        const old = this.#triedTable[idx]
+        if (old) {
           if (now - old.lastSuccess < REPLACEMENT_SECONDS) {
             erase = true
           } else if (now - old.lastTry < REPLACEMENT_SECONDS) {
@@ -687,9 +753,8 @@ export class AddrMan {
       this.#collisions.splice(i, 1)
       return undefined
     }
-    const bucket = this.#triedBucket(fresh)
-    const occupant = this.#triedTable[bucket * BUCKET_SIZE + this.#position(fresh, false, bucket)]!
-    return occupant === -1 ? undefined : this.#entries.get(occupant)!.snapshot()
+    const p = this.#placement(fresh)
+    return this.#triedTable[(p & 0xff) * BUCKET_SIZE + ((p >>> 8) & 63)]?.snapshot()
   }
 
   /**
@@ -723,14 +788,8 @@ export class AddrMan {
         triedCount += this.#netTried[n]! - (skipBadPorts ? this.#netTriedBad[n]! : 0)
       }
     } else {
-      newCount = this.#nNew
-      triedCount = this.#nTried
-      if (skipBadPorts) {
-        for (let n = 0; n < NETWORK_SLOTS; n++) {
-          newCount -= this.#netNewBad[n]!
-          triedCount -= this.#netTriedBad[n]!
-        }
-      }
+      newCount = this.#nNew - (skipBadPorts ? this.#newBad : 0)
+      triedCount = this.#nTried - (skipBadPorts ? this.#triedBad : 0)
     }
     if (newOnly && newCount === 0) return undefined
     if (newCount + triedCount === 0) return undefined
@@ -750,29 +809,37 @@ export class AddrMan {
     const table = searchTried ? this.#triedTable : this.#newTable
     const meta = searchTried ? this.#triedMeta : this.#newMeta
     const fill = searchTried ? this.#triedFill : this.#newFill
+    const nonEmpty = searchTried ? this.#triedNonEmpty : this.#newNonEmpty
+    const nonEmptyCount = searchTried ? this.#triedNonEmptyCount : this.#newNonEmptyCount
     const filtered = nets !== undefined || skipBadPorts
     const now = this.#nowSeconds()
     let chanceFactor = 1
     for (;;) {
-      const bucket = this.#random.randrange(bucketCount)
+      let bucket: number
+      if (this.#coreDraws) {
+        bucket = this.#random.randrange(bucketCount)
+      } else {
+        // Conditioned on a non-empty bucket, Core's uniform bucket draw is a
+        // uniform draw among the non-empty ones; skip the empty draws.
+        bucket = nonEmpty[this.#random.randrange(nonEmptyCount)]!
+      }
       const initial = this.#random.randrange(BUCKET_SIZE)
       if (fill[bucket] === 0) continue
       const base = bucket * BUCKET_SIZE
-      let id = -1
+      let info: AddrInfo | null = null
       for (let i = 0; i < BUCKET_SIZE; i++) {
         const idx = base + ((initial + i) & (BUCKET_SIZE - 1))
         const candidate = table[idx]!
-        if (candidate === -1) continue
+        if (candidate === null) continue
         if (filtered) {
           const m = meta[idx]!
           if (skipBadPorts && m & BAD_PORT_FLAG) continue
           if (nets && !nets.has(m & ~BAD_PORT_FLAG)) continue
         }
-        id = candidate
+        info = candidate
         break
       }
-      if (id === -1) continue
-      const info = this.#entries.get(id)!
+      if (info === null) continue
       if (this.#random.randbits(30) < chanceFactor * getChance(info, now) * TWO_POW_30) {
         if (this.#log.isLevelEnabled('trace')) {
           this.#log.trace(
@@ -803,7 +870,7 @@ export class AddrMan {
     for (let n = 0; n < order.length && out.length < nodes; n++) {
       const pos = this.#random.randrange(order.length - n) + n
       this.#swapRandom(n, pos)
-      const info = this.#entries.get(order[n]!)!
+      const info = order[n]!
       if (network !== undefined && this.#netgroup.getNetClass(info.addr) !== network) continue
       if (filtered && isTerrible(info, now)) continue
       out.push(info.toPeerAddress())
@@ -858,15 +925,15 @@ export class AddrMan {
     const info = this.#find(a)
     let ret: AddressPosition | undefined
     if (info?.inTried) {
-      const bucket = this.#triedBucket(info)
-      ret = { tried: true, multiplicity: 1, bucket, position: this.#position(info, false, bucket) }
+      const p = this.#placement(info)
+      ret = { tried: true, multiplicity: 1, bucket: p & 0xff, position: (p >>> 8) & 63 }
     } else if (info) {
-      const bucket = this.#newBucket(info, info.source)
+      const p = this.#placement(info)
       ret = {
         tried: false,
         multiplicity: info.refCount,
-        bucket,
-        position: this.#position(info, true, bucket),
+        bucket: (p >>> 14) & 1023,
+        position: (p >>> 24) & 63,
       }
     }
     this.#check()
@@ -913,11 +980,11 @@ export class AddrMan {
         netNew[info.network]!++
         if (info.badPort) netNewBad[info.network]!++
       }
-      if (this.#byKey.get(info.key) !== id) fail(-5, `mapAddr does not point at entry ${id}`)
+      if (this.#byKey.get(info.key) !== info) fail(-5, `mapAddr does not point at entry ${id}`)
       if (
         info.randomPos < 0 ||
         info.randomPos >= this.#randomOrder.length ||
-        this.#randomOrder[info.randomPos] !== id
+        this.#randomOrder[info.randomPos] !== info
       ) {
         fail(-14, `entry ${id} has a wrong random position`)
       }
@@ -925,6 +992,29 @@ export class AddrMan {
       if (info.lastSuccess < 0) fail(-8, `entry ${id} lastSuccess < 0`)
       if (info.key !== serviceKey(info.addr, info.port))
         fail(102, `entry ${id} key does not match its address`)
+      if (info.placement >= 0) {
+        const tb = this.#triedBucket(info)
+        const nb = this.#newBucket(info, info.source)
+        const want =
+          tb | (this.#position(info, false, tb) << 8) | (nb << 14) | (this.#position(info, true, nb) << 24)
+        if (info.placement !== want) fail(109, `entry ${id} has a stale cached placement`)
+      }
+    }
+    for (const [name, fill, list, at, count] of [
+      ['new', this.#newFill, this.#newNonEmpty, this.#newNonEmptyAt, this.#newNonEmptyCount],
+      ['tried', this.#triedFill, this.#triedNonEmpty, this.#triedNonEmptyAt, this.#triedNonEmptyCount],
+    ] as const) {
+      let nonEmpty = 0
+      for (let b = 0; b < fill.length; b++) {
+        if (fill[b] === 0) {
+          if (at[b] !== -1) fail(110, `empty ${name} bucket ${b} is listed as non-empty`)
+          continue
+        }
+        nonEmpty++
+        const i = at[b]!
+        if (i < 0 || i >= count || list[i] !== b) fail(110, `non-empty ${name} bucket ${b} is not listed`)
+      }
+      if (nonEmpty !== count) fail(110, `the ${name} non-empty bucket count is wrong`)
     }
     if (this.#byKey.size !== this.#entries.size) fail(103, 'mapAddr and mapInfo sizes differ')
     if (triedSet.size !== this.#nTried) fail(-9, 'nTried is wrong')
@@ -933,14 +1023,16 @@ export class AddrMan {
       let occupied = 0
       for (let i = 0; i < BUCKET_SIZE; i++) {
         const idx = b * BUCKET_SIZE + i
-        const id = this.#triedTable[idx]!
-        if (id === -1) {
+        const slot = this.#triedTable[idx]!
+        if (slot === null) {
           if (this.#triedMeta[idx] !== 0) fail(104, `stale metadata in tried[${b}][${i}]`)
           continue
         }
         occupied++
+        const id = slot.id
         if (!triedSet.has(id)) fail(-11, `tried[${b}][${i}] holds ${id}, which is not a tried entry`)
         const info = this.#entries.get(id)
+        if (info !== slot) fail(-11, `tried[${b}][${i}] holds an entry the manager does not know`)
         if (!info || this.#triedBucket(info) !== b) fail(-17, `tried entry ${id} is in the wrong bucket`)
         if (this.#position(info!, false, b) !== i) fail(-18, `tried entry ${id} is in the wrong slot`)
         if (this.#triedMeta[idx] !== (info!.network | (info!.badPort ? BAD_PORT_FLAG : 0))) {
@@ -954,15 +1046,17 @@ export class AddrMan {
       let occupied = 0
       for (let i = 0; i < BUCKET_SIZE; i++) {
         const idx = b * BUCKET_SIZE + i
-        const id = this.#newTable[idx]!
-        if (id === -1) {
+        const slot = this.#newTable[idx]!
+        if (slot === null) {
           if (this.#newMeta[idx] !== 0) fail(104, `stale metadata in new[${b}][${i}]`)
           continue
         }
         occupied++
+        const id = slot.id
         const refs = newRefs.get(id)
         if (refs === undefined) fail(-12, `new[${b}][${i}] holds ${id}, which is not a new entry`)
         const info = this.#entries.get(id)
+        if (info !== slot) fail(-12, `new[${b}][${i}] holds an entry the manager does not know`)
         if (!info || this.#position(info, true, b) !== i) fail(-19, `new entry ${id} is in the wrong slot`)
         if (this.#newMeta[idx] !== (info!.network | (info!.badPort ? BAD_PORT_FLAG : 0))) {
           fail(104, `wrong metadata in new[${b}][${i}]`)
@@ -984,6 +1078,13 @@ export class AddrMan {
         fail(106, `network ${n} bad-port counts are wrong`)
       }
     }
+    let newBad = 0
+    let triedBad = 0
+    for (let n = 0; n < NETWORK_SLOTS; n++) {
+      newBad += netNewBad[n]!
+      triedBad += netTriedBad[n]!
+    }
+    if (newBad !== this.#newBad || triedBad !== this.#triedBad) fail(106, 'bad-port totals are wrong')
     if (this.#collisions.length > TRIED_COLLISION_SIZE) fail(107, 'too many parked collisions')
     for (let i = 1; i < this.#collisions.length; i++) {
       if (this.#collisions[i - 1]! >= this.#collisions[i]!)
@@ -1028,8 +1129,8 @@ export class AddrMan {
       const base = b * BUCKET_SIZE
       w.i32(this.#newFill[b]!)
       for (let i = 0; i < BUCKET_SIZE; i++) {
-        const id = this.#newTable[base + i]!
-        if (id !== -1) w.i32(index.get(id)!)
+        const info = this.#newTable[base + i]
+        if (info) w.i32(index.get(info.id)!)
       }
     }
     w.bytes(this.#netgroup.asmapChecksum)
@@ -1078,7 +1179,8 @@ export class AddrMan {
     const fromDisk = (d: ReturnType<typeof readInfo>): AddrInfo => {
       const network = this.#netgroup.getNetwork(d.a.addr)
       const bad = (network === Network.IPV4 || network === Network.IPV6) && isBadPort(d.a.port)
-      const info = new AddrInfo(this.#idCount++, d.a, d.source, serviceKey(d.a.addr, d.a.port), network, bad)
+      // The id is taken only when the entry is kept (Core: nIdCount++ on keep).
+      const info = new AddrInfo(this.#idCount, d.a, d.source, serviceKey(d.a.addr, d.a.port), network, bad)
       info.lastSuccess = d.lastSuccess
       info.attempts = d.attempts
       return info
@@ -1090,32 +1192,30 @@ export class AddrMan {
       const info = fromDisk(readInfo())
       if (this.#byKey.has(info.key))
         throw new PeersFileCorruptError(`duplicate new entry ${info.addr.toString()}`)
+      this.#idCount++
       this.#entries.set(info.id, info)
-      this.#byKey.set(info.key, info.id)
+      this.#byKey.set(info.key, info)
       info.randomPos = this.#randomOrder.length
-      this.#randomOrder.push(info.id)
+      this.#randomOrder.push(info)
       this.#nNew++
       this.#countNew(info, 1)
       newInfos.push(info)
     }
     let lostTried = 0
     for (let i = 0; i < nTried; i++) {
-      const d = readInfo()
-      const probe = { addr: d.a.addr, port: d.a.port }
-      const valid = d.a.addr.isValid()
+      const info = fromDisk(readInfo())
       let idx = -1
-      if (valid) {
-        const bucket = this.#triedBucket(probe)
-        idx = bucket * BUCKET_SIZE + this.#position(probe, false, bucket)
+      if (info.addr.isValid()) {
+        const p = this.#placement(info)
+        idx = (p & 0xff) * BUCKET_SIZE + ((p >>> 8) & 63)
       }
-      const key = serviceKey(d.a.addr, d.a.port)
-      if (valid && this.#triedTable[idx] === -1 && !this.#byKey.has(key)) {
-        const info = fromDisk(d)
+      if (idx !== -1 && this.#triedTable[idx] === null && !this.#byKey.has(info.key)) {
+        this.#idCount++
         info.inTried = true
         info.randomPos = this.#randomOrder.length
-        this.#randomOrder.push(info.id)
+        this.#randomOrder.push(info)
         this.#entries.set(info.id, info)
-        this.#byKey.set(info.key, info.id)
+        this.#byKey.set(info.key, info)
         this.#setTried(idx, info)
         this.#nTried++
         this.#countTried(info, 1)
@@ -1149,13 +1249,14 @@ export class AddrMan {
       if (info.refCount >= NEW_BUCKETS_PER_ADDRESS) continue
       let bucket = fileBucket
       let pos = this.#position(info, true, bucket)
-      if (restore && this.#newTable[bucket * BUCKET_SIZE + pos] === -1) {
+      if (restore && this.#newTable[bucket * BUCKET_SIZE + pos] === null) {
         this.#setNew(bucket * BUCKET_SIZE + pos, info)
         info.refCount++
       } else {
-        bucket = this.#newBucket(info, info.source)
-        pos = this.#position(info, true, bucket)
-        if (this.#newTable[bucket * BUCKET_SIZE + pos] === -1) {
+        const p = this.#placement(info)
+        bucket = (p >>> 14) & 1023
+        pos = (p >>> 24) & 63
+        if (this.#newTable[bucket * BUCKET_SIZE + pos] === null) {
           this.#setNew(bucket * BUCKET_SIZE + pos, info)
           info.refCount++
         }

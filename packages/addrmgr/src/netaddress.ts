@@ -79,7 +79,9 @@ export class NetAddress {
   readonly bytes: Uint8Array
   /** IPv6 zone index (`fe80::1%3`); not part of the address's identity. */
   readonly scopeId: number
-  #key: string | undefined
+  // The last service key built for this address, and its port (see serviceKey()).
+  #serviceKey: string | undefined
+  #servicePort = -1
 
   constructor(net: AddressNet, bytes: Uint8Array, scopeId = 0) {
     const size = SIZE_BY_NET[net]
@@ -474,8 +476,20 @@ export class NetAddress {
 
   /** A string that identifies the address (network and bytes), for use as a map key. */
   key(): string {
-    if (this.#key === undefined) this.#key = String.fromCharCode(this.net, ...this.bytes)
-    return this.#key
+    return String.fromCharCode(this.net, ...this.bytes)
+  }
+
+  /**
+   * The map key of this address with a port. The last one built is kept, so
+   * looking the same address object up again (add, then good, then attempt)
+   * reuses a string whose hash V8 has already computed.
+   */
+  serviceKey(port: number): string {
+    if (this.#servicePort !== port || this.#serviceKey === undefined) {
+      this.#serviceKey = String.fromCharCode(this.net, ...this.bytes, port >>> 8, port & 0xff)
+      this.#servicePort = port
+    }
+    return this.#serviceKey
   }
 
   equals(other: NetAddress): boolean {
@@ -693,7 +707,7 @@ export interface PeerAddress extends ServiceAddress {
 
 /** The map key of an address and port. */
 export function serviceKey(addr: NetAddress, port: number): string {
-  return addr.key() + String.fromCharCode(port >>> 8, port & 0xff)
+  return addr.serviceKey(port)
 }
 
 /** Core ToStringAddrPort(): `1.2.3.4:8333`, `[2001:db8::1]:8333`, `x.onion:8333`. */
