@@ -959,6 +959,7 @@ export class Peer {
       if (socket.closed) this.#closedResolve?.()
       else socket.once('close', () => this.#closedResolve?.())
       socket.destroy()
+      this.#socket = undefined
     } else {
       this.#closedResolve?.()
     }
