@@ -516,8 +516,13 @@ export class AddrMan {
   }
 
   /** Core AddSingle(). */
-  #addSingle(a: PeerAddress, source: NetAddress, timePenalty: number, now: number): boolean {
-    if (!this.#netgroup.isRoutable(a.addr)) return false
+  #addSingle(input: PeerAddress, source: NetAddress, timePenalty: number, now: number): boolean {
+    if (!this.#netgroup.isRoutable(input.addr)) return false
+    // Core's CAddress time is a u32: keep what we store (and write to peers.dat) in range.
+    const a =
+      input.time >= 0 && input.time <= 0xffffffff && Number.isInteger(input.time)
+        ? input
+        : { ...input, time: Math.min(Math.max(Math.floor(input.time) || 0, 0), 0xffffffff) }
     let info = this.#find(a)
     // No penalty for a peer announcing itself.
     const penalty = a.addr.equals(source) ? 0 : timePenalty

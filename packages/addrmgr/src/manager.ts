@@ -6,7 +6,7 @@
  * is logged with its typed error, kept as `peers.dat.bak`, and the manager
  * starts empty.
  */
-import { readFile, rename, unlink } from 'node:fs/promises'
+import { mkdir, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Logger, Service, silentLogger } from '@node/wire'
 import { AddrMan, type AddrManInit } from './addrman.ts'
@@ -143,6 +143,7 @@ export class AddrManager extends Service {
   async #load(): Promise<LoadOutcome> {
     const path = this.#path
     if (path === undefined) return { kind: 'memory' }
+    await mkdir(this.#init.dataDir!, { recursive: true })
     // A temporary file left by a crash mid-write is never read.
     await unlink(tempPathFor(path)).catch(() => {})
     let data: Uint8Array

@@ -404,6 +404,15 @@ describe('updates (addrman_update_address, addrman_size)', () => {
     expect(m.size()).toBe(2)
   })
 
+  it("keeps times in Core's u32 range", () => {
+    const clock = new Clock()
+    const m = deterministic(clock)
+    m.add(caddr('250.1.1.1', 8333, -5), ip('252.2.2.2'))
+    m.add(caddr('250.1.1.2', 8333, 2 ** 40), ip('252.2.2.2'))
+    expect(m.find(svc('250.1.1.1', 8333))!.time).toBe(0)
+    expect(m.find(svc('250.1.1.2', 8333))!.time).toBe(0xffffffff)
+  })
+
   it('counts a failure at most once per success anywhere (Attempt)', () => {
     const clock = new Clock()
     const m = deterministic(clock)

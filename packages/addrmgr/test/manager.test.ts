@@ -114,6 +114,14 @@ describe('persistence', () => {
     await second.stop()
   })
 
+  it('creates a missing data directory', async () => {
+    const nested = join(dir, 'a', 'b')
+    const m = new AddrManager({}, { dataDir: nested })
+    await m.start()
+    await m.stop()
+    expect(existsSync(join(nested, 'peers.dat'))).toBe(true)
+  })
+
   it('saves on its timer', async () => {
     const clock = new Clock()
     const m = new AddrManager({ now: clock.now }, { dataDir: dir, saveIntervalMs: 20 })
