@@ -4,7 +4,8 @@
  * A bcoin 1.0.2 regtest full node that never leaves loopback.
  *
  *   NODE_BACKEND=js node launch.cjs --port=P --http-port=R
- *       [--connect=127.0.0.1:Q[,[::1]:Q2...]] [--segwit-genesis=1] [--log=1] [--exit-with-parent=1]
+ *       [--connect=127.0.0.1:Q[,[::1]:Q2...]] [--segwit-genesis=1] [--assume-valid=H]
+ *       [--log=1] [--exit-with-parent=1]
  *
  * Both ports are required (bcoin rejects port 0; pick free ones first). The
  * chain lives in memory. When both servers listen, exactly one line is printed on stdout:
@@ -53,6 +54,7 @@ function parseArgs(argv) {
     'http-port',
     'connect',
     'segwit-genesis',
+    'assume-valid',
     'log',
     'log-level',
     'exit-with-parent',
@@ -91,6 +93,9 @@ const connect = (args.get('connect') ?? '')
   .filter((s) => s.length > 0)
   .map(parsePeer)
 const segwitGenesis = args.get('segwit-genesis') === '1'
+const assumeValidText = args.get('assume-valid') ?? '0'
+if (!/^\d+$/.test(assumeValidText)) fail(2, `--assume-valid must be a block height, got ${assumeValidText}`)
+const assumeValid = Number(assumeValidText)
 const log = args.get('log') === '1'
 const apiKey = process.env.TESTKIT_BCOIN_API_KEY || undefined
 
@@ -98,7 +103,7 @@ const apiKey = process.env.TESTKIT_BCOIN_API_KEY || undefined
 
 let bcoin
 try {
-  bcoin = loadPatchedBcoin({ segwitGenesis })
+  bcoin = loadPatchedBcoin({ segwitGenesis, assumeValid })
 } catch (err) {
   fail(1, err.message)
 }
@@ -147,6 +152,7 @@ async function start() {
     pid: process.pid,
     network: 'regtest',
     segwitGenesis,
+    assumeValid,
     connect,
   }
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`)

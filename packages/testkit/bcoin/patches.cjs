@@ -32,11 +32,11 @@ function onlyConfiguredHosts() {
 }
 
 /**
- * Patch `Pool` (and with segwitGenesis, `Chain`) and return bcoin's main module.
+ * Patch `Pool` (and with segwitGenesis or assumeValid, `Chain`) and return bcoin's main module.
  * The guard goes in first, on the same `bdns` instance bcoin's pool, peer and
  * host list will load.
  */
-function loadPatchedBcoin({ segwitGenesis = false } = {}) {
+function loadPatchedBcoin({ segwitGenesis = false, assumeValid = 0 } = {}) {
   // bcrypto picks its backend when first loaded; the JS one needs no native build.
   if (!process.env.NODE_BACKEND) process.env.NODE_BACKEND = 'js'
   const root = bcoinRootDir()
@@ -65,6 +65,18 @@ function loadPatchedBcoin({ segwitGenesis = false } = {}) {
         return Promise.resolve(thresholdStates.ACTIVE)
       }
       return getState.call(this, prev, deployment)
+    }
+  }
+  if (assumeValid > 0) {
+    // Core's -assumevalid, by height: blocks up to `assumeValid` are connected
+    // without script checks (bcoin's own "historical" path, which it uses below
+    // its last checkpoint: merkle root, witness commitment and the other block
+    // checks still run, coins are spent and created, signatures are not
+    // verified). For a node that only has to hold and serve a chain the test
+    // made, or to measure bcoin's sync without its pure-JS ECDSA.
+    const Chain = lib('blockchain/chain.js')
+    Chain.prototype.isHistorical = function assumeValidUpTo(prev) {
+      return prev.height + 1 <= assumeValid
     }
   }
   return bcoin

@@ -43,6 +43,14 @@ export interface StartBcoinOptions {
   connect?: readonly string[] | undefined
   /** Segwit active from genesis, as in Core's regtest (stock bcoin: from height 432). */
   segwitGenesis?: boolean | undefined
+  /**
+   * Connect blocks up to this height without checking their scripts, like
+   * Core's -assumevalid (coins are still spent and created, the block checks
+   * still run). bcoin verifies signatures in pure JS (a few hundred a
+   * second), so a node that only needs to hold a generated chain, or a
+   * measurement of bcoin's sync without signature checks, uses this.
+   */
+  assumeValidHeight?: number | undefined
   /** Turn on bcoin's debug log and copy the launcher's output to this process's stderr. */
   log?: boolean | undefined
   /** How long to wait for READY before killing the launcher (default {@link BCOIN_READY_TIMEOUT_MS}). */
@@ -215,6 +223,9 @@ async function launchOnce(
   const args = [BCOIN_LAUNCHER, `--port=${port}`, `--http-port=${httpPort}`, '--exit-with-parent=1']
   if (options.connect && options.connect.length > 0) args.push(`--connect=${options.connect.join(',')}`)
   if (options.segwitGenesis) args.push('--segwit-genesis=1')
+  if (options.assumeValidHeight !== undefined && options.assumeValidHeight > 0) {
+    args.push(`--assume-valid=${Math.floor(options.assumeValidHeight)}`)
+  }
   if (options.log) args.push('--log=1')
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_BACKEND: 'js', TESTKIT_BCOIN_API_KEY: apiKey }
   // The launcher is plain CommonJS: keep loaders meant for this process (tsx, vitest) out of it.

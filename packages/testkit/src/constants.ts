@@ -77,3 +77,43 @@ export const REGTEST_MINING_ADDRESS = 'RKxTdfmtxtfLDKZBgx6SvNkBtNu9jRYnLh'
 export const REGTEST_MINING_ADDRESS_WITNESS = 'rb1qw508d6qejxtdg4y5r3zarvary0c5xw7k38f4sn'
 /** HASH160 of the mining key, as it appears in the coinbase output script. */
 export const REGTEST_MINING_PUBKEY_HASH = '751e76e8199196d454941c45d1b3a323f1433bd6'
+
+// --- chain generator (chaingen.ts) ---
+
+/** Bumped whenever the generator's output for the same options changes: old cache files are ignored. */
+export const CHAINGEN_FORMAT = 1
+/** Default target size of a filled block, serialized with witness data. */
+export const CHAINGEN_DEFAULT_BLOCK_SIZE = 500_000
+/** Largest target size accepted; blocks also stay under the weight limit whatever the target. */
+export const CHAINGEN_MAX_BLOCK_SIZE = 2_000_000
+/** Longest chain the generator makes (every block is kept in memory). */
+export const CHAINGEN_MAX_BLOCKS = 10_000
+/** Weight kept free for the header, the transaction count and the coinbase. */
+export const CHAINGEN_WEIGHT_RESERVE = 8_000
+/** Default seconds between block times (as on mainnet). */
+export const CHAINGEN_DEFAULT_SPACING = 600
+/** The last block's default time is this many seconds before generation. */
+export const CHAINGEN_TIP_LAG = 60
+/**
+ * A cached chain whose tip is older than this is made again: nodes treat a
+ * chain whose tip is over 24 h old as initial block download and (like Core)
+ * may then refuse to serve headers.
+ */
+export const CHAINGEN_MAX_CACHE_AGE_SEC = 6 * 60 * 60
+/** Keys the generator owns (outputs are spread over them). */
+export const CHAINGEN_KEYS = 16
+/** Outputs of the transaction that splits a matured coinbase: a random count in this range. */
+export const CHAINGEN_FANOUT_MIN = 50
+export const CHAINGEN_FANOUT_MAX = 200
+/** Smallest output value the generator creates, in satoshis (well above dust). */
+export const CHAINGEN_MIN_OUTPUT = 5_000
+/** Fee rates are drawn from 1 to this many sat/vB. */
+export const CHAINGEN_MAX_FEE_RATE = 20
+/** Most inputs in one generated transaction. */
+export const CHAINGEN_MAX_INPUTS = 20
+/** Above this many unspent outputs, half the transactions consolidate (fan in). */
+export const CHAINGEN_POOL_SOFT_CAP = 100_000
+/** A coinbase output can be spent in a block this many blocks later (consensus). */
+export const COINBASE_MATURITY = 100
+/** Chains kept in the cache folder; older files are deleted when a new one is written. */
+export const CHAINGEN_MAX_CACHE_FILES = 8

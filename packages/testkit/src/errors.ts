@@ -58,3 +58,26 @@ export class BcoinRpcError extends NodeError {
     this.rpcCode = rpcCode
   }
 }
+
+/** The chain generator was given impossible options, or failed while making a chain. */
+export class ChainGenError extends NodeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CHAINGEN', message, options)
+    this.name = 'ChainGenError'
+  }
+}
+
+/** A node did not accept a generated block. */
+export class ChainSubmitError extends NodeError {
+  readonly height: number
+  readonly hash: string
+  /** What the node answered (bcoin: `rejected: <reason>`), or what was checked and found wrong. */
+  readonly reason: string
+  constructor(height: number, hash: string, reason: string) {
+    super('CHAIN_SUBMIT', `The node did not accept block ${height} (${hash}): ${reason}.`)
+    this.name = 'ChainSubmitError'
+    this.height = height
+    this.hash = hash
+    this.reason = reason
+  }
+}
