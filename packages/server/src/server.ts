@@ -316,7 +316,9 @@ export class Server extends Service {
     const started = this.#now()
     // 1. Stop accepting and dialing.
     this.#accepting = false
-    await Promise.all(this.#listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
+    // close() stops accepting at once; its callback waits for open
+    // connections, which the peers' destruction below ends.
+    const listenersClosed = Promise.all(this.#listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
     this.#listeners.length = 0
     for (const t of this.#timers) clearTimeout(t)
     this.#timers.clear()
@@ -324,10 +326,10 @@ export class Server extends Service {
     await this.#saveAnchors()
     const peers = [...this.#peers.values()]
     for (const e of peers) e.peer.destroy()
-    await Promise.race([Promise.all(peers.map((e) => e.peer.closed)), sleep(PEER_CLOSE_DEADLINE_MS)])
+    await withDeadline(Promise.all([...peers.map((e) => e.peer.closed), listenersClosed]), PEER_CLOSE_DEADLINE_MS)
     this.#peers.clear()
     // Dial loop, seeding and other tasks see the aborted signal and end.
-    await Promise.race([Promise.allSettled([...this.#tasks]), sleep(PEER_CLOSE_DEADLINE_MS)])
+    await withDeadline(Promise.allSettled([...this.#tasks]), PEER_CLOSE_DEADLINE_MS)
     // 3. The block manager, then the address manager (saves), the bans, the store.
     this.blockManager.off('tip', this.#onTip)
     await this.blockManager.stop()
@@ -643,7 +645,8 @@ export class Server extends Service {
       id,
       host,
       port: s.port,
-      signal: this.shutdownSignal,
+      // No shutdown signal here: stop() destroys every tracked peer itself
+      // (an abort listener per dial would pile up on one signal).
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
     })
     return this.#track(peer, id, false, type, s, undefined, type === 'addr-fetch')
@@ -1095,6 +1098,13 @@ export class Server extends Service {
       if (ip && this.bans.isBanned(ip)) e.peer.destroy()
     }
   }
+}
+
+/** Wait for `p`, but at most `ms`; leaves no timer behind. */
+async function withDeadline(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
 }
 
 function splitHostPort(s: string, defaultPort: number): { host: string; port: number } {
