@@ -178,6 +178,30 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
       for (const list of sample.addresses) for (const a of list) m.good(a)
     },
   )
+  // Like for like with bcoin, which keeps at most 1,000: the first 1,000 addresses (4 sources × 250).
+  const small: Array<[PeerAddress, NetAddress]> = []
+  for (let s = 0; s < 4; s++)
+    for (let i = 0; i < 250; i++) small.push([sample.addresses[s]![i]!, sample.sources[s]!.addr])
+  const fillSmall = (m: AddrMan): void => {
+    for (const [a, src] of small) m.add(a, src)
+  }
+  const add1000 = timeIt(() => fillSmall(new AddrMan(components)), minMs)
+  const good1000 = timeWithSetup(
+    runs * 4,
+    () => {
+      const m = new AddrMan(components)
+      fillSmall(m)
+      return m
+    },
+    (m) => {
+      for (const [a] of small) m.good(a)
+    },
+  )
+  const smallFilled = new AddrMan(components)
+  fillSmall(smallFilled)
+  const storedSmall = smallFilled.size()
+  const getAddr230 = timeIt(() => smallFilled.getAddresses(Math.floor((storedSmall * 23) / 100), 0), minMs)
+
   const heapOurs = (() => {
     const before = heapUsed()
     const fresh = createAddresses(now)
@@ -201,6 +225,9 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
         goodAll: number
         stored: number
         heap: number
+        add1000: number
+        good1000: number
+        getAddr230: number
       }
     | undefined
   if (bcoin) {
@@ -234,6 +261,31 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
         for (const list of bs.addresses) for (const a of list) h.markAck(a.hostname, 1)
       },
     )
+    const smallB: Array<[BcoinNetAddress, BcoinNetAddress]> = []
+    for (let s = 0; s < 4; s++)
+      for (let i = 0; i < 250; i++) smallB.push([bs.addresses[s]![i]!, bs.sources[s]!])
+    const fillSmallB = (h: BcoinHostList): void => {
+      for (const [a, src] of smallB) h.add(a, src)
+    }
+    const add1000B = timeIt(() => fillSmallB(bcoinHostList(bcoin)), minMs)
+    const good1000B = timeWithSetup(
+      runs * 4,
+      () => {
+        const h = bcoinHostList(bcoin)
+        fillSmallB(h)
+        return h
+      },
+      (h) => {
+        for (const [a] of smallB) h.markAck(a.hostname, 1)
+      },
+    )
+    const smallHb = bcoinHostList(bcoin)
+    fillSmallB(smallHb)
+    const getAddr230B = timeIt(() => {
+      const all = smallHb.toArray()
+      return all.slice(0, Math.floor((all.length * 23) / 100))
+    }, minMs)
+
     const heapB = (() => {
       const before = heapUsed()
       const fresh = toBcoin(bcoin, createAddresses(now), now)
@@ -253,6 +305,9 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
       goodAll: goodAllB,
       stored: hb.size(),
       heap: heapB,
+      add1000: add1000B,
+      good1000: good1000B,
+      getAddr230: getAddr230B,
     }
   }
 
@@ -293,6 +348,30 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
       unit: 'ms',
       core: CORE.goodAllMs,
       note,
+    },
+    {
+      name: 'like for like: add 1,000 (both keep them)',
+      ours: add1000,
+      peer: b?.add1000 ?? null,
+      unit: 'ms',
+      core: null,
+      note: `we keep ${storedSmall}; keyed double SHA-256 placement against bcoin's murmur3`,
+    },
+    {
+      name: 'like for like: good on those 1,000',
+      ours: good1000,
+      peer: b?.good1000 ?? null,
+      unit: 'ms',
+      core: null,
+      note: undefined,
+    },
+    {
+      name: 'like for like: 23% of 1,000 for getaddr',
+      ours: getAddr230,
+      peer: b?.getAddr230 ?? null,
+      unit: 'ms',
+      core: null,
+      note: 'ours a random sample, bcoin the first entries',
     },
   ]
   for (const o of ours) {

@@ -241,13 +241,12 @@ export class AddrMan {
 
   /** Core GetKey(): address bytes (v1 form when there is one) and the port, big-endian. */
   #putServiceKey(off: number, info: { addr: NetAddress; port: number }): number {
-    const bytes = info.addr.addrBytes()
     const s = this.#scratch
-    s[off] = bytes.length + 2
-    s.set(bytes, off + 1)
-    s[off + 1 + bytes.length] = info.port >>> 8
-    s[off + 2 + bytes.length] = info.port & 0xff
-    return off + 3 + bytes.length
+    const n = info.addr.writeAddrBytes(s, off + 1)
+    s[off] = n + 2
+    s[off + 1 + n] = info.port >>> 8
+    s[off + 2 + n] = info.port & 0xff
+    return off + 3 + n
   }
 
   #putU64Small(off: number, v: number): number {
@@ -257,23 +256,39 @@ export class AddrMan {
     return off + 8
   }
 
+  // The group of the last source seen: add() batches come from one source.
+  #lastSource: NetAddress | undefined
+  #lastSourceGroup: Uint8Array = new Uint8Array(0)
+
+  #sourceGroup(source: NetAddress): Uint8Array {
+    if (source !== this.#lastSource) {
+      this.#lastSourceGroup = this.#netgroup.getGroup(source)
+      this.#lastSource = source
+    }
+    return this.#lastSourceGroup
+  }
+
   #groupOf(info: { addr: NetAddress; port: number }): Uint8Array {
     return this.#netgroup.getGroup(info.addr, this.#netgroup.localRoutable ? info.port : undefined)
   }
 
   /** Core AddrInfo::GetTriedBucket(). */
-  #triedBucket(info: { addr: NetAddress; port: number }): number {
+  #triedBucket(info: { addr: NetAddress; port: number }, group = this.#groupOf(info)): number {
     let off = this.#putServiceKey(this.#putKey(), info)
     const h1 = cheapHashLow32(this.#scratch, off) & (TRIED_BUCKETS_PER_GROUP - 1)
-    off = this.#putVec(this.#putKey(), this.#groupOf(info))
+    off = this.#putVec(this.#putKey(), group)
     off = this.#putU64Small(off, h1)
     return cheapHashLow32(this.#scratch, off) & (TRIED_BUCKET_COUNT - 1)
   }
 
   /** Core AddrInfo::GetNewBucket(nKey, src). */
-  #newBucket(info: { addr: NetAddress; port: number }, source: NetAddress): number {
-    const sourceGroup = this.#netgroup.getGroup(source)
-    let off = this.#putVec(this.#putKey(), this.#groupOf(info))
+  #newBucket(
+    info: { addr: NetAddress; port: number },
+    source: NetAddress,
+    group = this.#groupOf(info),
+    sourceGroup = this.#sourceGroup(source),
+  ): number {
+    let off = this.#putVec(this.#putKey(), group)
     off = this.#putVec(off, sourceGroup)
     const h1 = cheapHashLow32(this.#scratch, off) & (NEW_BUCKETS_PER_SOURCE_GROUP - 1)
     off = this.#putVec(this.#putKey(), sourceGroup)
@@ -298,8 +313,9 @@ export class AddrMan {
   #placement(info: AddrInfo): number {
     let p = info.placement
     if (p < 0) {
-      const tb = this.#triedBucket(info)
-      const nb = this.#newBucket(info, info.source)
+      const group = this.#groupOf(info)
+      const tb = this.#triedBucket(info, group)
+      const nb = this.#newBucket(info, info.source, group)
       p = tb | (this.#position(info, false, tb) << 8) | (nb << 14) | (this.#position(info, true, nb) << 24)
       info.placement = p
     }

@@ -82,6 +82,8 @@ export class NetAddress {
   // The last service key built for this address, and its port (see serviceKey()).
   #serviceKey: string | undefined
   #servicePort = -1
+  // Memoized isRoutable(): -1 not computed yet, else 0 or 1 (the address never changes).
+  #routable = -1
 
   constructor(net: AddressNet, bytes: Uint8Array, scopeId = 0) {
     const size = SIZE_BY_NET[net]
@@ -340,6 +342,11 @@ export class NetAddress {
 
   /** Core IsRoutable(): valid and publicly routable. Nothing else is ever stored. */
   isRoutable(): boolean {
+    if (this.#routable === -1) this.#routable = this.#computeRoutable() ? 1 : 0
+    return this.#routable === 1
+  }
+
+  #computeRoutable(): boolean {
     return (
       this.isValid() &&
       !(
@@ -472,6 +479,34 @@ export class NetAddress {
   /** Core GetAddrBytes(): the v1 form when there is one, else the raw bytes. */
   addrBytes(): Uint8Array {
     return this.isAddrV1Compatible() ? this.toV1() : this.bytes
+  }
+
+  /** Write addrBytes() into `out` at `off` without allocating; returns the length written. */
+  writeAddrBytes(out: Uint8Array, off: number): number {
+    switch (this.net) {
+      case Network.IPV4:
+        out.fill(0, off, off + 10)
+        out[off + 10] = 0xff
+        out[off + 11] = 0xff
+        out.set(this.bytes, off + 12)
+        return 16
+      case Network.IPV6:
+        out.set(this.bytes, off)
+        return 16
+      case Network.INTERNAL:
+        out.set(INTERNAL_IN_IPV6_PREFIX, off)
+        out.set(this.bytes, off + 6)
+        return 16
+      case LEGACY_TORV2:
+        out.set(TORV2_IN_IPV6_PREFIX, off)
+        out.set(this.bytes, off + 6)
+        return 16
+      case Network.ONION:
+      case Network.I2P:
+      case Network.CJDNS:
+        out.set(this.bytes, off)
+        return this.bytes.length
+    }
   }
 
   /** A string that identifies the address (network and bytes), for use as a map key. */
