@@ -22,7 +22,7 @@ import {
   type ProtocolError,
   TruncatedFrameError,
 } from './errors.ts'
-import { sha256d, toHex } from './hash.ts'
+import { sha256, sha256d, toHex } from './hash.ts'
 import { decodePayload, encodePayload, isKnownCommand, type Message } from './messages.ts'
 
 /** A network magic: 4 wire bytes. */
@@ -143,7 +143,7 @@ function readHeader(magic: Magic, b: Uint8Array, offset: number, maxPayload: num
 }
 
 function checkPayload(header: FrameHeader, payload: Uint8Array, firstHash?: Uint8Array): void {
-  const sum = firstHash ? createHash('sha256').update(firstHash).digest() : sha256d(payload)
+  const sum = firstHash ? sha256(firstHash) : sha256d(payload)
   const c = header.checksum
   if (sum[0] !== c[0] || sum[1] !== c[1] || sum[2] !== c[2] || sum[3] !== c[3]) {
     throw new BadChecksumError(header.command, toHex(c), toHex(sum.subarray(0, 4)))
