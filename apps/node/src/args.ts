@@ -168,6 +168,7 @@ export function parseConfFile(
   text: string,
   path: string,
   table: OptionTable,
+  opts: { ignoreUnknown?: boolean | undefined } = {},
 ): { settings: RawSetting[]; warnings: string[] } {
   const settings: RawSetting[] = []
   const warnings: string[] = []
@@ -216,6 +217,8 @@ export function parseConfFile(
         `Error reading configuration file ${where}: using # in rpcpassword can be ambiguous and should be avoided.`,
       )
     }
+    const known = table.has(key) || (key.startsWith('no') && table.has(key.slice(2)))
+    if (!known && opts.ignoreUnknown) continue
     const { spec, negated } = lookup(key, table, (k) => {
       throw new ConfigError(`Error reading configuration file ${where}: invalid configuration value ${k}.`)
     })
