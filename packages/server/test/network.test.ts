@@ -68,16 +68,29 @@ describe(`a network of ${N} nodes on loopback`, () => {
     }
     const all = [...nodes] as Server[]
     introduce(all)
-    await until(() => all.every((s) => outbound(s, 'outbound-full-relay').length === 8 && outbound(s, 'block-relay-only').length === 2))
+    await until(() =>
+      all.every(
+        (s) =>
+          outbound(s, 'outbound-full-relay').length === 8 && outbound(s, 'block-relay-only').length === 2,
+      ),
+    )
     for (const s of all) {
-      const groups = s.peerInfo().filter((p) => !p.inbound).map((p) => p.addr)
+      const groups = s
+        .peerInfo()
+        .filter((p) => !p.inbound)
+        .map((p) => p.addr)
       expect(new Set(groups).size).toBe(groups.length)
     }
 
     // A block made on one node reaches all.
     const miner = all[0]!
     const tip = miner.blockManager.chain.tip
-    const b = mineBlock({ network: net, prev: { hash: tip.hash, height: tip.height, time: tip.time }, payTo: Uint8Array.of(0x51), time: Math.floor(Date.now() / 1000) })
+    const b = mineBlock({
+      network: net,
+      prev: { hash: tip.hash, height: tip.height, time: tip.time },
+      payTo: Uint8Array.of(0x51),
+      time: Math.floor(Date.now() / 1000),
+    })
     await miner.blockManager.submitBlock(b)
     await until(() => all.every((s) => s.blockManager.chain.tip.height === 1))
 

@@ -1,0 +1,100 @@
+/**
+ * Our server against bcoin 1.0.2, a full node we did not write, on loopback
+ * (through testkit's loopback-only launcher).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { mineBlock } from '@node/blockmgr'
+import { type BcoinNode, getBestBlockHash, mine, startBcoin, waitForHeight } from '@node/testkit'
+import { hashToHex, networks } from '@node/wire'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Server, type ServerInit } from '../src/index.ts'
+
+const net = networks.regtest
+const dirs: string[] = []
+const servers: Server[] = []
+const bcoins: BcoinNode[] = []
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()))
+  await Promise.all(bcoins.splice(0).map((b) => b.stop()))
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+async function node(init: Partial<ServerInit> = {}): Promise<Server> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'interop-'))
+  dirs.push(dataDir)
+  const s = new Server(
+    { resolve: async () => [] },
+    {
+      network: net,
+      dataDir,
+      bind: ['127.0.0.1:0'],
+      dnsSeed: false,
+      fixedSeeds: false,
+      localRoutable: true,
+      progressIntervalMs: 0,
+      feelerIntervalMs: 0,
+      ...init,
+    },
+  )
+  servers.push(s)
+  await s.start()
+  return s
+}
+
+async function bcoin(connect: string[] = []): Promise<BcoinNode> {
+  const b = await startBcoin({ connect, segwitGenesis: true })
+  bcoins.push(b)
+  return b
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('interop with bcoin 1.0.2 on loopback', () => {
+  it('our node syncs 2,000 blocks from bcoin, headers first', async () => {
+    const b = await bcoin()
+    await mine(b, 2000)
+    const ours = await node({ connect: [b.p2pAddress] })
+    await until(() => ours.blockManager.chain.tip.height === 2000, 90_000)
+    expect(hashToHex(ours.blockManager.chain.tip.hash)).toBe(await getBestBlockHash(b))
+  }, 120_000)
+
+  it('bcoin syncs 2,000 blocks from our node (getblocks → inv → getdata)', async () => {
+    const ours = await node()
+    for (let i = 0; i < 2000; i++) {
+      const tip = ours.blockManager.chain.tip
+      const blk = mineBlock({
+        network: net,
+        prev: { hash: tip.hash, height: tip.height, time: tip.time },
+        payTo: Uint8Array.of(0x51),
+        time: Math.floor(Date.now() / 1000) - 4000 + i,
+      })
+      await ours.blockManager.submitBlock(blk)
+    }
+    const b = await bcoin([`127.0.0.1:${ours.ports[0]}`])
+    await waitForHeight(b, 2000, { timeoutMs: 90_000 })
+    expect(await getBestBlockHash(b)).toBe(hashToHex(ours.blockManager.chain.tip.hash))
+  }, 150_000)
+
+  it('a block mined on one bcoin reaches a second bcoin through our node', async () => {
+    const a = await bcoin()
+    await mine(a, 10)
+    const ours = await node({ connect: [a.p2pAddress] })
+    await until(() => ours.blockManager.chain.tip.height === 10, 30_000)
+    const c = await bcoin([`127.0.0.1:${ours.ports[0]}`])
+    await waitForHeight(c, 10, { timeoutMs: 30_000 })
+    await mine(a, 1)
+    await waitForHeight(c, 11, { timeoutMs: 30_000 })
+    expect(await getBestBlockHash(c)).toBe(await getBestBlockHash(a))
+    // Pings were answered: both links are still up and ready.
+    expect(ours.connectionCount).toBe(2)
+  }, 90_000)
+})
