@@ -67,7 +67,11 @@ function ms(seconds: number | undefined): string {
 
 function table(rows: string[][], rightAlign: (col: number) => boolean): string[] {
   const widths: number[] = []
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length)
+    })
+  }
   return rows.map((row) =>
     row
       .map((cell, i) => (rightAlign(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
