@@ -164,6 +164,11 @@ export class NetAddress {
     }
   }
 
+  /** {@link NetAddress.fromBip155} for the `{ networkId, addr }` objects `@node/wire` decodes. */
+  static fromWire(a: Bip155Address): NetAddress | undefined {
+    return NetAddress.fromBip155(a.networkId, a.addr)
+  }
+
   /** Decode the 16-byte v1 form (Core SetLegacyIPv6). */
   static fromV1(bytes: Uint8Array): NetAddress {
     if (bytes.length !== 16) throw new TypeError(`A v1 address has 16 bytes, not ${bytes.length}.`)

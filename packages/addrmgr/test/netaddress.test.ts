@@ -120,6 +120,11 @@ describe('BIP155 and v1 encodings (Core net_tests)', () => {
     }
   })
 
+  it('takes the objects @node/wire decodes', () => {
+    expect(NetAddress.fromWire({ networkId: 1, addr: unhex('01020304') })!.toString()).toBe('1.2.3.4')
+    expect(NetAddress.fromWire({ networkId: 200, addr: unhex('01020304') })).toBeUndefined()
+  })
+
   it('keeps a legacy Tor v2 address decodable but never valid', () => {
     const v2 = NetAddress.fromBip155(3, unhex('f1f2f3f4f5f6f7f8f9fa'))!
     expect(v2.net).toBe(LEGACY_TORV2)

@@ -56,6 +56,27 @@ function expectPeersError(fn: () => unknown, code?: string): PeersFileError {
   throw new Error('expected a PeersFileError')
 }
 
+/** One AddrInfo in BIP155 disk form, IPv4 only (hex pieces). */
+const entry = (
+  a: string,
+  port: string,
+  time: number,
+  services: string,
+  src: string,
+  lastSuccess: number,
+  attempts: number,
+): string =>
+  [
+    '605b0320', // CAddress disk version: 220000 | 1 << 29 (BIP155 follows)
+    le32(time), // u32 time
+    services, // CompactSize services
+    `0104${a}`, // BIP155: network 1 (IPv4), length 4, address
+    port, // u16 big-endian
+    `0104${src}`, // source address, BIP155, no port
+    le64(lastSuccess), // i64 last success
+    le32(attempts), // i32 attempts
+  ].join('')
+
 describe('a format-4 file built byte by byte from the spec', () => {
   const T_NEW = 1_700_000_000
   const T_TRIED = 1_700_000_100
@@ -63,26 +84,6 @@ describe('a format-4 file built byte by byte from the spec', () => {
   // Where 250.1.1.1:8333 from 252.2.2.2 lands with key K0.
   const probe = new AddrMan({}, { key: DETERMINISTIC_KEY as Uint8Array })
   const newBucket = probe.bucketsOf(svc('250.1.1.1', 8333), ip('252.2.2.2')).new
-
-  const entry = (
-    a: string,
-    port: string,
-    time: number,
-    services: string,
-    src: string,
-    lastSuccess: number,
-    attempts: number,
-  ): string =>
-    [
-      '605b0320', // CAddress disk version: 220000 | 1 << 29 (BIP155 follows)
-      le32(time), // u32 time
-      services, // CompactSize services
-      `0104${a}`, // BIP155: network 1 (IPv4), length 4, address
-      port, // u16 big-endian
-      `0104${src}`, // source address, BIP155, no port
-      le64(lastSuccess), // i64 last success
-      le32(attempts), // i32 attempts
-    ].join('')
 
   const buckets: string[] = []
   for (let b = 0; b < 1024; b++) buckets.push(b === newBucket ? `${le32(1)}${le32(0)}` : le32(0))
@@ -224,6 +225,34 @@ describe('format versions', () => {
       time: 1_699_999_000,
       services: 1n,
       attempts: 2,
+    })
+  })
+
+  it('re-buckets when the file has another bucket count', () => {
+    const clock = new Clock(1_700_000_000)
+    const probe = new AddrMan({}, { key: DETERMINISTIC_KEY as Uint8Array })
+    const primary = probe.bucketsOf(svc('250.1.1.1', 8333), ip('252.2.2.2')).new
+    const body = unhex(
+      [
+        'f9beb4d9',
+        '04',
+        '24',
+        `01${'00'.repeat(31)}`,
+        le32(1),
+        le32(0),
+        le32(2 ^ (1 << 30)), // a file written with 2 new buckets
+        entry('fa010101', '208d', 1_699_999_000, '01', 'fc020202', 0, 0),
+        le32(0), // bucket 0: empty
+        `${le32(1)}${le32(0)}`, // bucket 1: entry 0
+        '00'.repeat(32),
+      ].join(''),
+    )
+    const { addrman, report } = deserializePeersDat(withChecksum(body), MAINNET_MAGIC, { now: clock.now })
+    expect(report.rebucketed).toBe(true)
+    expect(addrman.findPosition(svc('250.1.1.1', 8333))).toMatchObject({
+      tried: false,
+      multiplicity: 1,
+      bucket: primary,
     })
   })
 
