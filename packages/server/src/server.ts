@@ -318,7 +318,9 @@ export class Server extends Service {
     this.#accepting = false
     // close() stops accepting at once; its callback waits for open
     // connections, which the peers' destruction below ends.
-    const listenersClosed = Promise.all(this.#listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
+    const listenersClosed = Promise.all(
+      this.#listeners.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+    )
     this.#listeners.length = 0
     for (const t of this.#timers) clearTimeout(t)
     this.#timers.clear()
@@ -326,7 +328,10 @@ export class Server extends Service {
     await this.#saveAnchors()
     const peers = [...this.#peers.values()]
     for (const e of peers) e.peer.destroy()
-    await withDeadline(Promise.all([...peers.map((e) => e.peer.closed), listenersClosed]), PEER_CLOSE_DEADLINE_MS)
+    await withDeadline(
+      Promise.all([...peers.map((e) => e.peer.closed), listenersClosed]),
+      PEER_CLOSE_DEADLINE_MS,
+    )
     this.#peers.clear()
     // Dial loop, seeding and other tasks see the aborted signal and end.
     await withDeadline(Promise.allSettled([...this.#tasks]), PEER_CLOSE_DEADLINE_MS)

@@ -13,7 +13,7 @@ const dirs: string[] = []
 const nodes: (Server | undefined)[] = []
 
 afterAll(async () => {
-  await Promise.all(nodes.map((s) => s?.stop()))
+  await Promise.all(nodes.map((s) => (s ? s.stop() : Promise.resolve())))
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
