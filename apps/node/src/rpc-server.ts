@@ -24,7 +24,7 @@
  * and `uptime` are built in, and `stop` when the host passes `onStopRequest`.
  */
 import { randomBytes } from 'node:crypto'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { type Logger, Service, silentLogger, sleep } from '@node/wire'
 import { Credentials, deleteCookie, generateCookie, writeCookie } from './auth.ts'
@@ -398,7 +398,8 @@ export class RpcServer extends Service {
         if (socket.writable && !socket.writableEnded) {
           const status =
             err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
-          socket.end(`HTTP/1.1 ${status} Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
+          const reason = STATUS_CODES[status] ?? 'Bad Request'
+          socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
         }
         socket.destroy()
       })

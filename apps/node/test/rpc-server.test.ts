@@ -120,6 +120,12 @@ describe('RpcServer: HTTP and auth', () => {
     expect((await call(port, { method: 'echo', params: ['x'.repeat(100)] })).status).toBe(200)
   })
 
+  it('refuses headers over 8 KiB (Core: MAX_HEADERS_SIZE) with 431', async () => {
+    const port = await start()
+    const r = await http(port, { body: '{}', auth: AUTH, headers: { 'X-Big': 'a'.repeat(10_000) } })
+    expect(r.status).toBe(431)
+  })
+
   it('answers 503 "Work queue depth exceeded" past the in-flight limit', async () => {
     const port = await start({ maxInFlight: 1 })
     let release!: () => void
