@@ -14,8 +14,10 @@
  *   network; an option marked network-only in the default section applies
  *   only to mainnet, and elsewhere is reported as a warning, as in Core.
  *
- * Unlike Core we reject unknown options in the config file as well as on the
- * command line, and malformed values (such as `-port=abc`), with a
+ * Like bitcoind, unknown options are errors in the config file as well as on
+ * the command line (node-cli, like bitcoin-cli, ignores the daemon's keys in
+ * the shared file). Unlike bitcoind, malformed values (such as `-port=abc` or
+ * `-listen=yes`) are errors too, rather than read as 0. Every error is a
  * {@link ConfigError} that says where the bad value came from.
  */
 import { ConfigError } from './errors.ts'

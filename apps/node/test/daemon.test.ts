@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { expectNoLeaks, settledResources } from '@node/testkit'
 import { Service, type Startable } from '@node/wire'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runDaemon } from '../src/cli.ts'
@@ -159,6 +160,31 @@ describe('runDaemon', () => {
     expect(msgs.at(-1)).toBe('Stopped.')
     expect(signals.listenerCount('SIGTERM')).toBe(0)
     expect(o.err).toEqual([])
+  })
+
+  it('leaves no handle behind after a run', async () => {
+    const baseline = await settledResources()
+    const signals = new EventEmitter()
+    let started = false
+    const run = runDaemon(
+      ['-regtest', `-datadir=${dir}`, '-rpcport=0', '-printtoconsole=0'],
+      {
+        build: ({ rpc }) => {
+          const probe = new Part('probe', [])
+          const orig = probe.start.bind(probe)
+          probe.start = async (opts) => {
+            await orig(opts)
+            started = true
+          }
+          return [rpc as Startable, probe]
+        },
+      },
+      { io: io().io, signals },
+    )
+    await until(() => started)
+    signals.emit('SIGINT', 'SIGINT')
+    expect(await run).toBe(0)
+    await expectNoLeaks(baseline)
   })
 
   it('stops when the stop RPC is called', async () => {
