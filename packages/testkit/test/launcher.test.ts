@@ -108,6 +108,12 @@ describe('launch.cjs arguments', () => {
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toMatch(/unknown option --listen-public/)
   })
+
+  it('takes --assume-valid as a block height only', { timeout: 15_000 }, async () => {
+    const r = await launch(['--port=1', '--http-port=2', '--assume-valid=tip'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/--assume-valid must be a block height/)
+  })
 })
 
 describe('no bcoin outlives its test process', () => {
