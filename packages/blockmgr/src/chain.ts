@@ -576,6 +576,22 @@ export class HeaderChain {
     return n
   }
 
+  /**
+   * Every tip of the header tree (entries without children), with the
+   * length of its branch off the best header chain (Core getchaintips).
+   */
+  tips(): { entry: HeaderEntry; branchLength: number }[] {
+    const out: { entry: HeaderEntry; branchLength: number }[] = []
+    for (const e of this.#index.values()) {
+      const kids = this.#children.get(e.key)
+      if (kids && kids.length > 0) continue
+      let fork: HeaderEntry | undefined = e
+      while (fork && this.#best[fork.height] !== fork) fork = fork.prev
+      out.push({ entry: e, branchLength: e.height - (fork?.height ?? 0) })
+    }
+    return out
+  }
+
   /** Display form of a hash, for logs. */
   static display(e: HeaderEntry): string {
     return hashToHex(e.hash)

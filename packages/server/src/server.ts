@@ -218,6 +218,8 @@ export class Server extends Service {
   #lastTipAt = 0
   #extraOutbound = false
   #boundPorts: number[] = []
+  /** Traffic of peers that have closed (for getnettotals). */
+  #closedBytes = { sent: 0, received: 0 }
 
   constructor(components: ServerComponents, init: ServerInit) {
     super()
@@ -982,6 +984,9 @@ export class Server extends Service {
   #onClose(e: PeerEntry): void {
     if (this.#peers.get(e.id) !== e) return
     this.#peers.delete(e.id)
+    const st = e.peer.stats()
+    this.#closedBytes.sent += st.bytesSent
+    this.#closedBytes.received += st.bytesReceived
     if (e.sync) this.blockManager.removePeer(e.sync)
     if (e.ready && !e.inbound && e.service && e.type === 'outbound-full-relay') {
       this.addrManager.addrman.connected(e.service, Math.floor(this.#now() / 1000))
@@ -1056,6 +1061,23 @@ export class Server extends Service {
       })
     }
     return out
+  }
+
+  /** Bytes sent and received since start, over all peers (RPC getnettotals). */
+  netTotals(): { sent: number; received: number } {
+    let sent = this.#closedBytes.sent
+    let received = this.#closedBytes.received
+    for (const e of this.#peers.values()) {
+      const st = e.peer.stats()
+      sent += st.bytesSent
+      received += st.bytesReceived
+    }
+    return { sent, received }
+  }
+
+  /** Send a ping to every ready peer (RPC ping). */
+  pingAll(): void {
+    for (const e of this.#peers.values()) if (e.ready) e.peer.ping().catch(() => {})
   }
 
   get connectionCount(): number {
