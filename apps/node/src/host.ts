@@ -1,0 +1,90 @@
+/**
+ * The daemon's host: builds the node from its configuration — the Server
+ * (address manager, ban list, block store, block manager, peers) and the
+ * JSON-RPC server with every node method — for runDaemon to start in order
+ * and stop in reverse.
+ */
+import { Server } from '@node/server'
+import type { Logger, Startable } from '@node/wire'
+import type { DaemonContext, DaemonHost } from './cli.ts'
+import type { NodeConfig } from './config.ts'
+import type { NodeLogger } from './logging.ts'
+import { formatSubnet } from './net-address.ts'
+import { registerNodeMethods } from './rpc-methods.ts'
+
+/** Our BIP14 user agent. */
+export function userAgent(version: string): string {
+  return `/btcnode:${version}/`
+}
+
+/** Core-style integer version: 0.1.0 → 100. */
+export function versionNumber(version: string): number {
+  const [maj = 0, min = 0, pat = 0] = version.split('.').map((x) => Number.parseInt(x, 10) || 0)
+  return maj * 10000 + min * 100 + pat
+}
+
+/**
+ * A logger whose `child({ component })` gives that component's own logger
+ * (with its -debug/-loglevel level), so library code that only knows the
+ * Logger shape still gets per-component levels.
+ */
+export function componentLogger(nl: NodeLogger): Logger {
+  const root = nl.root as unknown as Logger
+  return new Proxy(root, {
+    get(target, prop, receiver) {
+      if (prop === 'child') {
+        return (bindings: Record<string, unknown>) => {
+          const { component, ...rest } = bindings
+          return typeof component === 'string' ? nl.forComponent(component, rest) : target.child(bindings)
+        }
+      }
+      return Reflect.get(target, prop, receiver) as unknown
+    },
+  })
+}
+
+function endpoint(e: { host: string; port: number }): string {
+  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`
+}
+
+/** The Server's options from the daemon's configuration. */
+export function serverInit(config: NodeConfig, version: string): ConstructorParameters<typeof Server>[1] {
+  const connect = config.connect
+  const noOutbound = connect.mode === 'none'
+  return {
+    network: config.params,
+    dataDir: config.datadir,
+    listen: config.listen,
+    bind: config.bind.length > 0 ? config.bind.map(endpoint) : undefined,
+    port: config.port,
+    maxConnections: config.maxConnections,
+    connect: connect.mode === 'only' ? connect.peers.map(endpoint) : undefined,
+    addnode: config.addnode.map(endpoint),
+    seednode: config.seednode.map(endpoint),
+    dnsSeed: config.dnsSeed && connect.mode === 'auto',
+    fixedSeeds: connect.mode === 'auto',
+    maxOutbound: noOutbound ? 0 : undefined,
+    maxBlockRelayOnly: noOutbound ? 0 : undefined,
+    feelerIntervalMs: noOutbound ? 0 : undefined,
+    whitelist: config.whitelist.map((w) => formatSubnet(w.subnet)),
+    userAgent: userAgent(version),
+  }
+}
+
+export function nodeHost(version: string): DaemonHost {
+  return {
+    build(ctx: DaemonContext): Startable[] {
+      const logger = componentLogger(ctx.logger)
+      const server = new Server({ logger }, serverInit(ctx.config, version))
+      for (const w of ctx.config.warnings) logger.child({ component: 'node' }).warn(w)
+      if (ctx.rpc) {
+        registerNodeMethods(ctx.rpc, server, {
+          version: versionNumber(version),
+          userAgent: userAgent(version),
+        })
+        return [server, ctx.rpc]
+      }
+      return [server]
+    },
+  }
+}
