@@ -9,6 +9,12 @@ const MARK = `\u0000big${randomBytes(6).toString('hex')}:`
 const MARK_RE = new RegExp(`"${JSON.stringify(MARK).slice(1, -1).replace(/\\/g, '\\\\')}(-?\\d+)"`, 'g')
 
 export function stringifyJson(value: unknown, indent?: number): string {
+  // Fast path: most results have no bigint, and a replacer slows every key.
+  try {
+    return JSON.stringify(value === undefined ? null : value, null, indent)
+  } catch (err) {
+    if (!(err instanceof TypeError) || !/BigInt/i.test(err.message)) throw err
+  }
   let sawBig = false
   const out = JSON.stringify(
     value === undefined ? null : value,

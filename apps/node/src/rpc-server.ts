@@ -245,6 +245,8 @@ export class RpcServer extends Service {
   readonly #methods = new Map<string, Method>()
   /** Open sockets, tracked from accept; bounded by maxConnections. */
   readonly #sockets = new Set<Socket>()
+  /** Sockets whose peer is outside the allow list (weak: gone with the socket). */
+  readonly #denied = new WeakSet<Socket>()
   #servers: Server[] = []
   #addresses: Endpoint[] = []
   #credentials: Credentials | undefined
@@ -466,6 +468,8 @@ export class RpcServer extends Service {
       socket.destroy()
       return
     }
+    // A socket's peer address does not change: check it once, answer 403 per request.
+    if (!this.#allowed(socket.remoteAddress)) this.#denied.add(socket)
     this.#sockets.add(socket)
     socket.once('close', () => this.#sockets.delete(socket))
   }
@@ -483,7 +487,7 @@ export class RpcServer extends Service {
       req.resume()
       return
     }
-    if (!this.#allowed(remote)) {
+    if (this.#denied.has(req.socket)) {
       this.#logger.debug(
         { peer: remote },
         'Rejected an RPC request: client network is not allowed RPC access.',
