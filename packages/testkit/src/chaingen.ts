@@ -6,7 +6,8 @@
  * import { generateChain, startBcoin, submitChain } from '@node/testkit'
  *
  * const chain = await generateChain({ blocks: 300, targetBlockSize: 500_000 })
- * const a = await startBcoin({ segwitGenesis: true })
+ * // assume-valid: bcoin checks ECDSA in pure JS, ~6 s per filled block.
+ * const a = await startBcoin({ segwitGenesis: true, assumeValidHeight: 300 })
  * await submitChain(a, chain.blocks)
  * ```
  *
@@ -19,6 +20,7 @@
  *   10–50 out). Fee rates 1–20 sat/vB; the coinbase takes subsidy + fees.
  * - Every input is P2WPKH with a BIP143 signature (SIGHASH_ALL, low S),
  *   version 2, sequence 0xfffffffd, lock time height − 1 (as Core's wallet).
+ *   Signing uses a fixed nonce per key (chaingen-sign.ts): cheap, and valid.
  * - Block times are strictly increasing, `spacing` seconds apart, the last a
  *   minute before generation, so no node finds a block in the future and the
  *   tip is recent (nodes leave initial block download on it).
@@ -33,7 +35,7 @@
 import { createHash, hash, randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import {
   type BlockHeader,
@@ -664,7 +666,7 @@ async function readCache(
 
 /** Write the chain to `path` atomically (a temporary file renamed over it), then prune old files. */
 async function writeCache(path: string, blocks: readonly ChainBlock[]): Promise<void> {
-  const dir = join(path, '..')
+  const dir = dirname(path)
   await mkdir(dir, { recursive: true })
   const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   const meta = Buffer.from(JSON.stringify({ blocks: blocks.length, format: CHAINGEN_FORMAT }), 'utf8')
