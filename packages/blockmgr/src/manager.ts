@@ -169,6 +169,12 @@ export class BlockManager extends Service {
   #progress: NodeJS.Timeout | undefined
   #pendingWrites = new Set<Promise<unknown>>()
   #stats = { blocks: 0, bytes: 0, lastBlocks: 0, lastBytes: 0, lastAt: 0 }
+  /**
+   * The last few blocks that extended our tip, kept in memory (Core's most
+   * recent block): announced as soon as they pass the checks, before they
+   * are durably stored, and served from here meanwhile. At most 8.
+   */
+  readonly #recent = new Map<string, Uint8Array>()
   /** Blocks received from a peer, so relay skips their source. */
   readonly #source = new Map<string, number>()
 
@@ -244,6 +250,7 @@ export class BlockManager extends Service {
     this.#peers.clear()
     this.#inFlight.clear()
     this.#receiving.clear()
+    this.#recent.clear()
     this.#syncPeer = undefined
     await Promise.allSettled([...this.#pendingWrites])
   }
@@ -565,6 +572,12 @@ export class BlockManager extends Service {
     const e = entry
     const bytes = encodeBlock(block)
     this.#receiving.add(key)
+    if (e.prev === this.chain.tip && !this.initialBlockDownload && !this.#validator) {
+      // A new block on our tip: relay it now, while it is written (Core
+      // announces a new tip block before it is flushed to disk).
+      this.#remember(key, bytes)
+      this.#announce({ oldTip: this.chain.tip, newTip: e, disconnected: [], connected: [e] })
+    }
     const p = (async () => {
       if (this.#validator) await this.#validator.validate(block, e.height)
       await this.#store.putBlock(hash, bytes, { height: e.height })
@@ -589,6 +602,15 @@ export class BlockManager extends Service {
       })
     this.#pendingWrites.add(p)
     this.#schedule()
+  }
+
+  #remember(key: string, bytes: Uint8Array): void {
+    this.#recent.set(key, bytes)
+    while (this.#recent.size > MAX_BLOCKS_TO_ANNOUNCE) {
+      const oldest = this.#recent.keys().next().value
+      if (oldest === undefined) break
+      this.#recent.delete(oldest)
+    }
   }
 
   #onNotFound(s: PeerState, msg: MessageOf<'notfound'>): void {
@@ -637,7 +659,7 @@ export class BlockManager extends Service {
       for (const item of items) {
         if (this.status !== 'started') return
         const e = this.chain.get(item.hash)
-        const bytes = e?.haveData ? await this.#store.getBlock(item.hash) : undefined
+        const bytes = this.#recent.get(toHex(item.hash)) ?? (e?.haveData ? await this.#store.getBlock(item.hash) : undefined)
         if (!bytes) {
           missing.push(item)
           continue

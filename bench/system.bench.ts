@@ -1,0 +1,225 @@
+/**
+ * System benchmarks of the whole node against bcoin 1.0.2 in the same run:
+ *
+ * - sync: a regtest chain of realistically filled blocks, bcoin → ours,
+ *   ours → ours and bcoin → bcoin (testkit's sync benchmark, with our node
+ *   plugged in);
+ * - relay: a new block across a line of 10 nodes, per-hop latency, ours vs a
+ *   line of 10 bcoin nodes;
+ * - scale: stop time of a node with 125 connected peers.
+ *
+ * Our nodes run in this process (a Server each, on loopback); bcoin nodes
+ * run as child processes through testkit's loopback-only launcher.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { pathToFileURL } from 'node:url'
+import { mineBlock } from '../packages/blockmgr/src/index.ts'
+import { NonceSet, Peer } from '../packages/peer/src/index.ts'
+import { Server } from '../packages/server/src/index.ts'
+import { type BcoinNode, REGTEST_MINING_ADDRESS, startBcoin } from '../packages/testkit/src/index.ts'
+import { type OurNodeFactory, run as syncRun } from '../packages/testkit/bench/sync.bench.ts'
+import { hashToHex, networks } from '../packages/wire/src/index.ts'
+import { type BenchOptions, type BenchRow, printRows, row } from './lib.ts'
+
+const net = networks.regtest
+
+interface OurNode {
+  server: Server
+  dir: string
+  stop(): Promise<void>
+}
+
+async function startOurs(connect: readonly string[], extra: Partial<ConstructorParameters<typeof Server>[1]> = {}): Promise<OurNode> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-node-'))
+  const server = new Server(
+    { resolve: async () => [] },
+    {
+      network: net,
+      dataDir: dir,
+      bind: ['127.0.0.1:0'],
+      connect,
+      dnsSeed: false,
+      fixedSeeds: false,
+      localRoutable: true,
+      progressIntervalMs: 0,
+      feelerIntervalMs: 0,
+      ...extra,
+    },
+  )
+  await server.start()
+  return {
+    server,
+    dir,
+    async stop() {
+      await server.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+const oursFactory: OurNodeFactory = async ({ connect }) => {
+  const n = await startOurs(connect)
+  const chain = n.server.blockManager.chain
+  return {
+    p2pAddress: `127.0.0.1:${n.server.ports[0]}`,
+    height: async () => chain.tip.height,
+    hashAt: async (h: number) => {
+      const e = chain.activeAtHeight(h)
+      return e ? hashToHex(e.hash) : ''
+    },
+    stop: () => n.stop(),
+  }
+}
+
+async function until(cond: () => boolean | Promise<boolean>, ms: number, pollMs = 5): Promise<void> {
+  const end = performance.now() + ms
+  while (!(await cond())) {
+    if (performance.now() > end) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, pollMs))
+  }
+}
+
+/** Per-hop latency of a new block across a line of `n` of our nodes. */
+async function relayOurs(n: number, rounds: number): Promise<number> {
+  const nodes: OurNode[] = []
+  try {
+    for (let i = 0; i < n; i++) {
+      const prev = nodes[i - 1]
+      nodes.push(await startOurs(prev ? [`127.0.0.1:${prev.server.ports[0]}`] : []))
+    }
+    // Leave initial block download everywhere: a first block, then wait for the line.
+    const times: number[] = []
+    for (let r = 0; r <= rounds; r++) {
+      const head = nodes[0]!.server.blockManager
+      const tip = head.chain.tip
+      const b = mineBlock({
+        network: net,
+        prev: { hash: tip.hash, height: tip.height, time: tip.time },
+        payTo: Uint8Array.of(0x51),
+        time: Math.max(Math.floor(Date.now() / 1000), tip.time + 1),
+        extraNonce: r,
+      })
+      const target = tip.height + 1
+      const last = nodes[n - 1]!.server.blockManager
+      const arrived = new Promise<number>((resolve) => {
+        const fn = () => {
+          if (last.chain.tip.height >= target) {
+            last.off('tip', fn)
+            resolve(performance.now())
+          }
+        }
+        last.on('tip', fn)
+      })
+      const t0 = performance.now()
+      await head.submitBlock(b)
+      const t1 = await Promise.race([
+        arrived,
+        new Promise<number>((_, reject) => setTimeout(() => reject(new Error('relay timed out')), 30_000).unref()),
+      ])
+      if (r > 0) times.push((t1 - t0) / (n - 1))
+    }
+    return times.reduce((a, b) => a + b, 0) / times.length
+  } finally {
+    for (const x of nodes.reverse()) await x.stop()
+  }
+}
+
+/** Per-hop latency of a new block across a line of `n` bcoin nodes. */
+async function relayBcoin(n: number, rounds: number): Promise<number> {
+  const nodes: BcoinNode[] = []
+  try {
+    for (let i = 0; i < n; i++) {
+      const prev = nodes[i - 1]
+      nodes.push(await startBcoin({ connect: prev ? [prev.p2pAddress] : [], segwitGenesis: true }))
+    }
+    const head = nodes[0]!
+    const last = nodes[n - 1]!
+    const times: number[] = []
+    for (let r = 0; r <= rounds; r++) {
+      const before = await last.rpc<number>('getblockcount')
+      const t0 = performance.now()
+      await head.rpc('generatetoaddress', [1, REGTEST_MINING_ADDRESS])
+      await until(async () => (await last.rpc<number>('getblockcount')) > before, 30_000, 2)
+      const t1 = performance.now()
+      if (r > 0) times.push((t1 - t0) / (n - 1))
+    }
+    return times.reduce((a, b) => a + b, 0) / times.length
+  } finally {
+    await Promise.all(nodes.map((x) => x.stop()))
+  }
+}
+
+/** Stop time of a node with `n` connected inbound peers. */
+async function stopWithPeers(n: number): Promise<{ stopMs: number; connected: number }> {
+  const node = await startOurs([], { maxConnections: n + 20 })
+  const nonces = new NonceSet()
+  const peers: Peer[] = []
+  try {
+    const port = node.server.ports[0]!
+    for (let i = 0; i < n; i++) {
+      peers.push(await Peer.connect({ nonces }, { network: net, host: '127.0.0.1', port, connectionType: 'outbound-full-relay' }))
+    }
+    await until(() => node.server.connectionCount >= n, 20_000, 20)
+    const connected = node.server.connectionCount
+    const t0 = performance.now()
+    await node.server.stop()
+    return { stopMs: performance.now() - t0, connected }
+  } finally {
+    for (const p of peers) p.destroy()
+    await node.stop()
+  }
+}
+
+export async function run(opts: BenchOptions & { parts?: readonly string[] | undefined }): Promise<BenchRow[]> {
+  const rows: BenchRow[] = []
+  const want = (p: string) => !opts.parts || opts.parts.includes(p)
+  if (want('sync')) rows.push(...(await syncRun({ quick: opts.quick, ours: oursFactory })))
+  if (!want('relay')) return rows.concat(want('scale') ? await scaleRows() : [])
+
+  const lineLength = 10
+  const rounds = opts.quick ? 3 : 10
+  const ours = await relayOurs(lineLength, rounds)
+  const bcoin = await relayBcoin(lineLength, rounds)
+  rows.push(
+    row({
+      group: 'relay',
+      name: `new block across a line of ${lineLength} nodes, per hop`,
+      ours,
+      peer: bcoin,
+      peerName: 'bcoin 1.0.2 line',
+      unit: 'ms/hop',
+      goal: '≤ 0.5× bcoin',
+      higherIsBetter: false,
+      note: `mean of ${rounds} blocks`,
+    }),
+  )
+
+  if (want('scale')) rows.push(...(await scaleRows()))
+  return rows
+}
+
+async function scaleRows(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = []
+  const stop = await stopWithPeers(125)
+  rows.push(
+    row({
+      group: 'scale',
+      name: `stop with ${stop.connected} connected peers`,
+      ours: stop.stopMs,
+      peer: null,
+      peerName: null,
+      unit: 'ms',
+      goal: '≤ 2000 ms',
+      higherIsBetter: false,
+    }),
+  )
+  return rows
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const parts = process.argv.find((a) => a.startsWith('--parts='))?.slice(8).split(',')
+  printRows(await run({ quick: process.argv.includes('--quick'), parts }))
+}
