@@ -18,8 +18,10 @@ const suites = [
   'packages/inv-cache/bench/inv-cache.bench.ts',
   'packages/peer/bench/peer.bench.ts',
   'packages/blockmgr/bench/store.bench.ts',
-  'packages/blockmgr/bench/sync.bench.ts',
-  'packages/server/bench/server.bench.ts',
+  'packages/server/bench/policy.bench.ts',
+  'apps/node/bench/rpc.bench.ts',
+  // sync (bcoin → ours, ours → ours, bcoin → bcoin), relay line, stop with 125 peers
+  'bench/system.bench.ts',
 ]
 
 const root = fileURLToPath(new URL('..', import.meta.url))
