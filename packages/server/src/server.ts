@@ -132,6 +132,24 @@ export interface ServerInit {
   progressIntervalMs?: number | undefined
   /** Peer timeouts (tests shorten them). */
   handshakeTimeoutMs?: number | undefined
+  // Intervals and timeouts of the connection loop and seeding. The defaults
+  // are Core's (or btcd's where Core has none); tests shorten them.
+  /** Pause between rounds of the outbound connection loop (default 500 ms, Core). */
+  dialIntervalMs?: number | undefined
+  /** TCP connect timeout of outbound dials (default 5 s, Core). */
+  connectTimeoutMs?: number | undefined
+  /** Bound on one DNS seed lookup, whatever the resolver does (default 10 s). */
+  dnsTimeoutMs?: number | undefined
+  /** After a seeding round, wait this long before the next one (default 60 s). */
+  seedRetryMs?: number | undefined
+  /** With DNS seeds configured, fixed seeds are used only this long after start (default 60 s, Core). */
+  fixedSeedsDelayMs?: number | undefined
+  /** addnode/connect retry: each failure adds this much to the wait (default 5 s, btcd). */
+  manualRetryBaseMs?: number | undefined
+  /** addnode/connect retry: the wait never exceeds this (default 5 min, btcd). */
+  manualRetryMaxMs?: number | undefined
+  /** Mean of each peer's address relay timer (default 30 s, Core); tests shorten it. */
+  addrTrickleIntervalMs?: number | undefined
 }
 
 export interface PeerInfo {
@@ -192,6 +210,13 @@ export class Server extends Service {
     maxBlockRelayOnly: number
     dnsSeed: boolean
     fixedSeeds: boolean
+    dialIntervalMs: number
+    connectTimeoutMs: number
+    dnsTimeoutMs: number
+    seedRetryMs: number
+    fixedSeedsDelayMs: number
+    manualRetryBaseMs: number
+    manualRetryMaxMs: number
   }
   readonly #resolve: (host: string, signal: AbortSignal) => Promise<string[]>
   readonly #now: () => number
@@ -213,6 +238,7 @@ export class Server extends Service {
   #accepting = false
   #anchors: ServiceAddress[] = []
   #lastSeedAttempt = 0
+  #seeding = false
   #startedAt = 0
   #feelerAt = 0
   #lastTipAt = 0
@@ -231,23 +257,21 @@ export class Server extends Service {
       maxBlockRelayOnly: init.maxBlockRelayOnly ?? MAX_BLOCK_RELAY_ONLY,
       dnsSeed: init.dnsSeed ?? true,
       fixedSeeds: init.fixedSeeds ?? true,
+      dialIntervalMs: init.dialIntervalMs ?? DIAL_ROUND_MS,
+      connectTimeoutMs: init.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+      dnsTimeoutMs: init.dnsTimeoutMs ?? DNS_TIMEOUT_MS,
+      seedRetryMs: init.seedRetryMs ?? SEED_RETRY_MS,
+      fixedSeedsDelayMs: init.fixedSeedsDelayMs ?? FIXED_SEEDS_DELAY_MS,
+      manualRetryBaseMs: init.manualRetryBaseMs ?? ADDNODE_RETRY_BASE_MS,
+      manualRetryMaxMs: init.manualRetryMaxMs ?? ADDNODE_RETRY_MAX_MS,
     }
     this.network = init.network
     const logger = components.logger ?? silentLogger
     this.#log = logger.child({ component: 'server' })
     this.#now = components.now ?? Date.now
+    // The server bounds every lookup itself (dnsTimeoutMs), whatever the resolver does.
     this.#resolve =
-      components.resolve ??
-      (async (host, signal) => {
-        const p = dnsLookup(host, { all: true })
-        const aborted = new Promise<never>((_, reject) =>
-          signal.addEventListener('abort', () => reject(new AbortError('DNS lookup aborted.')), {
-            once: true,
-          }),
-        )
-        const r = await Promise.race([p, aborted])
-        return r.map((a) => a.address)
-      })
+      components.resolve ?? (async (host) => (await dnsLookup(host, { all: true })).map((a) => a.address))
     const seed = randomBytes(16)
     this.#secret = { k0: seed.readBigUInt64LE(0), k1: seed.readBigUInt64LE(8) }
     this.#relayTargets = new AddrRelayTargets({ secret: this.#secret })
@@ -290,6 +314,16 @@ export class Server extends Service {
 
   protected async onStart(signal: AbortSignal): Promise<void> {
     this.#startedAt = this.#now()
+    // A server may be started again after a stop: nothing of the last run carries over.
+    this.#boundPorts = []
+    this.#anchors = []
+    for (const m of this.#manual.values()) {
+      m.peerId = undefined
+      m.tries = 0
+      m.nextAttempt = 0
+    }
+    this.#lastSeedAttempt = 0
+    this.#extraOutbound = false
     await this.addrManager.start()
     await this.bans.start()
     await this.store.start()
@@ -426,18 +460,22 @@ export class Server extends Service {
       return
     }
     const discouraged = !whitelisted && this.bans.isDiscouraged(ip)
-    if (this.#inboundCount() >= this.#maxInbound()) {
-      // Core: a discouraged newcomer is refused when inbound is full; else evict one.
-      if (discouraged || !this.#evictInbound()) {
-        socket.destroy()
-        return
-      }
-    }
+    // The per-prefix handshake limit comes first, so that a refused newcomer
+    // never costs an established peer its slot.
     const lease = this.#handshakes.acquire(ip)
     if (!lease) {
       this.#log.debug({ ip }, 'Too many handshakes in progress from this network; refused.')
       socket.destroy()
       return
+    }
+    if (this.#inboundCount() >= this.#maxInbound()) {
+      // Core: a discouraged newcomer is refused when inbound is full; else evict one.
+      if (discouraged || !this.#evictInbound()) {
+        this.#log.debug({ ip, discouraged }, 'Inbound slots are full; refused a newcomer.')
+        lease.release()
+        socket.destroy()
+        return
+      }
     }
     const id = this.#nextId++
     const peer = Peer.accept(this.#peerComponents(), socket, { ...this.#peerInit('inbound'), id })
@@ -497,6 +535,7 @@ export class Server extends Service {
       startHeight: () => this.blockManager.chain.tip.height,
       userAgent: this.#init.userAgent,
       handshakeTimeoutMs: this.#init.handshakeTimeoutMs,
+      addrTrickleIntervalMs: this.#init.addrTrickleIntervalMs,
       sendHeaders: true,
     }
   }
@@ -520,21 +559,26 @@ export class Server extends Service {
     return g
   }
 
-  #groupOf(s: ServiceAddress): string {
+  /**
+   * A peer's network group as hex. With `localRoutable` each local address
+   * is its own group, and with `withPort` each address and port (our test
+   * nodes all listen on 127.0.0.1).
+   */
+  #groupOf(s: ServiceAddress, withPort = true): string {
     return Buffer.from(
-      this.addrManager.addrman.getGroup(s.addr, this.#init.localRoutable ? s.port : undefined),
+      this.addrManager.addrman.getGroup(s.addr, this.#init.localRoutable && withPort ? s.port : undefined),
     ).toString('hex')
   }
 
   async #dialLoop(): Promise<void> {
     const signal = this.shutdownSignal!
     while (!signal.aborted) {
-      await sleep(DIAL_ROUND_MS, signal)
+      await sleep(this.#init.dialIntervalMs, signal)
       if (signal.aborted) return
       try {
         this.#connectManual()
         if ((this.#init.connect ?? []).length > 0) continue
-        await this.#maybeSeed(signal)
+        this.#maybeSeed(signal)
         this.#openOutbound()
       } catch (err) {
         if (err instanceof AbortError) return
@@ -559,7 +603,7 @@ export class Server extends Service {
         continue
       }
       m.tries++
-      m.nextAttempt = now + Math.min(ADDNODE_RETRY_MAX_MS, ADDNODE_RETRY_BASE_MS * m.tries)
+      m.nextAttempt = now + Math.min(this.#init.manualRetryMaxMs, this.#init.manualRetryBaseMs * m.tries)
       const entry = this.#dial(s, 'manual')
       if (entry) {
         m.peerId = entry.id
@@ -628,7 +672,7 @@ export class Server extends Service {
   #feelerDelay(): number {
     const mean = this.#init.feelerIntervalMs ?? FEELER_INTERVAL_MS
     // Exponential (Poisson process), as Core's feeler timer.
-    return Math.max(1000, -Math.log(1 - Math.random()) * mean)
+    return -Math.log(1 - Math.random()) * mean
   }
 
   /** Dial an address; the peer is tracked from the moment the dial starts. */
@@ -654,7 +698,7 @@ export class Server extends Service {
       port: s.port,
       // No shutdown signal here: stop() destroys every tracked peer itself
       // (an abort listener per dial would pile up on one signal).
-      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      connectTimeoutMs: this.#init.connectTimeoutMs,
     })
     return this.#track(peer, id, false, type, s, undefined, type === 'addr-fetch')
   }
@@ -677,21 +721,47 @@ export class Server extends Service {
 
   // --- seeding ---------------------------------------------------------------
 
-  async #maybeSeed(signal: AbortSignal): Promise<void> {
-    const addrman = this.addrManager.addrman
+  /**
+   * Start a seeding round in the background when the address manager is
+   * nearly empty, at most one at a time and one per `seedRetryMs`. It never
+   * blocks the connection loop: offline, DNS lookups can take their whole
+   * timeout, and addnode peers must not wait for them.
+   */
+  #maybeSeed(signal: AbortSignal): void {
+    if (this.#seeding) return
     const now = this.#now()
-    if (addrman.size() >= DNS_SEED_THRESHOLD / 10 || now - this.#lastSeedAttempt < SEED_RETRY_MS) return
+    if (this.addrManager.addrman.size() >= DNS_SEED_THRESHOLD / 10) return
+    if (this.#lastSeedAttempt !== 0 && now - this.#lastSeedAttempt < this.#init.seedRetryMs) return
     if (this.#counts().full >= 2) return
     this.#lastSeedAttempt = now
+    this.#seeding = true
+    this.#run(
+      this.#seed(signal).finally(() => {
+        this.#seeding = false
+      }),
+    )
+  }
+
+  async #seed(signal: AbortSignal): Promise<void> {
+    const addrman = this.addrManager.addrman
+    const useDns = this.#init.dnsSeed && this.network.dnsSeeds.length > 0
     let found = 0
-    if (this.#init.dnsSeed && this.network.dnsSeeds.length > 0) {
-      const seeds = [...this.network.dnsSeeds].sort(() => Math.random() - 0.5)
+    let failed = 0
+    if (useDns) {
+      const seeds = [...this.network.dnsSeeds]
+      for (let i = seeds.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1))
+        const t = seeds[i]!
+        seeds[i] = seeds[j]!
+        seeds[j] = t
+      }
       for (const host of seeds) {
         if (signal.aborted) return
-        const t = timeoutSignal(DNS_TIMEOUT_MS, signal)
+        const t = timeoutSignal(this.#init.dnsTimeoutMs, signal)
         try {
           // Core asks for x9 (NETWORK | WITNESS) subdomains; plain names serve the same peers.
-          const ips = (await this.#resolve(host, t.signal)).slice(0, 32)
+          // The race bounds the lookup even if the resolver ignores its signal.
+          const ips = (await raceSignal(this.#resolve(host, t.signal), t.signal)).slice(0, 32)
           const source = NetAddress.internal(host)
           const nowSec = Math.floor(this.#now() / 1000)
           const addrs: PeerAddress[] = []
@@ -710,45 +780,53 @@ export class Server extends Service {
           found += addrman.add(addrs, source)
         } catch (err) {
           if (signal.aborted) return
+          failed++
           this.#log.warn({ seed: host, err: (err as Error).message }, 'DNS seed lookup failed.')
         } finally {
           t.clear()
         }
       }
     }
-    if (
-      found === 0 &&
-      this.#init.fixedSeeds &&
-      this.network.fixedSeeds.length > 0 &&
-      now - this.#startedAt >= 0
-    ) {
-      const wait = this.#init.dnsSeed && this.network.dnsSeeds.length > 0 ? FIXED_SEEDS_DELAY_MS : 0
-      if (now - this.#startedAt >= wait || this.#startedAt === 0) {
-        const source = NetAddress.internal('fixed seeds')
-        const nowSec = Math.floor(this.#now() / 1000)
-        const addrs: PeerAddress[] = []
-        for (const s of this.network.fixedSeeds) {
-          try {
-            const svc = parseService(s, this.network.defaultPort)
-            addrs.push({
-              ...svc,
-              time: nowSec - 7 * 86400,
-              services: Services.NODE_NETWORK | Services.NODE_WITNESS,
-            })
-          } catch {
-            // Our own table: cannot happen.
-          }
-        }
-        const added = addrman.add(addrs, source)
-        this.#log.warn({ added }, 'No addresses from DNS seeds; added the fixed seeds.')
-      } else {
-        this.#log.warn(
-          { retryInSeconds: SEED_RETRY_MS / 1000 },
-          'Could not reach any DNS seed (offline?); will retry, and fall back to fixed seeds.',
-        )
-      }
-    } else if (found > 0) {
+    if (found > 0) {
       this.#log.info({ found }, 'Added addresses from DNS seeds.')
+      return
+    }
+    const fixed = this.#init.fixedSeeds && this.network.fixedSeeds.length > 0
+    // Core: fixed seeds after 60 s when DNS seeds exist, at once when there are none.
+    const wait = useDns ? this.#init.fixedSeedsDelayMs : 0
+    const sinceStart = this.#now() - this.#startedAt
+    if (fixed && sinceStart >= wait) {
+      const source = NetAddress.internal('fixed seeds')
+      const nowSec = Math.floor(this.#now() / 1000)
+      const addrs: PeerAddress[] = []
+      for (const s of this.network.fixedSeeds) {
+        try {
+          const svc = parseService(s, this.network.defaultPort)
+          addrs.push({
+            ...svc,
+            time: nowSec - 7 * 86400,
+            services: Services.NODE_NETWORK | Services.NODE_WITNESS,
+          })
+        } catch {
+          // Our own table: cannot happen.
+        }
+      }
+      const added = addrman.add(addrs, source)
+      this.#log.warn(
+        { added, dnsSeedsFailed: failed },
+        useDns ? 'No addresses from DNS seeds; added the fixed seeds.' : 'Added the fixed seeds.',
+      )
+    } else if (useDns) {
+      this.#log.warn(
+        {
+          failed,
+          retryInSeconds: this.#init.seedRetryMs / 1000,
+          fixedSeedsInSeconds: fixed ? Math.max(0, (wait - sinceStart) / 1000) : undefined,
+        },
+        fixed
+          ? 'Could not get addresses from any DNS seed (offline?); will retry, and use the fixed seeds soon.'
+          : 'Could not get addresses from any DNS seed (offline?); will retry.',
+      )
     }
   }
 
@@ -770,7 +848,8 @@ export class Server extends Service {
       inbound,
       type,
       service,
-      group: service ? this.#groupOf(service) : 'unknown',
+      // An inbound peer's port is ephemeral: its group is its address's.
+      group: service ? this.#groupOf(service, !inbound) : 'unknown',
       addrState: new PeerAddrState({ random: randrange, now: this.#now }),
       known: new InvCache({}, { max: 5000 }),
       connectedAt: this.#now(),
@@ -963,10 +1042,18 @@ export class Server extends Service {
     const ip = e.service?.addr.toString()
     const whitelisted = ip ? this.bans.isWhitelisted(ip) : false
     if (whitelisted) {
-      this.#log.info({ peer: e.peer.address, code: err.code }, 'Whitelisted peer misbehaved; kept.')
+      // Core keeps noban peers; ours may still be closed by the peer itself
+      // when the error makes the stream unusable, but is never discouraged.
+      this.#log.info(
+        { peer: e.peer.address, code: err.code },
+        'A whitelisted peer misbehaved; not discouraged.',
+      )
       return
     }
-    if (err.severity === 'discourage' && ip && e.type !== 'manual' && !e.service?.addr.isLocal()) {
+    // Core: manual and local peers are disconnected, not discouraged (with
+    // localRoutable, loopback peers are ordinary peers).
+    const local = e.service?.addr.isLocal() === true && this.#init.localRoutable !== true
+    if (err.severity === 'discourage' && ip && e.type !== 'manual' && !local) {
       this.bans.discourage(ip)
       this.#log.info(
         { peer: e.peer.address, code: err.code, reason: err.message },
@@ -1120,11 +1207,34 @@ export class Server extends Service {
   /** Ban an address or subnet; connected peers in it are disconnected. */
   async ban(subnet: string, untilMs?: number): Promise<void> {
     await this.bans.ban(subnet, untilMs === undefined ? {} : { until: untilMs })
-    for (const e of this.#peers.values()) {
+    for (const e of [...this.#peers.values()]) {
       const ip = e.service?.addr.toString()
-      if (ip && this.bans.isBanned(ip)) e.peer.destroy()
+      // Whitelisted (noban) peers are exempt: admission lets them back in anyway.
+      if (ip && this.bans.isBanned(ip) && !this.bans.isWhitelisted(ip)) {
+        this.#log.info({ peer: e.peer.address, subnet }, 'Disconnecting a banned peer.')
+        e.peer.destroy()
+      }
     }
   }
+}
+
+/** `p`, or the signal's reason once it aborts; the listener is removed either way. */
+function raceSignal<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
 }
 
 /** Wait for `p`, but at most `ms`; leaves no timer behind. */
