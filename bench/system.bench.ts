@@ -11,7 +11,8 @@
  * Our nodes run in this process (a Server each, on loopback); bcoin nodes
  * run as child processes through testkit's loopback-only launcher.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -19,8 +20,13 @@ import { pathToFileURL } from 'node:url'
 import { mineBlock } from '../packages/blockmgr/src/index.ts'
 import { NonceSet, Peer } from '../packages/peer/src/index.ts'
 import { Server } from '../packages/server/src/index.ts'
-import { type BcoinNode, REGTEST_MINING_ADDRESS, startBcoin } from '../packages/testkit/src/index.ts'
 import { type OurNodeFactory, run as syncRun } from '../packages/testkit/bench/sync.bench.ts'
+import {
+  type BcoinNode,
+  freePorts,
+  REGTEST_MINING_ADDRESS,
+  startBcoin,
+} from '../packages/testkit/src/index.ts'
 import { hashToHex, networks } from '../packages/wire/src/index.ts'
 import { type BenchOptions, type BenchRow, printRows, row } from './lib.ts'
 
@@ -32,7 +38,10 @@ interface OurNode {
   stop(): Promise<void>
 }
 
-async function startOurs(connect: readonly string[], extra: Partial<ConstructorParameters<typeof Server>[1]> = {}): Promise<OurNode> {
+async function startOurs(
+  connect: readonly string[],
+  extra: Partial<ConstructorParameters<typeof Server>[1]> = {},
+): Promise<OurNode> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-node-'))
   const server = new Server(
     { resolve: async () => [] },
@@ -117,13 +126,109 @@ async function relayOurs(n: number, rounds: number): Promise<number> {
       await head.submitBlock(b)
       const t1 = await Promise.race([
         arrived,
-        new Promise<number>((_, reject) => setTimeout(() => reject(new Error('relay timed out')), 30_000).unref()),
+        new Promise<number>((_, reject) =>
+          setTimeout(() => reject(new Error('relay timed out')), 30_000).unref(),
+        ),
       ])
       if (r > 0) times.push((t1 - t0) / (n - 1))
     }
     return times.reduce((a, b) => a + b, 0) / times.length
   } finally {
     for (const x of nodes.reverse()) await x.stop()
+  }
+}
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
+// A regtest P2WPKH address (key hash 0102…14).
+const OUR_ADDRESS = 'bcrt1qqypqxpq9qcrsszg2pvxq6rs0zqg3yyc5phstwt'
+
+interface Daemon {
+  rpc<T>(method: string, params?: unknown[]): Promise<T>
+  stop(): Promise<void>
+}
+
+/** Our daemon as a child process (from the sources, through tsx), like bcoin's launcher runs bcoin. */
+async function startDaemon(p2pPort: number, rpcPort: number, connect: string | undefined): Promise<Daemon> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-daemon-'))
+  const args = [
+    '--conditions=@node/source',
+    '--import',
+    'tsx',
+    path.join(root, 'apps/node/src/bin.ts'),
+    '-regtest',
+    `-datadir=${dir}`,
+    `-port=${p2pPort}`,
+    '-bind=127.0.0.1',
+    '-listen=1',
+    `-rpcport=${rpcPort}`,
+    '-printtoconsole=0',
+    ...(connect ? [`-connect=${connect}`] : ['-connect=0']),
+  ]
+  const child = spawn(process.execPath, args, { cwd: root, stdio: 'ignore' })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const cookie = path.join(dir, 'regtest', '.cookie')
+  const end = performance.now() + 30_000
+  while (!existsSync(cookie)) {
+    if (performance.now() > end || child.exitCode !== null) throw new Error('our daemon did not start')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  const auth = `Basic ${Buffer.from(readFileSync(cookie, 'utf8')).toString('base64')}`
+  let id = 0
+  return {
+    async rpc<T>(method: string, params: unknown[] = []): Promise<T> {
+      const res = await fetch(`http://127.0.0.1:${rpcPort}/`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '1.0', id: ++id, method, params }),
+      })
+      const body = (await res.json()) as { result: T; error: { message: string } | null }
+      if (body.error) throw new Error(body.error.message)
+      return body.result
+    },
+    async stop() {
+      child.kill('SIGTERM')
+      await exited
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Median of a list. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]!
+}
+
+/** Per-hop latency across a line of `n` of our daemons, measured over RPC exactly as for bcoin. */
+async function relayOursDaemons(n: number, rounds: number): Promise<number> {
+  const nodes: Daemon[] = []
+  try {
+    const ports = await freePorts(2 * n)
+    for (let i = 0; i < n; i++) {
+      nodes.push(
+        await startDaemon(
+          ports[2 * i]!,
+          ports[2 * i + 1]!,
+          i > 0 ? `127.0.0.1:${ports[2 * (i - 1)]}` : undefined,
+        ),
+      )
+    }
+    const head = nodes[0]!
+    const last = nodes[n - 1]!
+    await until(async () => (await head.rpc<number>('getconnectioncount')) >= 1, 20_000, 20)
+    await until(async () => (await last.rpc<number>('getconnectioncount')) >= 1, 20_000, 20)
+    const times: number[] = []
+    for (let r = 0; r <= rounds; r++) {
+      const before = await last.rpc<number>('getblockcount')
+      const t0 = performance.now()
+      await head.rpc('generatetoaddress', [1, OUR_ADDRESS])
+      await until(async () => (await last.rpc<number>('getblockcount')) > before, 30_000, 2)
+      const t1 = performance.now()
+      if (r > 0) times.push((t1 - t0) / (n - 1))
+    }
+    return median(times)
+  } finally {
+    await Promise.all(nodes.map((x) => x.stop()))
   }
 }
 
@@ -146,7 +251,7 @@ async function relayBcoin(n: number, rounds: number): Promise<number> {
       const t1 = performance.now()
       if (r > 0) times.push((t1 - t0) / (n - 1))
     }
-    return times.reduce((a, b) => a + b, 0) / times.length
+    return median(times)
   } finally {
     await Promise.all(nodes.map((x) => x.stop()))
   }
@@ -160,7 +265,12 @@ async function stopWithPeers(n: number): Promise<{ stopMs: number; connected: nu
   try {
     const port = node.server.ports[0]!
     for (let i = 0; i < n; i++) {
-      peers.push(await Peer.connect({ nonces }, { network: net, host: '127.0.0.1', port, connectionType: 'outbound-full-relay' }))
+      peers.push(
+        await Peer.connect(
+          { nonces },
+          { network: net, host: '127.0.0.1', port, connectionType: 'outbound-full-relay' },
+        ),
+      )
     }
     await until(() => node.server.connectionCount >= n, 20_000, 20)
     const connected = node.server.connectionCount
@@ -173,16 +283,19 @@ async function stopWithPeers(n: number): Promise<{ stopMs: number; connected: nu
   }
 }
 
-export async function run(opts: BenchOptions & { parts?: readonly string[] | undefined }): Promise<BenchRow[]> {
+export async function run(
+  opts: BenchOptions & { parts?: readonly string[] | undefined },
+): Promise<BenchRow[]> {
   const rows: BenchRow[] = []
   const want = (p: string) => !opts.parts || opts.parts.includes(p)
   if (want('sync')) rows.push(...(await syncRun({ quick: opts.quick, ours: oursFactory })))
   if (!want('relay')) return rows.concat(want('scale') ? await scaleRows() : [])
 
   const lineLength = 10
-  const rounds = opts.quick ? 3 : 10
-  const ours = await relayOurs(lineLength, rounds)
+  const rounds = opts.quick ? 5 : 15
+  const ours = await relayOursDaemons(lineLength, rounds)
   const bcoin = await relayBcoin(lineLength, rounds)
+  const inProcess = await relayOurs(lineLength, rounds)
   rows.push(
     row({
       group: 'relay',
@@ -193,7 +306,18 @@ export async function run(opts: BenchOptions & { parts?: readonly string[] | und
       unit: 'ms/hop',
       goal: '≤ 0.5× bcoin',
       higherIsBetter: false,
-      note: `mean of ${rounds} blocks`,
+      note: `one process per node, block mined by RPC, last node polled by RPC; median of ${rounds} blocks`,
+    }),
+    row({
+      group: 'relay',
+      name: `new block across a line of ${lineLength} of our nodes in one process, per hop`,
+      ours: inProcess,
+      peer: null,
+      peerName: null,
+      unit: 'ms/hop',
+      goal: 'report',
+      higherIsBetter: false,
+      note: 'timed by tip events, no RPC polling; all nodes share one event loop',
     }),
   )
 
@@ -220,6 +344,9 @@ async function scaleRows(): Promise<BenchRow[]> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const parts = process.argv.find((a) => a.startsWith('--parts='))?.slice(8).split(',')
+  const parts = process.argv
+    .find((a) => a.startsWith('--parts='))
+    ?.slice(8)
+    .split(',')
   printRows(await run({ quick: process.argv.includes('--quick'), parts }))
 }
