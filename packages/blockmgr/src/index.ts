@@ -22,6 +22,7 @@ export * from './errors.ts'
 export * from './manager.ts'
 export * from './miner.ts'
 export * from './pow.ts'
+export * from './presync.ts'
 export type {
   BlockInfo,
   BlockMeta,

@@ -10,6 +10,7 @@
  */
 import {
   type Block,
+  type BlockHeader,
   blockHash,
   decodeBlock,
   decodeHeader,
@@ -51,6 +52,7 @@ import {
   TICK_INTERVAL,
 } from './constants.ts'
 import { ValidationError } from './errors.ts'
+import { HeadersPresync, type PresyncResult } from './presync.ts'
 import type { BlockStore } from './store.ts'
 
 /** What the block manager needs of a connected, handshaken peer. */
@@ -101,6 +103,8 @@ export interface BlockManagerInit {
   maxSideHeaders?: number | undefined
   /** Log a progress line this often during sync (ms); 0 disables. */
   progressInterval?: number | undefined
+  /** Override the network's minimum chain work (headers presync threshold; tests). */
+  minimumChainWork?: bigint | undefined
 }
 
 export interface BlockManagerEvents {
@@ -134,6 +138,8 @@ interface PeerState {
   headersDone: boolean
   /** We have sent this peer a getheaders (Core fSyncStarted). */
   syncStarted: boolean
+  /** Low-work headers protection for this peer's chain, while ours is below the minimum work. */
+  presync: HeadersPresync | undefined
   /** The block hash the peer last sent us a block for (to skip it in relay). */
   readonly sentBlocks: Set<string>
 }
@@ -154,6 +160,7 @@ export class BlockManager extends Service {
   readonly #stallDefault: number
   readonly #blockTimeout: number
   readonly #progressInterval: number
+  readonly #minimumWork: bigint
   readonly #peers = new Map<number, PeerState>()
   readonly #inFlight = new Map<string, InFlight>()
   /** Blocks received and being checked or written: not to be requested again meanwhile. */
@@ -191,6 +198,7 @@ export class BlockManager extends Service {
     this.#stallTimeout = this.#stallDefault
     this.#blockTimeout = init.blockTimeout ?? init.network.powTargetSpacing * 1000
     this.#progressInterval = init.progressInterval ?? PROGRESS_INTERVAL
+    this.#minimumWork = init.minimumChainWork ?? init.network.minimumChainWork
     this.chain = new HeaderChain({
       network: init.network,
       now: () => Math.floor(this.#now() / 1000),
@@ -211,7 +219,7 @@ export class BlockManager extends Service {
   get initialBlockDownload(): boolean {
     if (!this.#ibd) return false
     const tip = this.chain.tip
-    if (tip.chainWork < this.network.minimumChainWork) return true
+    if (tip.chainWork < this.#minimumWork) return true
     if (tip.time < this.#now() / 1000 - MAX_TIP_AGE) return true
     this.#ibd = false
     this.#log.info({ height: tip.height }, 'Leaving initial block download.')
@@ -271,6 +279,7 @@ export class BlockManager extends Service {
       stallingSince: 0,
       headersDone: false,
       syncStarted: false,
+      presync: undefined,
       sentBlocks: new Set(),
     }
     this.#peers.set(peer.id, s)
@@ -374,6 +383,89 @@ export class BlockManager extends Service {
       this.#schedule()
       return
     }
+    if (s.presync || this.chain.bestHeader.chainWork < this.#minimumWork) {
+      if (this.#onPresyncHeaders(s, headers)) return
+    }
+    this.#acceptHeaders(s, headers, headers.length === MAX_HEADERS_RESULTS)
+  }
+
+  /**
+   * Headers while our best chain is below the minimum chain work: checked in
+   * a presync pass first, stored only once the peer's chain is shown to have
+   * enough work (see presync.ts). Returns true when it handled the message.
+   */
+  #onPresyncHeaders(s: PeerState, headers: readonly BlockHeader[]): boolean {
+    if (!s.presync) {
+      const fork = this.chain.get(headers[0]!.prevBlock)
+      // Headers that do not connect go the usual way (we ask for the gap).
+      if (!fork) return false
+      s.presync = new HeadersPresync(fork, this.network, {
+        minimumWork: this.#minimumWork,
+        now: () => Math.floor(this.#now() / 1000),
+      })
+    }
+    const ps = s.presync
+    let r: PresyncResult
+    try {
+      r = ps.feed(headers)
+    } catch (err) {
+      s.presync = undefined
+      if (isProtocolError(err) && err.severity !== 'ignore') s.peer.misbehaving(err)
+      return true
+    }
+    const full = headers.length === MAX_HEADERS_RESULTS
+    if (r.startRedownload) {
+      this.#log.info(
+        { peer: s.peer.label, height: ps.presyncHeight },
+        'Presynced headers reach the minimum chain work; downloading them again to store them.',
+      )
+      this.#requestHeadersFrom(s, [ps.fork.hash, ...this.chain.locator(ps.fork).slice(1)])
+      return true
+    }
+    if (r.phase === 'presync') {
+      if (full) {
+        if (ps.presyncHeight % 10_000 < MAX_HEADERS_RESULTS) {
+          this.#log.info(
+            { peer: s.peer.label, height: ps.presyncHeight },
+            'Presyncing headers (not stored until they reach the minimum chain work).',
+          )
+        }
+        this.#requestHeadersFrom(s, [ps.lastHash, ...this.chain.locator(ps.fork)])
+      } else {
+        this.#log.info(
+          { peer: s.peer.label, height: ps.presyncHeight },
+          "The peer's header chain ends below the minimum chain work; not storing it.",
+        )
+        s.presync = undefined
+        s.headersDone = true
+      }
+      return true
+    }
+    // Redownload: verified headers go into the tree; ask for more from where
+    // the redownload stands (unverified ones are still buffered).
+    if (r.phase === 'done') s.presync = undefined
+    if (r.release.length > 0) this.#acceptHeaders(s, r.release, false)
+    if (full) {
+      const tipHash = r.phase === 'done' ? undefined : ps.redownloadLastHash
+      if (tipHash) this.#requestHeadersFrom(s, [tipHash, ...this.chain.locator(ps.fork)])
+      else if (this.chain.has(blockHash(headers[headers.length - 1]!)))
+        this.#requestHeaders(s, this.chain.get(blockHash(headers[headers.length - 1]!))!)
+    }
+    return true
+  }
+
+  #requestHeadersFrom(s: PeerState, locator: Hash[]): void {
+    s.syncStarted = true
+    s.headersRequestedAt = this.#now()
+    s.peer.send({
+      command: 'getheaders',
+      version: 70016,
+      locator: locator.slice(0, 101),
+      hashStop: ZERO_HASH,
+    })
+  }
+
+  #acceptHeaders(s: PeerState, headers: readonly BlockHeader[], askForMore: boolean): void {
     let result: ReturnType<HeaderChain['addHeaders']>
     try {
       result = this.chain.addHeaders(headers)
@@ -407,10 +499,10 @@ export class BlockManager extends Service {
       s.peer.addInventory(InvType.BLOCK, e.hash)
     }
     this.#persistHeaders(result.added)
-    if (headers.length === MAX_HEADERS_RESULTS && result.last) {
+    if (askForMore && result.last) {
       // The peer may have more.
       this.#requestHeaders(s, result.last)
-    } else {
+    } else if (!askForMore) {
       s.headersDone = true
     }
     this.#startHeadersSync()
@@ -659,7 +751,9 @@ export class BlockManager extends Service {
       for (const item of items) {
         if (this.status !== 'started') return
         const e = this.chain.get(item.hash)
-        const bytes = this.#recent.get(toHex(item.hash)) ?? (e?.haveData ? await this.#store.getBlock(item.hash) : undefined)
+        const bytes =
+          this.#recent.get(toHex(item.hash)) ??
+          (e?.haveData ? await this.#store.getBlock(item.hash) : undefined)
         if (!bytes) {
           missing.push(item)
           continue

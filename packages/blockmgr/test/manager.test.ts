@@ -320,3 +320,43 @@ describe('BlockManager', () => {
     expect(requested).toHaveLength(10)
   })
 })
+
+describe('BlockManager: low-work headers presync', () => {
+  it('stores no headers from a chain below the minimum chain work', async () => {
+    const a = await makeNode()
+    await mine(a.mgr, 100)
+    const minimum = a.mgr.chain.tip.chainWork + 300n
+    const b = await makeNode({ minimumChainWork: minimum })
+    const { onB } = link(a.mgr, b.mgr)
+    await until(() => onB.sent.filter((m) => m.command === 'getheaders').length >= 1)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(b.mgr.chain.size).toBe(1)
+    expect(b.mgr.chain.bestHeader.height).toBe(0)
+    expect(onB.misbehaviour).toEqual([])
+  })
+
+  it('presyncs, then downloads the headers again and stores them once they reach the minimum work', async () => {
+    const a = await makeNode()
+    await mine(a.mgr, 300)
+    const b = await makeNode({ minimumChainWork: a.mgr.chain.atHeight(250)!.chainWork })
+    link(a.mgr, b.mgr)
+    await until(() => b.mgr.chain.tip.height === 300)
+    expect(hashToHex(b.mgr.chain.tip.hash)).toBe(hashToHex(a.mgr.chain.tip.hash))
+  })
+
+  it('punishes a peer whose redownloaded headers differ from the presynced ones', async () => {
+    const x = await makeNode()
+    await mine(x.mgr, 300, 1)
+    const y = await makeNode()
+    await mine(y.mgr, 300, 2)
+    const b = await makeNode({ minimumChainWork: x.mgr.chain.atHeight(250)!.chainWork })
+    const { onB } = link(x.mgr, b.mgr)
+    onB.mute = true
+    const headersOf = (m: BlockManager) => m.chain.bestRange(0, 300).map((e) => e.header)
+    b.mgr.onMessage(onB, { command: 'headers', headers: headersOf(x.mgr) })
+    expect(b.mgr.chain.size).toBe(1)
+    b.mgr.onMessage(onB, { command: 'headers', headers: headersOf(y.mgr) })
+    expect(onB.misbehaviour.map((e) => e.code)).toContain('PRESYNC_MISMATCH')
+    expect(b.mgr.chain.bestHeader.height).toBe(0)
+  })
+})
