@@ -79,6 +79,9 @@ const RECENT_TRY_TRIES = 30
 const CONNECT_TIMEOUT_MS = 5_000
 /** Stop: how long peers get to close before their sockets are destroyed. */
 const PEER_CLOSE_DEADLINE_MS = 1_000
+/** A peer we leave on purpose (a feeler) gets this long to flush its last messages. */
+const FLUSH_DEADLINE_MS = 1_000
+const FLUSH_POLL_MS = 10
 /** Core MAX_ADDR_TO_SEND and MAX_PCT_ADDR_TO_SEND. */
 const GETADDR_MAX = 1000
 const GETADDR_PCT = 23
@@ -885,8 +888,10 @@ export class Server extends Service {
       this.addrManager.addrman.setServices(e.service, st.remote.services)
     }
     if (e.type === 'feeler') {
-      // A feeler only tests that the address works.
-      e.peer.destroy()
+      // A feeler only tests that the address works. Leave once our verack
+      // has gone out, so the other side sees a complete handshake (Core
+      // disconnects a feeler after sending it): destroy() drops unsent data.
+      this.#destroyAfterFlush(e.peer)
       return
     }
     if (e.type === 'outbound-full-relay' || e.type === 'addr-fetch' || e.type === 'manual') {
@@ -910,6 +915,28 @@ export class Server extends Service {
     )
     for (const fn of this.#events['peer:ready'])
       fn({ id: e.id, addr: e.peer.address, inbound: e.inbound, type: e.type })
+  }
+
+  /**
+   * Destroy `peer` once everything queued for it has been handed to the
+   * kernel, or after {@link FLUSH_DEADLINE_MS}. The poll timer is tracked,
+   * so stop() clears it (and destroys the peer itself).
+   */
+  #destroyAfterFlush(peer: Peer): void {
+    const deadline = this.#now() + FLUSH_DEADLINE_MS
+    let timer: NodeJS.Timeout
+    const tick = (): void => {
+      this.#timers.delete(timer)
+      if (peer.status === 'closed') return
+      if (peer.bufferedBytes === 0 || this.#now() >= deadline) {
+        peer.destroy()
+        return
+      }
+      timer = setTimeout(tick, FLUSH_POLL_MS)
+      this.#timers.add(timer)
+    }
+    timer = setTimeout(tick, 0)
+    this.#timers.add(timer)
   }
 
   #syncPeer(e: PeerEntry): SyncPeer {
