@@ -496,7 +496,10 @@ export class Server extends Service {
   #evictInbound(): boolean {
     const candidates: EvictionCandidate<number>[] = []
     for (const e of this.#peers.values()) {
-      if (!e.inbound || !e.ready) continue
+      // Core: every inbound connection is a candidate, finished handshake or
+      // not; otherwise sockets that never send `version` would hold the
+      // slots until their handshake timeout and lock newcomers out.
+      if (!e.inbound || e.peer.status === 'closed') continue
       const st = e.peer.stats()
       const ip = e.service?.addr
       const ipText = ip?.toString()

@@ -129,3 +129,24 @@ describe('handshakes in progress per /24 (btcd internal/inbound)', () => {
     expect(silent.slice(2).every((s) => !s.isClosed)).toBe(true)
   })
 })
+
+describe('inbound slots held by unfinished handshakes', () => {
+  it('sockets that never send version do not lock newcomers out: they are eviction candidates too', async () => {
+    const server = await startServer({ maxConnections: 51 })
+    const port = server.ports[0]!
+    // 40 silent sockets, 8 from each of 5 /24s (the per-/24 handshake limit).
+    const silent: RawPeer[] = []
+    for (let net = 0; net < 5; net++) {
+      for (let i = 1; i <= 8; i++) {
+        silent.push(await RawPeer.connect({ port, localAddress: `127.0.${40 + net}.${i}` }))
+      }
+    }
+    await until(() => server.peerInfo().length === 40, 5_000, '40 pending handshakes')
+    // A real peer still gets in, and one silent socket makes room.
+    const newcomer = await open(port, '127.0.50.1')
+    expect(newcomer.isClosed).toBe(false)
+    await until(() => silent.some((s) => s.isClosed), 5_000, 'an eviction')
+    expect(silent.filter((s) => s.isClosed)).toHaveLength(1)
+    await until(() => server.connectionCount === 1, 5_000, 'the newcomer to be ready')
+  })
+})
