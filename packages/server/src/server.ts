@@ -240,7 +240,8 @@ export class Server extends Service {
   #nextId = 1
   #accepting = false
   #anchors: ServiceAddress[] = []
-  #lastSeedAttempt = 0
+  /** When the last seeding round began; undefined before the first. */
+  #lastSeedAttempt: number | undefined
   #seeding = false
   #startedAt = 0
   #feelerAt = 0
@@ -325,7 +326,7 @@ export class Server extends Service {
       m.tries = 0
       m.nextAttempt = 0
     }
-    this.#lastSeedAttempt = 0
+    this.#lastSeedAttempt = undefined
     this.#extraOutbound = false
     await this.addrManager.start()
     await this.bans.start()
@@ -737,7 +738,7 @@ export class Server extends Service {
     if (this.#seeding) return
     const now = this.#now()
     if (this.addrManager.addrman.size() >= DNS_SEED_THRESHOLD / 10) return
-    if (this.#lastSeedAttempt !== 0 && now - this.#lastSeedAttempt < this.#init.seedRetryMs) return
+    if (this.#lastSeedAttempt !== undefined && now - this.#lastSeedAttempt < this.#init.seedRetryMs) return
     if (this.#counts().full >= 2) return
     this.#lastSeedAttempt = now
     this.#seeding = true
