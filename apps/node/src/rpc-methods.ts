@@ -4,8 +4,8 @@
  * (getpeerinfo, getnetworkinfo, setban, …) and regtest mining
  * (generatetoaddress, generateblock).
  */
-import { formatService, NetAddress, Network, parseService } from '@node/addrmgr'
-import { BlockManager, type HeaderEntry, medianTimePast, mineBlock } from '@node/blockmgr'
+import { formatService, NETWORK_NAMES, NetAddress, Network, parseService } from '@node/addrmgr'
+import { type HeaderEntry, medianTimePast, mineBlock } from '@node/blockmgr'
 import type { Server } from '@node/server'
 import {
   type Block,
@@ -106,28 +106,15 @@ function servicesHex(s: bigint): string {
   return s.toString(16).padStart(16, '0')
 }
 
+/** Core's network name of a peer's `host:port` (GetNetworkName of its routable class). */
 function networkName(addr: string): string {
   const host = addr
     .replace(/^\[/, '')
     .replace(/\]:\d+$/, '')
     .replace(/:\d+$/, '')
   const a = NetAddress.tryParse(host)
-  if (!a) return 'not_publicly_routable'
-  if (!a.isRoutable()) return 'not_publicly_routable'
-  switch (a.net) {
-    case Network.IPV4:
-      return 'ipv4'
-    case Network.IPV6:
-      return 'ipv6'
-    case Network.ONION:
-      return 'onion'
-    case Network.I2P:
-      return 'i2p'
-    case Network.CJDNS:
-      return 'cjdns'
-    default:
-      return 'not_publicly_routable'
-  }
+  if (!a?.isRoutable()) return NETWORK_NAMES[Network.UNROUTABLE]!
+  return NETWORK_NAMES[a.getNetClass()] ?? NETWORK_NAMES[Network.UNROUTABLE]!
 }
 
 function toInt(v: unknown, name: string): number {
@@ -790,5 +777,3 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
     },
   )
 }
-
-export { BlockManager }
