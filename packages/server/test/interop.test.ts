@@ -59,6 +59,37 @@ async function until(cond: () => boolean | Promise<boolean>, ms: number): Promis
 }
 
 describe('interop with bcoin 1.0.2 on loopback', () => {
+  it('addresses go both ways: bcoin learns ours from our getaddr answer, and a second node of ours learns them from bcoin', async () => {
+    // No outbound dialing: the public addresses below must never be dialled.
+    const a = await node({
+      localRoutable: false,
+      addrTrickleIntervalMs: 200,
+      maxOutbound: 0,
+      maxBlockRelayOnly: 0,
+    })
+    const now = Math.floor(Date.now() / 1000)
+    const { NetAddress } = await import('@node/addrmgr')
+    const known = ['1.2.3.4', '5.6.7.8', '9.10.11.12', '13.14.15.16', '17.18.19.20']
+    a.addrManager.addrman.add(
+      known.map((ip) => ({ addr: NetAddress.parse(ip), port: 18444, time: now - 600, services: 9n })),
+      NetAddress.parse('21.22.23.24'),
+    )
+    // bcoin connects to us and asks getaddr; we answer once (it is inbound).
+    const b = await bcoin([`127.0.0.1:${a.ports[0]}`])
+    await until(() => a.peerInfo().some((p) => (p.stats.sent['addr']?.messages ?? 0) > 0), 30_000)
+    // A second node of ours connects to bcoin and asks it getaddr.
+    const c = await node({ connect: [b.p2pAddress], localRoutable: false })
+    await until(
+      () =>
+        known.some(
+          (ip) =>
+            c.addrManager.addrman.size() > 0 &&
+            c.addrManager.addrman.find({ addr: NetAddress.parse(ip), port: 18444 }) !== undefined,
+        ),
+      30_000,
+    )
+  }, 60_000)
+
   it('our node syncs 2,000 blocks from bcoin, headers first', async () => {
     const b = await bcoin()
     await mine(b, 2000)
