@@ -641,12 +641,12 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       if (command === 'add') {
         const bantime = params[2] === undefined ? 0 : toInt(params[2], 'bantime')
         const absolute = params[3] === true
-        const until = bantime <= 0 ? undefined : absolute ? bantime * 1000 : Date.now() + bantime * 1000
+        const when = bantime <= 0 ? {} : absolute ? { until: bantime * 1000 } : { durationMs: bantime * 1000 }
         if (server.bans.isBanned(subnet.replace(/\/(32|128)$/, ''))) {
           throw new RpcError(RpcErrorCode.RPC_CLIENT_NODE_ALREADY_ADDED, 'Error: IP/Subnet already banned')
         }
         try {
-          await server.ban(subnet, until)
+          await server.ban(subnet, when)
         } catch {
           throw new RpcError(RpcErrorCode.RPC_CLIENT_INVALID_IP_OR_SUBNET, 'Error: Invalid IP/Subnet')
         }

@@ -1236,8 +1236,12 @@ export class Server extends Service {
   }
 
   /** Ban an address or subnet; connected peers in it are disconnected. */
-  async ban(subnet: string, untilMs?: number): Promise<void> {
-    await this.bans.ban(subnet, untilMs === undefined ? {} : { until: untilMs })
+  /** Ban an address or subnet until a time, or for a duration from now (default 24 h). */
+  async ban(
+    subnet: string,
+    when: { until?: number | undefined; durationMs?: number | undefined } = {},
+  ): Promise<void> {
+    await this.bans.ban(subnet, when)
     for (const e of [...this.#peers.values()]) {
       const ip = e.service?.addr.toString()
       // Whitelisted (noban) peers are exempt: admission lets them back in anyway.

@@ -100,7 +100,7 @@ describe('manual bans', () => {
     await until(() => server.connectionCount === 3, 5_000, '3 peers')
 
     await server.ban('127.0.10.0/24')
-    await server.ban('127.0.12.1', clock.now() + 60 * 60_000) // one hour
+    await server.ban('127.0.12.1', { until: clock.now() + 60 * 60_000 }) // one hour
     expect(await victim.closesWithin(2_000)).toBe(true)
     await delay(50)
     expect(friend.isClosed).toBe(false)
