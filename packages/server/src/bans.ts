@@ -17,8 +17,9 @@
  *   the first to be evicted.
  * - **Whitelisted (noban)** ranges are never banned, discouraged or evicted.
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { readFile, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import { atomicWriteFile } from '@node/addrmgr'
 import { type Logger, Service, silentLogger } from '@node/wire'
 import ipaddr from 'ipaddr.js'
 import {
@@ -454,7 +455,7 @@ export class BanList extends Service {
     }
     const data = Buffer.from(`${JSON.stringify({ [BANLIST_JSON_KEY]: bans }, null, 2)}\n`)
     try {
-      await atomicWrite(path, data)
+      await atomicWriteFile(path, data)
     } catch (err) {
       this.#dirty = true
       throw new BanListSaveError(path, { cause: err })
@@ -537,30 +538,3 @@ function readEntry(raw: unknown): StoredBan | undefined {
 }
 
 /** Write a file so a crash leaves the old or the new one whole: temp file, fsync, rename, fsync the directory. */
-async function atomicWrite(path: string, data: Uint8Array): Promise<void> {
-  const tmp = `${path}.new`
-  const fh = await open(tmp, 'w', 0o600)
-  try {
-    await fh.writeFile(data)
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-  try {
-    await rename(tmp, path)
-  } catch (err) {
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-  let dh: Awaited<ReturnType<typeof open>> | undefined
-  try {
-    dh = await open(dirname(path), 'r')
-    await dh.sync()
-  } catch (err) {
-    // Some platforms (Windows) cannot fsync a directory; the rename is still atomic.
-    const code = (err as { code?: string }).code
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw err
-  } finally {
-    await dh?.close()
-  }
-}
