@@ -36,7 +36,7 @@ async function node(init: Partial<ServerInit> = {}): Promise<Server> {
   return s
 }
 
-async function mine(s: Server, n: number): Promise<void> {
+async function mine(s: Server, n: number, extra = 0): Promise<void> {
   for (let i = 0; i < n; i++) {
     const tip = s.blockManager.chain.tip
     const b = mineBlock({
@@ -44,6 +44,7 @@ async function mine(s: Server, n: number): Promise<void> {
       prev: { hash: tip.hash, height: tip.height, time: tip.time },
       payTo: Uint8Array.of(0x51),
       time: Math.max(tip.time + 1, Math.floor(Date.now() / 1000) - 7200 + tip.height),
+      extraNonce: extra,
     })
     await s.blockManager.submitBlock(b)
   }
@@ -68,5 +69,22 @@ describe('Server', () => {
     await until(() => b.blockManager.chain.tip.height === 121)
     expect(a.connectionCount).toBe(1)
     expect(b.connectionCount).toBe(1)
+  })
+
+  it('follows a reorganisation over loopback to a chain with more work', async () => {
+    const a = await node()
+    await mine(a, 10, 1)
+    const b = await node({ connect: [`127.0.0.1:${a.ports[0]}`] })
+    await until(() => b.blockManager.chain.tip.height === 10)
+    const c = await node()
+    await mine(c, 14, 2)
+    const disconnected: number[] = []
+    b.blockManager.on('tip', (ch) => disconnected.push(ch.disconnected.length))
+    b.addNode(`127.0.0.1:${c.ports[0]}`, 'onetry')
+    await until(() => b.blockManager.chain.tip.height === 14)
+    expect(hashToHex(b.blockManager.chain.tip.hash)).toBe(hashToHex(c.blockManager.chain.tip.hash))
+    expect(Math.max(...disconnected)).toBe(10)
+    // a learns the longer chain from b, and reorganises too.
+    await until(() => a.blockManager.chain.tip.height === 14)
   })
 })
