@@ -33,6 +33,7 @@ import { type ConnectionType, NonceSet, Peer, type PeerStats } from '@node/peer'
 import {
   AbortError,
   type AddrV2Entry,
+  blockHash,
   decodeBlock,
   type Hash,
   isProtocolError,
@@ -90,6 +91,14 @@ const ADDNODE_RETRY_BASE_MS = 5_000
 const ADDNODE_RETRY_MAX_MS = 5 * 60_000
 /** Core: the tip is stale after 30 minutes without a new block (checked every 10 minutes). */
 const STALE_TIP_CHECK_MS = 10 * 60_000
+/** Core: the tip is stale when no new block arrived for 30 minutes. */
+const STALE_TIP_AGE_MS = 30 * 60_000
+/** Core EXTRA_PEER_CHECK_INTERVAL: how often the extra outbound peer is reconsidered. */
+const EXTRA_PEER_CHECK_MS = 45_000
+/** Core MINIMUM_CONNECT_TIME: a peer is not evicted before this. */
+const MINIMUM_CONNECT_TIME_MS = 30_000
+/** Core: address-fetch (seednode) connections end after 5 minutes anyway. */
+const ADDR_FETCH_TIMEOUT_MS = 5 * 60_000
 const ANCHORS_FILE = 'anchors.json'
 /** Core MAX_BLOCK_RELAY_ONLY_ANCHORS. */
 const MAX_ANCHORS = 2
@@ -153,6 +162,10 @@ export interface ServerInit {
   manualRetryMaxMs?: number | undefined
   /** Mean of each peer's address relay timer (default 30 s, Core); tests shorten it. */
   addrTrickleIntervalMs?: number | undefined
+  /** How long without a new block before the tip counts as stale (default 30 min, Core). */
+  staleTipAgeMs?: number | undefined
+  /** How often stale tips and extra outbound peers are checked (default 45 s, Core). */
+  extraPeerCheckMs?: number | undefined
 }
 
 export interface PeerInfo {
@@ -345,7 +358,11 @@ export class Server extends Service {
     for (const t of this.#init.seednode ?? []) this.#dialFetch(t)
     this.#feelerAt = this.#now() + this.#feelerDelay()
     this.#run(this.#dialLoop())
-    this.#interval(() => this.#checkStaleTip(), STALE_TIP_CHECK_MS)
+    this.#interval(
+      () => this.#checkStaleTip(),
+      Math.min(STALE_TIP_CHECK_MS, this.#init.extraPeerCheckMs ?? STALE_TIP_CHECK_MS),
+    )
+    this.#interval(() => this.#evictExtraOutbound(), this.#init.extraPeerCheckMs ?? EXTRA_PEER_CHECK_MS)
     this.#log.info(
       { network: this.network.name, ports: this.#boundPorts, addresses: this.addrManager.addrman.size() },
       'Server started.',
@@ -984,7 +1001,8 @@ export class Server extends Service {
         this.#onGetAddr(e)
         return
       case 'block':
-        e.lastBlockAt = this.#now()
+        // Core's m_last_block_announcement: only blocks new to us count.
+        if (!this.blockManager.chain.get(blockHash(m.block.header))?.haveData) e.lastBlockAt = this.#now()
         if (e.sync) this.blockManager.onMessage(e.sync, m)
         return
       case 'headers':
@@ -993,7 +1011,10 @@ export class Server extends Service {
       case 'getheaders':
       case 'getblocks':
       case 'getdata':
-        if (m.command === 'headers' && m.headers.length > 0) e.lastBlockAt = this.#now()
+        if (m.command === 'headers' && m.headers.length > 0) {
+          const last = m.headers[m.headers.length - 1]!
+          if (!this.blockManager.chain.has(blockHash(last))) e.lastBlockAt = this.#now()
+        }
         if (e.sync) this.blockManager.onMessage(e.sync, m)
         return
       case 'tx':
@@ -1120,10 +1141,46 @@ export class Server extends Service {
 
   /** Core: no new block for 30 minutes → try one extra outbound peer. */
   #checkStaleTip(): void {
-    if (this.#now() - this.#lastTipAt > 3 * STALE_TIP_CHECK_MS && this.blockManager.blocksInFlight === 0) {
+    const age = this.#init.staleTipAgeMs ?? STALE_TIP_AGE_MS
+    if (this.#now() - this.#lastTipAt > age && this.blockManager.blocksInFlight === 0) {
       if (!this.#extraOutbound) this.#log.info('The tip looks stale; trying an extra outbound peer.')
       this.#extraOutbound = true
     }
+  }
+
+  /**
+   * Core's EvictExtraOutboundPeers: with more full-relay outbound peers than
+   * the target (the extra one tried for a stale tip), drop the one whose last
+   * new block came longest ago (never counts as oldest; ties: the youngest
+   * connection), once it has been connected 30 s. Also ends address-fetch
+   * connections that outlived 5 minutes.
+   */
+  #evictExtraOutbound(): void {
+    const now = this.#now()
+    for (const e of this.#peers.values()) {
+      if (e.fetchOnly && now - e.connectedAt > ADDR_FETCH_TIMEOUT_MS) {
+        this.#log.debug({ peer: e.peer.address }, 'Address-fetch connection timed out.')
+        e.peer.destroy()
+      }
+    }
+    const full = [...this.#peers.values()].filter((e) => e.type === 'outbound-full-relay' && e.ready)
+    if (full.length <= this.#init.maxOutbound) return
+    let worst: PeerEntry | undefined
+    for (const e of full) {
+      if (
+        !worst ||
+        e.lastBlockAt < worst.lastBlockAt ||
+        (e.lastBlockAt === worst.lastBlockAt && e.connectedAt > worst.connectedAt)
+      ) {
+        worst = e
+      }
+    }
+    if (!worst || now - worst.connectedAt < MINIMUM_CONNECT_TIME_MS) return
+    this.#log.info(
+      { peer: worst.peer.address, lastBlockAgoMs: worst.lastBlockAt ? now - worst.lastBlockAt : null },
+      'Disconnecting the extra outbound peer with the oldest block announcement.',
+    )
+    worst.peer.destroy()
   }
 
   // --- anchors -----------------------------------------------------------------

@@ -151,3 +151,47 @@ describe('outbound', () => {
     expect(bystander.peerInfo()).toHaveLength(0)
   })
 })
+
+describe('stale tip', () => {
+  it('opens one extra full-relay peer when the tip is stale, then drops the one with the oldest block announcement', async () => {
+    const others = await Promise.all(
+      [0, 1, 2, 3].map(() => startServer({ maxOutbound: 0, maxBlockRelayOnly: 0, feelerIntervalMs: 0 })),
+    )
+    const clock = new ManualClock()
+    const server = await startServer(
+      {
+        maxOutbound: 2,
+        maxBlockRelayOnly: 0,
+        feelerIntervalMs: 0,
+        dialIntervalMs: 10,
+        staleTipAgeMs: 30 * 60_000,
+        extraPeerCheckMs: 50,
+      },
+      { now: clock.now },
+    )
+    server.addrManager.addrman.add(
+      others.map((o) => known(o.ports[0]!, Math.floor(Date.now() / 1000) - 3600)),
+      NetAddress.parse('127.0.0.9'),
+    )
+    const full = () =>
+      server
+        .peerInfo()
+        .filter((p) => p.connectionType === 'outbound-full-relay' && p.stats.status === 'ready')
+    await until(() => full().length === 2, 10_000, 'two full-relay peers')
+    await delay(200)
+    expect(full()).toHaveLength(2)
+    // No block for 31 minutes: the tip is stale, an extra peer is tried.
+    clock.advance(31 * 60_000)
+    await until(() => full().length === 3, 10_000, 'the extra peer')
+    const youngest = full().reduce((a, b) =>
+      (a.stats.connectedAt ?? 0) > (b.stats.connectedAt ?? 0) ? a : b,
+    )
+    const closed: string[] = []
+    server.on('peer:closed', (p) => closed.push(p.addr))
+    // After the minimum connect time, one of the three goes: none announced a
+    // block, so the youngest connection.
+    clock.advance(31_000)
+    await until(() => closed.length >= 1, 5_000, 'an eviction')
+    expect(closed[0]).toBe(youngest.addr)
+  }, 30_000)
+})
