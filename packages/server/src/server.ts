@@ -783,9 +783,11 @@ export class Server extends Service {
         if (signal.aborted) return
         const t = timeoutSignal(this.#init.dnsTimeoutMs, signal)
         try {
-          // Core asks for x9 (NETWORK | WITNESS) subdomains; plain names serve the same peers.
-          // The race bounds the lookup even if the resolver ignores its signal.
-          const ips = (await raceSignal(this.#resolve(host, t.signal), t.signal)).slice(0, 32)
+          // Core asks the seeds for peers with the services it needs: the
+          // `x9.` subdomain (NETWORK | WITNESS), which every current seed
+          // serves. The race bounds the lookup even if the resolver ignores
+          // its signal. At most 32 addresses per seed (Core).
+          const ips = (await raceSignal(this.#resolve(`x9.${host}`, t.signal), t.signal)).slice(0, 32)
           const source = NetAddress.internal(host)
           const nowSec = Math.floor(this.#now() / 1000)
           const addrs: PeerAddress[] = []

@@ -40,6 +40,8 @@ describe('seeding offline', () => {
       },
     )
     await until(() => lookups.length === 2, 5_000, 'both seeds to be asked')
+    // Core asks for NETWORK | WITNESS peers: the x9 subdomain.
+    expect(lookups.sort()).toEqual(['x9.seed-a.example.invalid', 'x9.seed-b.example.invalid'])
     await until(
       () => records.some((r) => r.level === 'warn' && r.msg.includes('(offline?)')),
       5_000,
