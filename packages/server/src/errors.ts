@@ -63,12 +63,7 @@ export class BanListSaveError extends NodeError {
 }
 
 /** A SipHash key is not 16 bytes. */
-export class BadSipHashKeyError extends NodeError {
-  constructor(length: number) {
-    super('BAD_SIPHASH_KEY', `A SipHash key has 16 bytes, not ${length}.`)
-    this.name = 'BadSipHashKeyError'
-  }
-}
+export { BadSipHashKeyError } from '@node/wire'
 
 /** A connection was released that had not been reserved (a bookkeeping bug in the caller). */
 export class SlotAccountingError extends NodeError {

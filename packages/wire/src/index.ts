@@ -17,6 +17,7 @@
  */
 export * from './block.ts'
 export { compactSizeLength, Reader, Writer } from './buffer.ts'
+export * from './compact.ts'
 export * from './constants.ts'
 export * from './errors.ts'
 export * from './framing.ts'
@@ -25,4 +26,5 @@ export * from './lifecycle.ts'
 export * from './logger.ts'
 export * from './messages.ts'
 export * from './networks.ts'
+export * from './siphash.ts'
 export * from './tx.ts'
