@@ -8,6 +8,8 @@
  * Misbehaviour is reported to the peer (and so to the server), never decided
  * here.
  */
+
+import { randomBytes } from 'node:crypto'
 import {
   type Block,
   type BlockHeader,
@@ -24,8 +26,10 @@ import {
   type Logger,
   type Message,
   type MessageOf,
+  makeCompactBlock,
   type NetworkParams,
   type ProtocolError,
+  reconstructBlock,
   Service,
   silentLogger,
   toHex,
@@ -52,6 +56,16 @@ import {
   TICK_INTERVAL,
 } from './constants.ts'
 import { ValidationError } from './errors.ts'
+
+/** Core MAX_CMPCTBLOCK_DEPTH / MAX_BLOCKTXN_DEPTH, and at most 3 high-bandwidth peers (BIP152). */
+const MAX_CMPCTBLOCK_DEPTH = 5
+const MAX_BLOCKTXN_DEPTH = 10
+const MAX_HIGH_BANDWIDTH_PEERS = 3
+
+function randomNonce(): bigint {
+  return randomBytes(8).readBigUInt64LE(0)
+}
+
 import { HeadersPresync, type PresyncResult } from './presync.ts'
 import type { BlockStore } from './store.ts'
 
@@ -66,6 +80,15 @@ export interface SyncPeer {
   /** The peer sent `sendheaders`: announce new blocks to it with `headers`. */
   readonly prefersHeaders: boolean
   send(msg: Message): void
+  /**
+   * BIP152: the peer sent `sendcmpct` with version 2, so it understands
+   * compact blocks (and may ask for them with inv type 4).
+   */
+  readonly compactBlocks?: boolean | undefined
+  /** BIP152 high-bandwidth mode: the peer asked us to push `cmpctblock` for new blocks. */
+  readonly compactHighBandwidth?: boolean | undefined
+  /** Ask the peer to push (true) or announce (false) new blocks as compact blocks: `sendcmpct(on, 2)`. */
+  setCompactHighBandwidth?(on: boolean): void
   /** Send an already encoded payload (blocks from the store go out without a re-encode). */
   sendRaw(command: string, payload: Uint8Array): void
   /** Whether the peer is known to have an inventory item (its inv cache). */
@@ -182,6 +205,8 @@ export class BlockManager extends Service {
    * are durably stored, and served from here meanwhile. At most 8.
    */
   readonly #recent = new Map<string, Uint8Array>()
+  /** Our high-bandwidth compact block peers, most recent first (at most 3). */
+  readonly #highBandwidth: PeerState[] = []
   /** Blocks received from a peer, so relay skips their source. */
   readonly #source = new Map<string, number>()
 
@@ -259,6 +284,7 @@ export class BlockManager extends Service {
     this.#inFlight.clear()
     this.#receiving.clear()
     this.#recent.clear()
+    this.#highBandwidth.length = 0
     this.#syncPeer = undefined
     await Promise.allSettled([...this.#pendingWrites])
   }
@@ -310,6 +336,8 @@ export class BlockManager extends Service {
     const s = this.#peers.get(peer.id)
     if (!s) return
     this.#peers.delete(peer.id)
+    const hb = this.#highBandwidth.indexOf(s)
+    if (hb >= 0) this.#highBandwidth.splice(hb, 1)
     for (const key of s.inFlight.keys()) this.#inFlight.delete(key)
     s.inFlight.clear()
     if (this.#syncPeer === s) {
@@ -347,6 +375,16 @@ export class BlockManager extends Service {
           break
         case 'getblocks':
           this.#onGetBlocks(s, msg)
+          break
+        case 'cmpctblock':
+          this.#onCmpctBlock(s, msg)
+          break
+        case 'getblocktxn':
+          this.#onGetBlockTxn(s, msg)
+          break
+        case 'blocktxn':
+          // We never send getblocktxn (we have no mempool to fill a compact
+          // block from; we ask for the whole block instead).
           break
         case 'getdata':
           this.#onGetData(s, msg)
@@ -604,12 +642,13 @@ export class BlockManager extends Service {
     return low
   }
 
-  #onBlock(s: PeerState, block: Block): void {
+  #onBlock(s: PeerState, block: Block, pushed = false): void {
     const hash = blockHash(block.header)
     const key = toHex(hash)
     s.peer.addInventory(InvType.BLOCK, hash)
     const f = this.#inFlight.get(key)
-    const requested = f?.peer === s
+    // A compact block a high-bandwidth peer pushed counts as asked for (BIP152).
+    const requested = f?.peer === s || pushed
     if (f) {
       f.peer.inFlight.delete(key)
       this.#inFlight.delete(key)
@@ -652,7 +691,8 @@ export class BlockManager extends Service {
         'Received an invalid block.',
       )
       if (isProtocolError(err) && err.severity === 'discourage') this.chain.invalidate(hash)
-      if (isProtocolError(err) && err.severity !== 'ignore') s.peer.misbehaving(err)
+      // Core does not punish an invalid block that came as a compact block.
+      if (isProtocolError(err) && err.severity !== 'ignore' && !pushed) s.peer.misbehaving(err)
       this.#schedule()
       return
     }
@@ -668,7 +708,10 @@ export class BlockManager extends Service {
       // A new block on our tip: relay it now, while it is written (Core
       // announces a new tip block before it is flushed to disk).
       this.#remember(key, bytes)
-      this.#announce({ oldTip: this.chain.tip, newTip: e, disconnected: [], connected: [e] })
+      this.#announce({ oldTip: this.chain.tip, newTip: e, disconnected: [], connected: [e] }, block)
+      // The peer that gave us a new tip block first becomes one of our
+      // (at most 3) high-bandwidth compact block peers (Core).
+      this.#promoteHighBandwidth(s)
     }
     const p = (async () => {
       if (this.#validator) await this.#validator.validate(block, e.height)
@@ -694,6 +737,88 @@ export class BlockManager extends Service {
       })
     this.#pendingWrites.add(p)
     this.#schedule()
+  }
+
+  /** BIP152: a compact block, pushed (high-bandwidth) or answering our getdata. */
+  #onCmpctBlock(s: PeerState, m: MessageOf<'cmpctblock'>): void {
+    const hash = blockHash(m.header)
+    const key = toHex(hash)
+    s.peer.addInventory(InvType.BLOCK, hash)
+    let entry = this.chain.get(hash)
+    if (entry?.haveData || this.#receiving.has(key)) return
+    if (!entry) {
+      try {
+        const r = this.chain.addHeaders([m.header])
+        entry = r.last
+        this.#persistHeaders(r.added)
+      } catch (err) {
+        if (err instanceof ValidationError && err.code === 'ORPHAN_HEADER') {
+          this.#requestHeaders(s, this.chain.bestHeader)
+          return
+        }
+        if (isProtocolError(err) && err.severity !== 'ignore') s.peer.misbehaving(err)
+        return
+      }
+    }
+    if (!entry) return
+    if (!s.bestKnown || entry.chainWork > s.bestKnown.chainWork) s.bestKnown = entry
+    const r = reconstructBlock(m)
+    if ('block' in r) {
+      this.#onBlock(s, r.block, true)
+      return
+    }
+    // We keep no mempool to fill it from: fetch the whole block from this peer.
+    if (this.#inFlight.has(key)) return
+    const f: InFlight = { entry, peer: s, requestedAt: this.#now() }
+    s.inFlight.set(key, f)
+    this.#inFlight.set(key, f)
+    s.peer.send({ command: 'getdata', inventory: [{ type: InvType.WITNESS_BLOCK, hash }] })
+  }
+
+  /** BIP152: transactions of a recent block; Core sends the whole block for deeper ones. */
+  #onGetBlockTxn(s: PeerState, m: MessageOf<'getblocktxn'>): void {
+    const e = this.chain.get(m.blockHash)
+    if (!e?.haveData && !this.#recent.has(toHex(m.blockHash))) return
+    const p = (async () => {
+      const bytes = this.#recent.get(toHex(m.blockHash)) ?? (await this.#store.getBlock(m.blockHash))
+      if (!bytes) return
+      const tipHeight = this.chain.tip.height
+      if (e && tipHeight - e.height >= MAX_BLOCKTXN_DEPTH) {
+        s.peer.sendRaw('block', bytes)
+        return
+      }
+      const block = decodeBlock(bytes)
+      if (m.indexes.some((i) => i >= block.txs.length)) {
+        s.peer.misbehaving(
+          new ValidationError(
+            'BAD_GETBLOCKTXN',
+            'getblocktxn-out-of-bounds',
+            'getblocktxn asks for a transaction index past the block.',
+          ),
+        )
+        return
+      }
+      s.peer.send({ command: 'blocktxn', blockHash: m.blockHash, txs: m.indexes.map((i) => block.txs[i]!) })
+    })()
+      .catch((err: unknown) =>
+        this.#log.warn({ err, peer: s.peer.label }, 'Failed to serve block transactions.'),
+      )
+      .finally(() => this.#pendingWrites.delete(p))
+    this.#pendingWrites.add(p)
+  }
+
+  /** Keep the (at most 3) peers that last gave us new blocks first in high-bandwidth mode (Core). */
+  #promoteHighBandwidth(s: PeerState): void {
+    if (!s.peer.compactBlocks || !s.peer.setCompactHighBandwidth) return
+    const i = this.#highBandwidth.indexOf(s)
+    if (i === 0) return
+    if (i > 0) this.#highBandwidth.splice(i, 1)
+    else s.peer.setCompactHighBandwidth(true)
+    this.#highBandwidth.unshift(s)
+    while (this.#highBandwidth.length > MAX_HIGH_BANDWIDTH_PEERS) {
+      const dropped = this.#highBandwidth.pop()!
+      if (this.#peers.has(dropped.peer.id)) dropped.peer.setCompactHighBandwidth?.(false)
+    }
   }
 
   #remember(key: string, bytes: Uint8Array): void {
@@ -758,9 +883,14 @@ export class BlockManager extends Service {
           missing.push(item)
           continue
         }
-        const witness =
-          (item.type & WITNESS_FLAG) !== 0 || (item.type & ~WITNESS_FLAG) === InvType.CMPCT_BLOCK
-        s.peer.sendRaw('block', witness ? bytes : encodeBlock(decodeBlock(bytes), false))
+        const type = item.type & ~WITNESS_FLAG
+        if (type === InvType.CMPCT_BLOCK && e && this.chain.tip.height - e.height < MAX_CMPCTBLOCK_DEPTH) {
+          // BIP152: a compact block for a recent block, the whole block for older ones (Core).
+          s.peer.send(makeCompactBlock(decodeBlock(bytes), randomNonce()))
+        } else {
+          const witness = (item.type & WITNESS_FLAG) !== 0 || type === InvType.CMPCT_BLOCK
+          s.peer.sendRaw('block', witness ? bytes : encodeBlock(decodeBlock(bytes), false))
+        }
         s.peer.addInventory(InvType.BLOCK, item.hash)
         if (s.hashContinue === toHex(item.hash)) {
           s.hashContinue = undefined
@@ -795,12 +925,20 @@ export class BlockManager extends Service {
   }
 
   /** Announce new blocks to every peer that does not have them, never back to the source. */
-  #announce(c: TipChange): void {
+  #announce(c: TipChange, block?: Block): void {
     const tip = c.newTip
     const source = this.#source.get(tip.key)
+    let compact: MessageOf<'cmpctblock'> | undefined
     for (const s of this.#peers.values()) {
       if (s.peer.id === source) continue
       if (s.peer.hasInventory(InvType.BLOCK, tip.hash)) continue
+      if (block && c.connected.length === 1 && s.peer.compactHighBandwidth) {
+        // BIP152 high-bandwidth: push the compact block itself.
+        compact ??= makeCompactBlock(block, randomNonce())
+        s.peer.addInventory(InvType.BLOCK, tip.hash)
+        s.peer.send(compact)
+        continue
+      }
       if (s.peer.prefersHeaders && c.connected.length <= MAX_BLOCKS_TO_ANNOUNCE) {
         // Headers from the first new block the peer does not know.
         const fresh = c.connected.filter((e) => !s.peer.hasInventory(InvType.BLOCK, e.hash))
@@ -915,6 +1053,11 @@ export class BlockManager extends Service {
     contextualCheckBlock(block, entry.height, this.network)
     if (this.#validator) await this.#validator.validate(block, entry.height)
     const bytes = encodeBlock(block)
+    if (entry.prev === this.chain.tip && !this.initialBlockDownload && !this.#validator) {
+      // Relay while the block is written, as for blocks from peers.
+      this.#remember(entry.key, bytes)
+      this.#announce({ oldTip: this.chain.tip, newTip: entry, disconnected: [], connected: [entry] }, block)
+    }
     await this.#store.putBlock(hash, bytes, { height: entry.height })
     this.#stats.blocks++
     this.#stats.bytes += bytes.length

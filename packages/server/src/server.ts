@@ -561,6 +561,9 @@ export class Server extends Service {
       handshakeTimeoutMs: this.#init.handshakeTimeoutMs,
       addrTrickleIntervalMs: this.#init.addrTrickleIntervalMs,
       sendHeaders: true,
+      // BIP152: announce compact block support (sendcmpct(0, 2)); we serve
+      // cmpctblock for recent blocks and push them to high-bandwidth peers.
+      compactBlocks: true,
     }
   }
 
@@ -974,6 +977,17 @@ export class Server extends Service {
         const s = e.peer.state
         return s.status === 'ready' && s.features.prefersHeaders
       },
+      get compactBlocks() {
+        const s = e.peer.state
+        return s.status === 'ready' && s.features.compact !== undefined
+      },
+      get compactHighBandwidth() {
+        const s = e.peer.state
+        return s.status === 'ready' && s.features.compact?.announce === true
+      },
+      setCompactHighBandwidth: (on: boolean) => {
+        if (e.peer.state.status === 'ready') e.peer.send({ command: 'sendcmpct', announce: on, version: 2n })
+      },
       send: (m: Message) => {
         if (m.command === 'inv' && e.type === 'block-relay-only') {
           // Only blocks on block-relay-only links (the manager only announces blocks).
@@ -1005,6 +1019,11 @@ export class Server extends Service {
       case 'block':
         // Core's m_last_block_announcement: only blocks new to us count.
         if (!this.blockManager.chain.get(blockHash(m.block.header))?.haveData) e.lastBlockAt = this.#now()
+        if (e.sync) this.blockManager.onMessage(e.sync, m)
+        return
+      case 'cmpctblock':
+      case 'getblocktxn':
+      case 'blocktxn':
         if (e.sync) this.blockManager.onMessage(e.sync, m)
         return
       case 'headers':

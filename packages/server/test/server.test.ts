@@ -87,4 +87,22 @@ describe('Server', () => {
     // a learns the longer chain from b, and reorganises too.
     await until(() => a.blockManager.chain.tip.height === 14)
   })
+
+  it('BIP152: the peer that first gives us a new block becomes high-bandwidth and pushes the next one as a compact block', async () => {
+    const a = await node()
+    await mine(a, 5)
+    const b = await node({ connect: [`127.0.0.1:${a.ports[0]}`] })
+    await until(() => b.blockManager.chain.tip.height === 5)
+    // Block 6 arrives the usual way (headers, getdata, block) and makes a high-bandwidth.
+    await mine(a, 1)
+    await until(() => b.blockManager.chain.tip.height === 6)
+    const fromA = () => b.peerInfo()[0]!.stats.received
+    await until(() => a.peerInfo()[0]!.stats.received['sendcmpct']?.messages === 2)
+    // Block 7 is pushed as a compact block: no getdata for it.
+    const getdataBefore = b.peerInfo()[0]!.stats.sent['getdata']?.messages ?? 0
+    await mine(a, 1)
+    await until(() => b.blockManager.chain.tip.height === 7)
+    expect(fromA()['cmpctblock']?.messages).toBe(1)
+    expect(b.peerInfo()[0]!.stats.sent['getdata']?.messages ?? 0).toBe(getdataBefore)
+  })
 })
