@@ -103,6 +103,10 @@ export interface NodeConfig {
   readonly connect: ConnectMode
   readonly addnode: readonly Endpoint[]
   readonly seednode: readonly Endpoint[]
+  /** Our public addresses (-externalip). */
+  readonly externalIp: readonly Endpoint[]
+  /** Advertise routable addresses of our interfaces (-discover). */
+  readonly discover: boolean
   readonly maxConnections: number
   readonly dnsSeed: boolean
   readonly whitelist: readonly WhitelistEntry[]
@@ -364,6 +368,7 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   }
   const addnode = parseEndpoints(s.getList('addnode').values, 'addnode', params.defaultPort)
   const seednode = parseEndpoints(s.getList('seednode').values, 'seednode', params.defaultPort)
+  const externalIp = parseEndpoints(s.getList('externalip').values, 'externalip', port)
   const maxConnections = s.getInt('maxconnections', DEFAULT_MAX_CONNECTIONS)
   // Core's parameter interactions: -bind implies -listen; -connect (any form)
   // or -maxconnections=0 turn off DNS seeding and listening unless set explicitly.
@@ -376,6 +381,8 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   if (bind.length > 0) listenDefault = true
   const listen = s.getBool('listen', listenDefault)
   const dnsSeed = s.getBool('dnsseed', dnsSeedDefault)
+  // Core: -discover defaults to on when listening without -externalip.
+  const discover = s.getBool('discover', listen && externalIp.length === 0)
   if (bind.length > 0 && !listen) {
     throw new ConfigError('Cannot set -bind together with -listen=0.')
   }
@@ -457,6 +464,8 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     connect,
     addnode,
     seednode,
+    externalIp,
+    discover,
     maxConnections,
     dnsSeed,
     whitelist,

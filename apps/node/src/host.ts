@@ -61,6 +61,8 @@ export function serverInit(config: NodeConfig, version: string): ConstructorPara
     connect: connect.mode === 'only' ? connect.peers.map(endpoint) : undefined,
     addnode: config.addnode.map(endpoint),
     seednode: config.seednode.map(endpoint),
+    externalIp: config.externalIp.map(endpoint),
+    discover: config.discover,
     dnsSeed: config.dnsSeed && connect.mode === 'auto',
     fixedSeeds: connect.mode === 'auto',
     maxOutbound: noOutbound ? 0 : undefined,

@@ -107,6 +107,19 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = Object.freeze([
     help: 'Listen for connections on <port> (default: 8333, testnet3: 18333, testnet4: 48333, signet: 38333, regtest: 18444). 0 picks a free port.',
   },
   {
+    name: 'externalip',
+    kind: 'list',
+    value: '<ip>',
+    category: CONNECTION,
+    help: 'Specify your own public address. This option can be specified multiple times.',
+  },
+  {
+    name: 'discover',
+    kind: 'bool',
+    category: CONNECTION,
+    help: 'Discover own IP addresses (default: 1 when listening and no -externalip).',
+  },
+  {
     name: 'seednode',
     kind: 'list',
     value: '<ip>',

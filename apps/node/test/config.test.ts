@@ -114,6 +114,22 @@ describe('loadConfig: flag syntax', () => {
     expect(c.listen).toBe(true)
   })
 
+  it('takes -externalip (on our port) and turns -discover off by default when one is given', async () => {
+    const c = await load([
+      '-regtest',
+      '-port=19000',
+      '-externalip=203.0.113.5',
+      '-externalip=[2001:db8::2]:19001',
+    ])
+    expect(c.externalIp).toEqual([
+      { host: '203.0.113.5', port: 19000 },
+      { host: '2001:db8::2', port: 19001 },
+    ])
+    expect(c.discover).toBe(false)
+    expect((await load(['-regtest'])).discover).toBe(true)
+    expect((await load(['-regtest', '-listen=0'])).discover).toBe(false)
+  })
+
   it('reads -nofoo=0 as a double negative (foo=1)', async () => {
     expect((await load(['-nodnsseed=0'])).dnsSeed).toBe(true)
   })

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto'
 import { lookup as dnsLookup } from 'node:dns/promises'
 import { readFile, rm } from 'node:fs/promises'
 import net, { type Server as NetServer, type Socket } from 'node:net'
+import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import {
   AddrManager,
@@ -97,6 +98,8 @@ const STALE_TIP_AGE_MS = 30 * 60_000
 const EXTRA_PEER_CHECK_MS = 45_000
 /** Core MINIMUM_CONNECT_TIME: a peer is not evicted before this. */
 const MINIMUM_CONNECT_TIME_MS = 30_000
+/** Core AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL: our address is re-advertised daily. */
+const LOCAL_ADDRESS_BROADCAST_MS = 24 * 60 * 60_000
 /** Core: address-fetch (seednode) connections end after 5 minutes anyway. */
 const ADDR_FETCH_TIMEOUT_MS = 5 * 60_000
 const ANCHORS_FILE = 'anchors.json'
@@ -162,6 +165,13 @@ export interface ServerInit {
   manualRetryMaxMs?: number | undefined
   /** Mean of each peer's address relay timer (default 30 s, Core); tests shorten it. */
   addrTrickleIntervalMs?: number | undefined
+  /**
+   * Our public addresses to advertise (Core -externalip), `host` or
+   * `host:port`; the port defaults to the one we listen on.
+   */
+  externalIp?: readonly string[] | undefined
+  /** Advertise routable addresses of our network interfaces (Core -discover; default true). */
+  discover?: boolean | undefined
   /** How long without a new block before the tip counts as stale (default 30 min, Core). */
   staleTipAgeMs?: number | undefined
   /** How often stale tips and extra outbound peers are checked (default 45 s, Core). */
@@ -363,6 +373,11 @@ export class Server extends Service {
       Math.min(STALE_TIP_CHECK_MS, this.#init.extraPeerCheckMs ?? STALE_TIP_CHECK_MS),
     )
     this.#interval(() => this.#evictExtraOutbound(), this.#init.extraPeerCheckMs ?? EXTRA_PEER_CHECK_MS)
+    // Core re-advertises our address to each outbound peer about once a day.
+    this.#interval(() => {
+      for (const e of this.#peers.values())
+        if (e.ready && e.type === 'outbound-full-relay') this.#advertiseLocal(e)
+    }, LOCAL_ADDRESS_BROADCAST_MS)
     this.#log.info(
       { network: this.network.name, ports: this.#boundPorts, addresses: this.addrManager.addrman.size() },
       'Server started.',
@@ -925,6 +940,7 @@ export class Server extends Service {
       e.addrState.onGetAddrSent()
       e.peer.send({ command: 'getaddr' })
     }
+    if (e.type === 'outbound-full-relay' || e.type === 'manual') this.#advertiseLocal(e)
     if (e.type !== 'addr-fetch') {
       e.sync = this.#syncPeer(e)
       this.blockManager.addPeer(e.sync)
@@ -963,6 +979,51 @@ export class Server extends Service {
     }
     timer = setTimeout(tick, 0)
     this.#timers.add(timer)
+  }
+
+  /**
+   * Our own addresses, best first: -externalip, then routable addresses of
+   * our interfaces (Core's -discover), on the port we listen on.
+   */
+  localAddresses(): ServiceAddress[] {
+    const port = this.#boundPorts[0] ?? this.#init.port ?? this.network.defaultPort
+    const out: ServiceAddress[] = []
+    const seen = new Set<string>()
+    const push = (s: ServiceAddress) => {
+      const k = serviceKey(s.addr, s.port)
+      if (!seen.has(k) && s.addr.isRoutable()) {
+        seen.add(k)
+        out.push(s)
+      }
+    }
+    for (const x of this.#init.externalIp ?? []) {
+      try {
+        push(parseService(x, port))
+      } catch {
+        this.#log.warn({ externalIp: x }, 'Ignoring an unparsable external address.')
+      }
+    }
+    if (this.#init.discover ?? true) {
+      for (const list of Object.values(networkInterfaces())) {
+        for (const i of list ?? []) {
+          const a = NetAddress.tryParse(i.address)
+          if (a) push({ addr: a, port })
+        }
+      }
+    }
+    return out
+  }
+
+  /**
+   * Core's AdvertiseLocal: tell an outbound peer our address, when we listen
+   * and are out of initial block download, so that others can find us.
+   */
+  #advertiseLocal(e: PeerEntry): void {
+    if (!this.#init.listen || this.blockManager.initialBlockDownload) return
+    const best = this.localAddresses()[0]
+    if (!best) return
+    const services = Services.NODE_NETWORK | Services.NODE_WITNESS
+    e.peer.relayAddresses([toAddrV2({ ...best, time: Math.floor(this.#now() / 1000), services })])
   }
 
   #syncPeer(e: PeerEntry): SyncPeer {

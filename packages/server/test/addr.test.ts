@@ -12,7 +12,7 @@ import net from 'node:net'
 import { NetAddress } from '@node/addrmgr'
 import type { AddrEntry, Message } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, delay, ManualClock, RawPeer, startServer, until } from './helpers.ts'
+import { cleanup, delay, ManualClock, mine, RawPeer, startServer, until } from './helpers.ts'
 
 afterEach(cleanup)
 
@@ -218,4 +218,25 @@ describe('address relay', () => {
       await new Promise<void>((resolve) => listener.close(() => resolve()))
     }
   })
+})
+
+describe('advertising our own address', () => {
+  it('tells an outbound peer our external address once we are out of initial block download', async () => {
+    const b = await startServer({ maxOutbound: 0, maxBlockRelayOnly: 0, feelerIntervalMs: 0 })
+    const a = await startServer({
+      connect: [`127.0.0.1:${b.ports[0]}`],
+      externalIp: ['1.2.3.4'],
+      discover: false,
+      addrTrickleIntervalMs: 50,
+      manualRetryBaseMs: 100,
+    })
+    await mine(a, 1)
+    await until(() => b.connectionCount === 1, 5_000, 'the connection')
+    // Reconnect so the handshake happens after a left initial block download.
+    b.disconnect(b.peerInfo()[0]!.id)
+    await until(() => b.addrManager.addrman.size() > 0, 10_000, 'the advertised address')
+    const [stored] = b.addrManager.addrman.getAddresses(0, 0, undefined, false)
+    expect(stored?.addr.toString()).toBe('1.2.3.4')
+    expect(stored?.port).toBe(a.ports[0])
+  }, 20_000)
 })
