@@ -17,8 +17,8 @@
  *
  * const nonces = new NonceSet() // shared by all peers: detects connections to ourselves
  * const peer = await Peer.connect({ nonces }, { network: networks.regtest, host: '127.0.0.1', port: 18444 })
- * peer.on('misbehaving', ({ error }) => console.warn(error.code))
- * console.log(peer.state.status, await peer.ping(), 'ms')
+ * peer.on('misbehaving', ({ error }) => report(error.code))
+ * const rttMs = await peer.ping() // peer.state.status === 'ready'
  * peer.destroy()
  * ```
  */

@@ -365,7 +365,7 @@ function isBlockInv(type: number): boolean {
  * @example
  * ```ts
  * const peer = await Peer.connect({ nonces }, { network: networks.regtest, host: '127.0.0.1', port })
- * peer.on('message', (m) => console.log(m.command))
+ * peer.on('message', (m) => handle(m))
  * const rtt = await peer.ping()
  * const { headers } = await peer.getHeaders([genesisHash])
  * peer.destroy()

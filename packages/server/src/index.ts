@@ -10,7 +10,7 @@
  *
  * const server = new Server({}, { network: networks.regtest, dataDir: '/tmp/node', bind: ['127.0.0.1:0'], dnsSeed: false })
  * await server.start()
- * console.log(server.ports, server.blockManager.chain.tip.height)
+ * const [port] = server.ports // and server.blockManager.chain.tip.height
  * await server.stop()
  * ```
  */

@@ -12,7 +12,7 @@
  * const { magic } = networks.regtest
  * const bytes = encodeMessage(magic, { command: 'ping', nonce: 42n })
  * const decoder = new FrameDecoder({ magic })
- * for (const ev of decoder.push(bytes)) if (ev.kind === 'message') console.log(ev.message)
+ * for (const ev of decoder.push(bytes)) if (ev.kind === 'message') handle(ev.message) // { command: 'ping', nonce: 42n }
  * ```
  */
 export * from './block.ts'
