@@ -1194,7 +1194,11 @@ export class Server extends Service {
         'Peer misbehaved; discouraged and disconnected.',
       )
     } else {
-      this.#log.info(
+      // Before the handshake this is usually not a Bitcoin node at all (a
+      // captive portal answering HTTP, say): debug, or an offline node's log
+      // fills with it.
+      const level = e.ready ? 'info' : 'debug'
+      this.#log[level](
         { peer: e.peer.address, code: err.code, reason: err.message },
         'Peer misbehaved; disconnected.',
       )
