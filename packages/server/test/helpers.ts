@@ -103,7 +103,7 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
 }
 
 /** Mine `n` regtest blocks on `s` (submitted as if mined locally). */
-export async function mine(s: Server, n: number): Promise<void> {
+export async function mine(s: Server, n: number, extraNonce = 0): Promise<void> {
   for (let i = 0; i < n; i++) {
     const tip = s.blockManager.chain.tip
     const b = mineBlock({
@@ -111,6 +111,7 @@ export async function mine(s: Server, n: number): Promise<void> {
       prev: { hash: tip.hash, height: tip.height, time: tip.time },
       payTo: Uint8Array.of(0x51),
       time: Math.max(tip.time + 1, Math.floor(Date.now() / 1000) - 7200 + tip.height),
+      extraNonce,
     })
     await s.blockManager.submitBlock(b)
   }

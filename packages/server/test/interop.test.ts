@@ -2,47 +2,22 @@
  * Our server against bcoin 1.0.2, a full node we did not write, on loopback
  * (through testkit's loopback-only launcher).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { mineBlock } from '@node/blockmgr'
 import { type BcoinNode, getBestBlockHash, mine, startBcoin, waitForHeight } from '@node/testkit'
 import { hashToHex, networks } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Server, type ServerInit } from '../src/index.ts'
+import type { Server, ServerInit } from '../src/index.ts'
+import { cleanup, startServer } from './helpers.ts'
 
 const net = networks.regtest
-const dirs: string[] = []
-const servers: Server[] = []
 const bcoins: BcoinNode[] = []
 
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()))
+  await cleanup()
   await Promise.all(bcoins.splice(0).map((b) => b.stop()))
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
-async function node(init: Partial<ServerInit> = {}): Promise<Server> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'interop-'))
-  dirs.push(dataDir)
-  const s = new Server(
-    { resolve: async () => [] },
-    {
-      network: net,
-      dataDir,
-      bind: ['127.0.0.1:0'],
-      dnsSeed: false,
-      fixedSeeds: false,
-      localRoutable: true,
-      progressIntervalMs: 0,
-      feelerIntervalMs: 0,
-      ...init,
-    },
-  )
-  servers.push(s)
-  await s.start()
-  return s
-}
+const node = (init: Partial<ServerInit> = {}): Promise<Server> => startServer(init)
 
 async function bcoin(connect: string[] = []): Promise<BcoinNode> {
   const b = await startBcoin({ connect, segwitGenesis: true })

@@ -5,7 +5,8 @@ import { NetAddress } from '@node/addrmgr'
 import { mineBlock } from '@node/blockmgr'
 import { networks } from '@node/wire'
 import { afterAll, describe, expect, it } from 'vitest'
-import { Server, type ServerInit } from '../src/index.ts'
+import type { Server, ServerInit } from '../src/index.ts'
+import { makeServer, until as waitUntil } from './helpers.ts'
 
 const net = networks.regtest
 const N = 12
@@ -18,29 +19,10 @@ afterAll(async () => {
 })
 
 function make(dataDir: string, init: Partial<ServerInit> = {}): Server {
-  return new Server(
-    { resolve: async () => [] },
-    {
-      network: net,
-      dataDir,
-      bind: ['127.0.0.1:0'],
-      dnsSeed: false,
-      fixedSeeds: false,
-      localRoutable: true,
-      progressIntervalMs: 0,
-      feelerIntervalMs: 0,
-      ...init,
-    },
-  )
+  return makeServer({ dataDir, ...init })
 }
 
-async function until(cond: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+const until = (cond: () => boolean, ms = 60_000) => waitUntil(cond, ms)
 
 function outbound(s: Server, type: string) {
   return s.peerInfo().filter((p) => p.connectionType === type && p.stats.status === 'ready')

@@ -1,62 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { mineBlock } from '@node/blockmgr'
-import { hashToHex, networks } from '@node/wire'
+import { hashToHex } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Server, type ServerInit } from '../src/index.ts'
+import type { Server, ServerInit } from '../src/index.ts'
+import { cleanup, mine, startServer, until as waitUntil } from './helpers.ts'
 
-const net = networks.regtest
-const dirs: string[] = []
-const servers: Server[] = []
+afterEach(cleanup)
 
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()))
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
+const node = (init: Partial<ServerInit> = {}): Promise<Server> => startServer(init)
 
-async function node(init: Partial<ServerInit> = {}): Promise<Server> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'server-'))
-  dirs.push(dataDir)
-  const s = new Server(
-    { resolve: async () => [] },
-    {
-      network: net,
-      dataDir,
-      bind: ['127.0.0.1:0'],
-      dnsSeed: false,
-      fixedSeeds: false,
-      localRoutable: true,
-      progressIntervalMs: 0,
-      ...init,
-    },
-  )
-  servers.push(s)
-  await s.start()
-  return s
-}
-
-async function mine(s: Server, n: number, extra = 0): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const tip = s.blockManager.chain.tip
-    const b = mineBlock({
-      network: net,
-      prev: { hash: tip.hash, height: tip.height, time: tip.time },
-      payTo: Uint8Array.of(0x51),
-      time: Math.max(tip.time + 1, Math.floor(Date.now() / 1000) - 7200 + tip.height),
-      extraNonce: extra,
-    })
-    await s.blockManager.submitBlock(b)
-  }
-}
-
-async function until(cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
+const until = (cond: () => boolean, ms = 20_000) => waitUntil(cond, ms)
 
 describe('Server', () => {
   it('two nodes over loopback: the second syncs the first, and a new block is relayed', async () => {
