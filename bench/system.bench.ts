@@ -217,19 +217,37 @@ async function relayOursDaemons(n: number, rounds: number): Promise<number> {
     const last = nodes[n - 1]!
     await until(async () => (await head.rpc<number>('getconnectioncount')) >= 1, 20_000, 20)
     await until(async () => (await last.rpc<number>('getconnectioncount')) >= 1, 20_000, 20)
-    const times: number[] = []
-    for (let r = 0; r <= rounds; r++) {
-      const before = await last.rpc<number>('getblockcount')
-      const t0 = performance.now()
-      await head.rpc('generatetoaddress', [1, OUR_ADDRESS])
-      await until(async () => (await last.rpc<number>('getblockcount')) > before, 30_000, 2)
-      const t1 = performance.now()
-      if (r > 0) times.push((t1 - t0) / (n - 1))
-    }
-    return median(times)
+    return await lineLatency(head, last, n, rounds, OUR_ADDRESS)
   } finally {
     await Promise.all(nodes.map((x) => x.stop()))
   }
+}
+
+interface RpcNode {
+  rpc<T>(method: string, params?: unknown[]): Promise<T>
+}
+
+/**
+ * Median per-hop latency over `rounds` blocks (after one warm-up block):
+ * mine on the head by RPC, poll the last node's height by RPC every 2 ms.
+ * The same method for our daemons and for bcoin.
+ */
+async function lineLatency(
+  head: RpcNode,
+  last: RpcNode,
+  n: number,
+  rounds: number,
+  address: string,
+): Promise<number> {
+  const times: number[] = []
+  for (let r = 0; r <= rounds; r++) {
+    const before = await last.rpc<number>('getblockcount')
+    const t0 = performance.now()
+    await head.rpc('generatetoaddress', [1, address])
+    await until(async () => (await last.rpc<number>('getblockcount')) > before, 30_000, 2)
+    if (r > 0) times.push((performance.now() - t0) / (n - 1))
+  }
+  return median(times)
 }
 
 /** Per-hop latency of a new block across a line of `n` bcoin nodes. */
@@ -242,16 +260,7 @@ async function relayBcoin(n: number, rounds: number): Promise<number> {
     }
     const head = nodes[0]!
     const last = nodes[n - 1]!
-    const times: number[] = []
-    for (let r = 0; r <= rounds; r++) {
-      const before = await last.rpc<number>('getblockcount')
-      const t0 = performance.now()
-      await head.rpc('generatetoaddress', [1, REGTEST_MINING_ADDRESS])
-      await until(async () => (await last.rpc<number>('getblockcount')) > before, 30_000, 2)
-      const t1 = performance.now()
-      if (r > 0) times.push((t1 - t0) / (n - 1))
-    }
-    return median(times)
+    return await lineLatency(head, last, n, rounds, REGTEST_MINING_ADDRESS)
   } finally {
     await Promise.all(nodes.map((x) => x.stop()))
   }
