@@ -660,6 +660,19 @@ export class Peer {
   }
 
   /**
+   * Queue an already encoded payload, such as a block read from disk, without
+   * decoding and encoding it again. The caller vouches that `payload` is a
+   * valid encoding of `command` (blocks from our own store are). Same queue,
+   * priorities and byte cap as send().
+   */
+  sendEncoded(command: Command, payload: Uint8Array): boolean {
+    const s = this.#state.status
+    if (s === 'closed') return false
+    if (s !== 'ready') throw new PeerNotReadyError(`send ${command}`)
+    return this.#enqueuePayload(command, payload)
+  }
+
+  /**
    * Announce a new block: `headers` if the peer asked for them (BIP130),
    * else `inv`; at once, not trickled. Skipped (false) if the peer already
    * knows the block.

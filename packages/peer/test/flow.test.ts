@@ -1,7 +1,7 @@
-import { type Block, Tx, ZERO_HASH } from '@node/wire'
+import { type Block, blockHash, encodeBlock, hashToHex, Tx, ZERO_HASH } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Peer } from '../src/index.ts'
-import { header, peerServer, RawRemote, tick } from './helpers.ts'
+import { header, peerServer, RawRemote, tick, until } from './helpers.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -79,5 +79,21 @@ describe('send queue', () => {
       expect(bad.peer.state.error).toMatchObject({ code: 'SEND_BUFFER_FULL' })
     }
     expect(bad.peer.bufferedBytes).toBe(0)
+  })
+})
+
+describe('sendEncoded', () => {
+  it('sends an already encoded block as it is, and the remote decodes the same block', async () => {
+    const { raw, peer } = await inbound()
+    const block = bigBlock(7, 5000)
+    const bytes = encodeBlock(block)
+    expect(peer.sendEncoded('block', bytes)).toBe(true)
+    await until(() => raw.received.some((m) => m.command === 'block'))
+    const got = raw.received.find((m) => m.command === 'block')
+    expect(got?.command === 'block' && hashToHex(blockHash(got.block.header))).toBe(
+      hashToHex(blockHash(block.header)),
+    )
+    expect(got?.command === 'block' && encodeBlock(got.block)).toEqual(bytes)
+    expect(peer.stats().sent['block']?.messages).toBe(1)
   })
 })

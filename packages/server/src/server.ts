@@ -35,7 +35,6 @@ import {
   AbortError,
   type AddrV2Entry,
   blockHash,
-  decodeBlock,
   type Hash,
   isProtocolError,
   type Logger,
@@ -1056,7 +1055,8 @@ export class Server extends Service {
         e.peer.send(m)
       },
       sendRaw: (command: string, payload: Uint8Array) => {
-        if (command === 'block') e.peer.send({ command: 'block', block: decodeBlock(payload) })
+        // Blocks from our store go out as they are: no decode and re-encode.
+        if (command === 'block') e.peer.sendEncoded('block', payload)
       },
       hasInventory: (type: number, hash: Hash) => e.known.has({ type, hash }),
       addInventory: (type: number, hash: Hash) => e.known.add({ type, hash }),
