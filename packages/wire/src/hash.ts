@@ -25,13 +25,13 @@ export function checksum(payload: Uint8Array): Uint8Array {
   return sha256d(payload).subarray(0, 4)
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
-/** Lower-case hex of bytes in the order given. */
+/**
+ * Lower-case hex of bytes in the order given. Built by Buffer in one flat
+ * string: concatenating two-digit pieces would leave a rope of 32+ string
+ * objects per hash (about 600 bytes each when kept as a map key).
+ */
 export function toHex(bytes: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!]
-  return s
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
 
 /** Bytes of a hex string; throws TypeError on odd length or bad digits (a caller bug). */
@@ -43,9 +43,7 @@ export function fromHex(hex: string): Uint8Array {
 
 /** Display (RPC, explorer) form of a wire-order hash: byte-reversed hex. */
 export function hashToHex(hash: Uint8Array): string {
-  let s = ''
-  for (let i = hash.length - 1; i >= 0; i--) s += HEX[hash[i]!]
-  return s
+  return Buffer.from(hash).reverse().toString('hex')
 }
 
 /** Wire-order hash from its display (byte-reversed) hex form. */
