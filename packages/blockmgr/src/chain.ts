@@ -13,6 +13,8 @@
 import {
   type BlockHeader,
   blockHash,
+  decodeHeader,
+  encodeHeader,
   type Hash,
   hashToHex,
   hexToHash,
@@ -51,20 +53,82 @@ export const DEFAULT_MAX_SIDE_HEADERS = 20_000
 /** Invalid header hashes remembered (oldest forgotten first). */
 const MAX_INVALID_REMEMBERED = 10_000
 
-export interface HeaderEntry extends PowEntry {
-  readonly hash: Hash
+/**
+ * Entry bytes come from shared slabs: a view per entry, not an ArrayBuffer
+ * per entry (each costs far more than its 112 bytes). Slabs are never
+ * reused; an entry's bytes live as long as any entry of its slab.
+ */
+const SLAB_SIZE = 112 * 585
+let slab = new Uint8Array(0)
+let slabOffset = 0
+function allocEntryBytes(): Uint8Array {
+  if (slabOffset + 112 > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE)
+    slabOffset = 0
+  }
+  const out = slab.subarray(slabOffset, slabOffset + 112)
+  slabOffset += 112
+  return out
+}
+
+/**
+ * One header of the tree. Kept compact, since a mainnet node holds about a
+ * million: the 80-byte header and its 32-byte hash share one small buffer
+ * (decoded headers would each keep two views and an object, and pin the
+ * whole `headers` message they came in), and `header`/`hash` are views made
+ * on access.
+ */
+export class HeaderEntry implements PowEntry {
+  /** Header bytes [0, 80) and hash [80, 112). */
+  readonly #raw: Uint8Array
   /** Hex of the hash in wire order: the index key. */
   readonly key: string
-  readonly header: BlockHeader
   readonly height: number
+  readonly time: number
+  readonly bits: number
   readonly chainWork: bigint
   readonly prev: HeaderEntry | undefined
-  /** True once this block's data is stored. */
-  haveData: boolean
-  /** True once this block and all its ancestors have data. */
-  chainHasData: boolean
   /** Arrival order, to break ties between equal work as Core does (first seen wins). */
   readonly sequence: number
+  /** True once this block's data is stored. */
+  haveData = false
+  /** True once this block and all its ancestors have data. */
+  chainHasData = false
+
+  constructor(
+    header: BlockHeader,
+    hash: Hash,
+    height: number,
+    chainWork: bigint,
+    prev: HeaderEntry | undefined,
+    sequence: number,
+  ) {
+    const raw = allocEntryBytes()
+    raw.set(encodeHeader(header), 0)
+    raw.set(hash, 80)
+    this.#raw = raw
+    this.key = toHex(hash)
+    this.height = height
+    this.time = header.time
+    this.bits = header.bits
+    this.chainWork = chainWork
+    this.prev = prev
+    this.sequence = sequence
+  }
+
+  /** Block hash, wire order. */
+  get hash(): Hash {
+    return this.#raw.subarray(80, 112)
+  }
+
+  /** The 80-byte serialized header. */
+  get header80(): Uint8Array {
+    return this.#raw.subarray(0, 80)
+  }
+
+  get header(): BlockHeader {
+    return decodeHeader(this.#raw.subarray(0, 80))
+  }
 }
 
 export interface TipChange {
@@ -122,19 +186,16 @@ export class HeaderChain {
     this.#lastCheckpoint = Math.max(-1, ...init.network.checkpoints.map((c) => c.height))
     this.#interval = retargetInterval(init.network)
     const g = init.network.genesis.header
-    const genesis: HeaderEntry = {
-      hash: init.network.genesisHash,
-      key: toHex(init.network.genesisHash),
-      header: g,
-      height: 0,
-      time: g.time,
-      bits: g.bits,
-      chainWork: blockProof(g.bits),
-      prev: undefined,
-      haveData: true,
-      chainHasData: true,
-      sequence: this.#sequence++,
-    }
+    const genesis = new HeaderEntry(
+      g,
+      init.network.genesisHash,
+      0,
+      blockProof(g.bits),
+      undefined,
+      this.#sequence++,
+    )
+    genesis.haveData = true
+    genesis.chainHasData = true
     this.#index.set(genesis.key, genesis)
     this.#best = [genesis]
     this.#active = [genesis]
@@ -265,19 +326,7 @@ export class HeaderChain {
         `Refusing a side-branch header: ${this.#maxSide} headers off the best chain are already held.`,
       )
     }
-    const e: HeaderEntry = {
-      hash,
-      key,
-      header: h,
-      height: prev.height + 1,
-      time: h.time,
-      bits: h.bits,
-      chainWork,
-      prev,
-      haveData: false,
-      chainHasData: false,
-      sequence: this.#sequence++,
-    }
+    const e = new HeaderEntry(h, hash, prev.height + 1, chainWork, prev, this.#sequence++)
     this.#index.set(key, e)
     const siblings = this.#children.get(prev.key)
     if (siblings) siblings.push(e)
@@ -551,19 +600,14 @@ export class HeaderChain {
       if (this.#index.has(key)) continue
       const prev = this.#index.get(toHex(r.header.prevBlock))
       if (!prev) continue
-      const e: HeaderEntry = {
+      const e = new HeaderEntry(
+        r.header,
         hash,
-        key,
-        header: r.header,
-        height: prev.height + 1,
-        time: r.header.time,
-        bits: r.header.bits,
-        chainWork: prev.chainWork + blockProof(r.header.bits),
+        prev.height + 1,
+        prev.chainWork + blockProof(r.header.bits),
         prev,
-        haveData: false,
-        chainHasData: false,
-        sequence: this.#sequence++,
-      }
+        this.#sequence++,
+      )
       this.#index.set(key, e)
       const siblings = this.#children.get(prev.key)
       if (siblings) siblings.push(e)
