@@ -44,6 +44,9 @@ import {
   retargetInterval,
 } from './pow.ts'
 
+/** Bytes per header entry (80-byte header and 32-byte hash) and entries per slab (64 KiB). */
+const ENTRY_BYTES = 112
+const ENTRIES_PER_SLAB = 585
 /** Core MAX_FUTURE_BLOCK_TIME: 2 hours. */
 export const MAX_FUTURE_BLOCK_TIME = 2 * 60 * 60
 /** Core MAX_TIMEWARP (BIP94): 600 s. */
@@ -52,24 +55,6 @@ export const MAX_TIMEWARP = 600
 export const DEFAULT_MAX_SIDE_HEADERS = 20_000
 /** Invalid header hashes remembered (oldest forgotten first). */
 const MAX_INVALID_REMEMBERED = 10_000
-
-/**
- * Entry bytes come from shared slabs: a view per entry, not an ArrayBuffer
- * per entry (each costs far more than its 112 bytes). Slabs are never
- * reused; an entry's bytes live as long as any entry of its slab.
- */
-const SLAB_SIZE = 112 * 585
-let slab = new Uint8Array(0)
-let slabOffset = 0
-function allocEntryBytes(): Uint8Array {
-  if (slabOffset + 112 > slab.length) {
-    slab = new Uint8Array(SLAB_SIZE)
-    slabOffset = 0
-  }
-  const out = slab.subarray(slabOffset, slabOffset + 112)
-  slabOffset += 112
-  return out
-}
 
 /**
  * One header of the tree. Kept compact, since a mainnet node holds about a
@@ -95,7 +80,9 @@ export class HeaderEntry implements PowEntry {
   /** True once this block and all its ancestors have data. */
   chainHasData = false
 
+  /** `raw`: 112 bytes for this entry from its chain's slab allocator. */
   constructor(
+    raw: Uint8Array,
     header: BlockHeader,
     hash: Hash,
     height: number,
@@ -103,7 +90,6 @@ export class HeaderEntry implements PowEntry {
     prev: HeaderEntry | undefined,
     sequence: number,
   ) {
-    const raw = allocEntryBytes()
     raw.set(encodeHeader(header), 0)
     raw.set(hash, 80)
     this.#raw = raw
@@ -172,6 +158,11 @@ export class HeaderChain {
   /** The chain of blocks we have, by height. */
   #active: HeaderEntry[] = []
   #sequence = 0
+  // Entry bytes come from slabs of this chain: a view per entry, not an
+  // ArrayBuffer per entry (each costs far more than its 112 bytes). Slabs are
+  // never reused; their bytes live as long as any of their entries.
+  #slab = new Uint8Array(0)
+  #slabOffset = 0
   readonly #checkpoints: Map<number, string>
   readonly #lastCheckpoint: number
   readonly #interval: number
@@ -187,6 +178,7 @@ export class HeaderChain {
     this.#interval = retargetInterval(init.network)
     const g = init.network.genesis.header
     const genesis = new HeaderEntry(
+      this.#alloc(),
       g,
       init.network.genesisHash,
       0,
@@ -199,6 +191,16 @@ export class HeaderChain {
     this.#index.set(genesis.key, genesis)
     this.#best = [genesis]
     this.#active = [genesis]
+  }
+
+  #alloc(): Uint8Array {
+    if (this.#slabOffset + ENTRY_BYTES > this.#slab.length) {
+      this.#slab = new Uint8Array(ENTRY_BYTES * ENTRIES_PER_SLAB)
+      this.#slabOffset = 0
+    }
+    const out = this.#slab.subarray(this.#slabOffset, this.#slabOffset + ENTRY_BYTES)
+    this.#slabOffset += ENTRY_BYTES
+    return out
   }
 
   get genesis(): HeaderEntry {
@@ -326,7 +328,7 @@ export class HeaderChain {
         `Refusing a side-branch header: ${this.#maxSide} headers off the best chain are already held.`,
       )
     }
-    const e = new HeaderEntry(h, hash, prev.height + 1, chainWork, prev, this.#sequence++)
+    const e = new HeaderEntry(this.#alloc(), h, hash, prev.height + 1, chainWork, prev, this.#sequence++)
     this.#index.set(key, e)
     const siblings = this.#children.get(prev.key)
     if (siblings) siblings.push(e)
@@ -601,6 +603,7 @@ export class HeaderChain {
       const prev = this.#index.get(toHex(r.header.prevBlock))
       if (!prev) continue
       const e = new HeaderEntry(
+        this.#alloc(),
         r.header,
         hash,
         prev.height + 1,
