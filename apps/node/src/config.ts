@@ -149,7 +149,8 @@ const CHAIN_FLAGS: ReadonlyArray<readonly [string, NetworkName]> = [
   ['testnet4', 'testnet4'],
 ]
 
-const CHAIN_NAMES: Readonly<Record<string, NetworkName>> = {
+/** `-chain=<name>` values (bitcoind's and ours) and the network each names. */
+export const CHAIN_NAMES: Readonly<Record<string, NetworkName>> = {
   main: 'mainnet',
   mainnet: 'mainnet',
   test: 'testnet3',

@@ -32,7 +32,7 @@ import {
   Settings,
 } from './args.ts'
 import { readCookie } from './auth.ts'
-import { NETWORK_SECTION } from './config.ts'
+import { CHAIN_NAMES, NETWORK_SECTION } from './config.ts'
 import {
   CLI_DEFAULT_RPCCONNECT,
   CLI_DEFAULT_TIMEOUT_S,
@@ -432,17 +432,7 @@ async function run(argv: readonly string[], deps: CliDeps, io: CliIo): Promise<n
   if (top.getBool('testnet4', false)) chosen.push('testnet4')
   const chain = top.getString('chain')
   if (chain) {
-    const byName: Record<string, keyof typeof NETWORK_SECTION> = {
-      main: 'mainnet',
-      mainnet: 'mainnet',
-      test: 'testnet3',
-      testnet: 'testnet3',
-      testnet3: 'testnet3',
-      testnet4: 'testnet4',
-      signet: 'signet',
-      regtest: 'regtest',
-    }
-    const n = Object.hasOwn(byName, chain) ? byName[chain] : undefined
+    const n = Object.hasOwn(CHAIN_NAMES, chain) ? CHAIN_NAMES[chain] : undefined
     if (!n)
       throw new ConfigError(
         `Invalid chain "${chain}". Allowed values: main, test, testnet4, signet, regtest.`,
