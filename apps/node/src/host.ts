@@ -65,9 +65,9 @@ export function serverInit(config: NodeConfig, version: string): ConstructorPara
     discover: config.discover,
     dnsSeed: config.dnsSeed && connect.mode === 'auto',
     fixedSeeds: connect.mode === 'auto',
-    maxOutbound: noOutbound ? 0 : undefined,
-    maxBlockRelayOnly: noOutbound ? 0 : undefined,
-    feelerIntervalMs: noOutbound ? 0 : undefined,
+    // Core -connect=0: no automatic outbound, but the outbound and feeler
+    // slots stay reserved (125 − 8 − 2 − 1 = 114 inbound).
+    useAddrmanOutgoing: !noOutbound,
     whitelist: config.whitelist.map((w) => formatSubnet(w.subnet)),
     userAgent: userAgent(version),
   }

@@ -127,6 +127,13 @@ export interface ServerInit {
   maxBlockRelayOnly?: number | undefined
   /** Only connect to these (Core -connect): no address manager dialing, no seeding. */
   connect?: readonly string[] | undefined
+  /**
+   * Open automatic outbound connections from the address manager (default
+   * true). Core's `m_use_addrman_outgoing`: false with `-connect=0`. The
+   * outbound and feeler slots stay reserved either way, so the inbound slot
+   * count does not change (Core `CConnman::Init`).
+   */
+  useAddrmanOutgoing?: boolean | undefined
   /** Keep these connected (Core -addnode). */
   addnode?: readonly string[] | undefined
   /** Ask these for addresses, then leave (Core -seednode). */
@@ -233,6 +240,7 @@ export class Server extends Service {
     maxConnections: number
     maxOutbound: number
     maxBlockRelayOnly: number
+    useAddrmanOutgoing: boolean
     dnsSeed: boolean
     fixedSeeds: boolean
     dialIntervalMs: number
@@ -281,6 +289,7 @@ export class Server extends Service {
       maxConnections: init.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
       maxOutbound: init.maxOutbound ?? MAX_OUTBOUND_FULL_RELAY,
       maxBlockRelayOnly: init.maxBlockRelayOnly ?? MAX_BLOCK_RELAY_ONLY,
+      useAddrmanOutgoing: init.useAddrmanOutgoing ?? true,
       dnsSeed: init.dnsSeed ?? true,
       fixedSeeds: init.fixedSeeds ?? true,
       dialIntervalMs: init.dialIntervalMs ?? DIAL_ROUND_MS,
@@ -618,7 +627,7 @@ export class Server extends Service {
       if (signal.aborted) return
       try {
         this.#connectManual()
-        if ((this.#init.connect ?? []).length > 0) continue
+        if ((this.#init.connect ?? []).length > 0 || !this.#init.useAddrmanOutgoing) continue
         this.#maybeSeed(signal)
         this.#openOutbound()
       } catch (err) {

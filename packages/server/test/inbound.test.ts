@@ -51,6 +51,18 @@ describe('inbound slots', () => {
   })
 })
 
+describe('inbound slots without automatic outbound (Core -connect=0)', () => {
+  it('keeps the outbound and feeler slots reserved: maxConnections 20 still admits only 9 inbound peers', async () => {
+    const server = await startServer({ maxConnections: 20, useAddrmanOutgoing: false })
+    const port = server.ports[0]!
+    const peers: RawPeer[] = []
+    for (let i = 1; i <= 9; i++) peers.push(await open(port, `127.0.3.${i}`))
+    await until(() => server.connectionCount === 9, 5_000, '9 inbound peers')
+    expect(await refused(port, '127.0.3.10')).toBe(true)
+    expect(server.connectionCount).toBe(9)
+  })
+})
+
 describe('inbound eviction (Core node/eviction.cpp)', () => {
   it('when full, a newcomer evicts the youngest peer of the largest network group; a discouraged newcomer is refused instead', async () => {
     // 40 inbound slots. Core protects 4 peers by group, 8 by ping, 4 by recent

@@ -1,0 +1,32 @@
+/**
+ * The Server's options built from the daemon's configuration: what a flag
+ * turns off must not shrink what Core keeps (the inbound slot arithmetic of
+ * `CConnman::Init` is the same with and without -connect).
+ */
+import { describe, expect, it } from 'vitest'
+import { type LoadConfigDeps, loadConfig } from '../src/config.ts'
+import { serverInit } from '../src/host.ts'
+
+const deps: LoadConfigDeps = {
+  platform: { platform: 'linux', home: '/home/op', env: {} },
+  readFile: async () => undefined,
+  cwd: '/work',
+}
+
+describe('serverInit', () => {
+  it('-connect=0 stops automatic outbound dialing but keeps the 8 + 2 + 1 outbound slots reserved (114 inbound of 125)', async () => {
+    const init = serverInit(await loadConfig(['-regtest', '-connect=0'], deps), '0.0.0')
+    expect(init.useAddrmanOutgoing).toBe(false)
+    expect(init.dnsSeed).toBe(false)
+    expect(init.fixedSeeds).toBe(false)
+    // No override of the slot counts: the Server reserves Core's defaults.
+    expect(init.maxOutbound).toBeUndefined()
+    expect(init.maxBlockRelayOnly).toBeUndefined()
+    expect(init.maxConnections).toBe(125)
+  })
+
+  it('by default dials automatic outbound peers from the address manager', async () => {
+    const init = serverInit(await loadConfig(['-regtest'], deps), '0.0.0')
+    expect(init.useAddrmanOutgoing).toBe(true)
+  })
+})
