@@ -904,15 +904,38 @@ export class BlockManager extends Service {
     this.#pendingWrites.add(p)
   }
 
+  /** The newest tip waiting to be written; older ones are skipped. */
+  #tipToWrite: HeaderEntry | undefined
+  #tipWriting = false
+
+  /**
+   * Write the tip marker, one write at a time: a tip that moves while a
+   * write is in flight is written once after it (only the newest counts),
+   * so a fast sync or a restart never queues one fsync'ed write per block.
+   */
+  #writeTip(tip: HeaderEntry): void {
+    this.#tipToWrite = tip
+    if (this.#tipWriting) return
+    this.#tipWriting = true
+    const p = (async () => {
+      for (let t = this.#tipToWrite; t; t = this.#tipToWrite) {
+        this.#tipToWrite = undefined
+        await this.#store.setTip(t.hash, t.height)
+      }
+    })()
+      .catch((err: unknown) => this.#log.error({ err }, 'Failed to store the tip.'))
+      .finally(() => {
+        this.#tipWriting = false
+        this.#pendingWrites.delete(p)
+      })
+    this.#pendingWrites.add(p)
+  }
+
   // --- relay ---------------------------------------------------------------
 
   #onTipChanged(c: TipChange): void {
     const tip = c.newTip
-    const p = this.#store
-      .setTip(tip.hash, tip.height)
-      .catch((err: unknown) => this.#log.error({ err }, 'Failed to store the tip.'))
-    this.#pendingWrites.add(p)
-    void p.finally(() => this.#pendingWrites.delete(p))
+    this.#writeTip(tip)
     if (c.disconnected.length > 0) {
       this.#log.info(
         { height: tip.height, disconnected: c.disconnected.length, connected: c.connected.length },

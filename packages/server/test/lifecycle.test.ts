@@ -5,10 +5,24 @@
  */
 import { EventEmitter } from 'node:events'
 import net, { type Socket } from 'node:net'
+import path from 'node:path'
+import { BlockStore, mineBlock } from '@node/blockmgr'
 import { NonceSet, Peer } from '@node/peer'
 import { expectNoLeaks, settledResources, startableSuite } from '@node/testkit'
+import { blockHash, encodeBlock, encodeHeader } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cleanup, makeServer, mine, RawPeer, regtest, startServer, tmpDir, until, within } from './helpers.ts'
+import {
+  cleanup,
+  delay,
+  makeServer,
+  mine,
+  RawPeer,
+  regtest,
+  startServer,
+  tmpDir,
+  until,
+  within,
+} from './helpers.ts'
 
 /** Issue 6: stop with 125 connected peers finishes in under 2 s. */
 const STOP_BOUND_MS = 2_000
@@ -128,4 +142,58 @@ describe('Server stop under load', () => {
     await until(() => again.blockManager.chain.tip.height === 300, 15_000, 'the sync to finish')
     expect(again.blockManager.chain.tip.hash).toEqual(source.blockManager.chain.tip.hash)
   }, 30_000)
+})
+
+/**
+ * Issue 11: right after a restart on a data directory with stored blocks,
+ * stop() took 11–19 s (the load moved the block tip once a block, and each
+ * move queued an fsync'ed tip write that stop() then waited for).
+ */
+describe('Server stop right after a restart', () => {
+  const BLOCKS = 1_000
+  /** A data directory holding `BLOCKS` regtest blocks, written straight to the store. */
+  async function filledDataDir(): Promise<string> {
+    const dataDir = tmpDir()
+    const store = new BlockStore({}, { dir: path.join(dataDir, 'blocks') })
+    await store.start()
+    const headers: { hash: Uint8Array; header80: Uint8Array; height: number }[] = []
+    const writes: Promise<void>[] = []
+    let prev = { hash: regtest.genesisHash, height: 0, time: regtest.genesis.header.time }
+    for (let h = 1; h <= BLOCKS; h++) {
+      const b = mineBlock({ network: regtest, prev, payTo: Uint8Array.of(0x51), time: prev.time + 1 })
+      const hash = blockHash(b.header)
+      writes.push(store.putBlock(hash, encodeBlock(b), { height: h }))
+      headers.push({ hash, header80: encodeHeader(b.header), height: h })
+      prev = { hash, height: h, time: b.header.time }
+    }
+    await Promise.all(writes)
+    await store.putHeaders(headers)
+    await store.setTip(prev.hash, prev.height)
+    await store.stop()
+    return dataDir
+  }
+
+  it(`stops in well under a second at any moment of start-up, with ${BLOCKS} blocks stored`, async () => {
+    const dataDir = await filledDataDir()
+    // A full start, to check the blocks load as the chain tip.
+    const first = makeServer({ dataDir })
+    await first.start()
+    expect(first.blockManager.chain.tip.height).toBe(BLOCKS)
+    await within(first.stop(), 1_000, 'stop after a full start')
+    // Stop at several moments of start-up: at once, mid-load, and just after.
+    for (const waitMs of [0, 1, 5, 20, 50, 200]) {
+      const s = makeServer({ dataDir })
+      const starting = s.start().catch(() => {})
+      await delay(waitMs)
+      const t0 = performance.now()
+      await within(s.stop(), 1_000, `stop ${waitMs} ms into start-up`)
+      await starting
+      expect(performance.now() - t0).toBeLessThan(1_000)
+    }
+    // Nothing was lost by the early stops.
+    const last = makeServer({ dataDir })
+    await last.start()
+    expect(last.blockManager.chain.tip.height).toBe(BLOCKS)
+    await last.stop()
+  }, 60_000)
 })
