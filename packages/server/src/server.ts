@@ -134,6 +134,8 @@ export interface ServerInit {
    * count does not change (Core `CConnman::Init`).
    */
   useAddrmanOutgoing?: boolean | undefined
+  /** How often peers.dat is written while running (default 15 minutes, Core DumpAddresses). */
+  peersDumpIntervalMs?: number | undefined
   /** Keep these connected (Core -addnode). */
   addnode?: readonly string[] | undefined
   /** Ask these for addresses, then leave (Core -seednode). */
@@ -315,7 +317,12 @@ export class Server extends Service {
     this.#handshakes = new HandshakeLimiter()
     this.addrManager = new AddrManager(
       { logger, now: this.#now },
-      { dataDir: init.dataDir, magic: init.network.magic, localRoutable: init.localRoutable },
+      {
+        dataDir: init.dataDir,
+        magic: init.network.magic,
+        localRoutable: init.localRoutable,
+        saveIntervalMs: init.peersDumpIntervalMs,
+      },
     )
     this.bans = new BanList(
       { logger, now: this.#now },

@@ -1,0 +1,37 @@
+/**
+ * Child process for the crash test: a running Server that learns addresses
+ * and bans one range, then prints "ready" and waits to be killed (SIGKILL:
+ * no stop(), no shutdown save).
+ */
+import { NetAddress } from '@node/addrmgr'
+import { networks } from '@node/wire'
+import { Server } from '../src/index.ts'
+
+const dataDir = process.argv[2]
+if (!dataDir) throw new Error('usage: crash-child.ts <dataDir>')
+const server = new Server(
+  { resolve: async () => [] },
+  {
+    network: networks.regtest,
+    dataDir,
+    listen: false,
+    dnsSeed: false,
+    fixedSeeds: false,
+    useAddrmanOutgoing: false,
+    progressIntervalMs: 0,
+    peersDumpIntervalMs: 200,
+  },
+)
+await server.start()
+const now = Math.floor(Date.now() / 1000)
+for (let i = 1; i <= 50; i++) {
+  server.addrManager.addrman.add(
+    { addr: NetAddress.ipv4(20 + i, 1, 2, 3), port: 8333, services: 9n, time: now },
+    NetAddress.ipv4(30, 1, 1, 1),
+  )
+}
+await server.bans.ban('203.0.113.0/24')
+// Let at least one periodic dump of peers.dat happen.
+await new Promise((r) => setTimeout(r, 600))
+process.stdout.write('ready\n')
+setInterval(() => {}, 1_000)
