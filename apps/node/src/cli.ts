@@ -17,7 +17,7 @@
  * stack trace.
  */
 import { createRequire } from 'node:module'
-import { isNodeError, type Startable, startInOrder, stopInReverse } from '@node/wire'
+import { isNodeError, type Startable, startInOrder, stopInReverse } from '@node/runtime'
 import { formatHelp } from './args.ts'
 import { type LoadConfigDeps, loadConfig, type NodeConfig } from './config.ts'
 import { PROGRAM_NAME, STOP_DEADLINE_MS } from './constants.ts'

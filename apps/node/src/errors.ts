@@ -4,7 +4,7 @@
  * {@link ConfigError} is what the CLI turns into a one-line message on stderr
  * and exit code 1: its message is written for an operator, not a developer.
  */
-import { NodeError } from '@node/wire'
+import { NodeError } from '@node/runtime'
 
 /** A command-line option or config file entry is unknown or malformed. */
 export class ConfigError extends NodeError {

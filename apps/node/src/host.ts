@@ -4,8 +4,9 @@
  * JSON-RPC server with every node method — for runDaemon to start in order
  * and stop in reverse.
  */
+
+import type { Logger, Startable } from '@node/runtime'
 import { Server } from '@node/server'
-import type { Logger, Startable } from '@node/wire'
 import type { DaemonContext, DaemonHost } from './cli.ts'
 import type { NodeConfig } from './config.ts'
 import type { NodeLogger } from './logging.ts'

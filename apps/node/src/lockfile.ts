@@ -14,7 +14,7 @@
  */
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type Logger, Service, silentLogger } from '@node/wire'
+import { type Logger, Service, silentLogger } from '@node/runtime'
 import { LOCK_FILENAME } from './constants.ts'
 import { DatadirError, DatadirLockedError } from './errors.ts'
 

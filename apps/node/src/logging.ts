@@ -10,7 +10,7 @@
  * daemon calls it on SIGHUP, as bitcoind does).
  */
 import { once } from 'node:events'
-import type { Logger } from '@node/wire'
+import type { Logger } from '@node/runtime'
 import pino, { type DestinationStream, type Level, type StreamEntry } from 'pino'
 import { prettyFactory } from 'pino-pretty'
 import type { LogConfig, LogLevel } from './config.ts'

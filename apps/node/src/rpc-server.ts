@@ -26,7 +26,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import { type Logger, Service, silentLogger, sleep } from '@node/wire'
+import { type Logger, Service, silentLogger, sleep } from '@node/runtime'
 import { Credentials, deleteCookie, generateCookie, writeCookie } from './auth.ts'
 import {
   RPC_AUTH_FAILURE_DELAY_MS,

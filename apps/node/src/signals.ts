@@ -5,8 +5,8 @@
  * changes, so this loses nothing but the remaining clean-up); SIGHUP reopens
  * the log file, as bitcoind does for log rotation.
  */
-import type { Logger } from '@node/wire'
-import { silentLogger } from '@node/wire'
+import type { Logger } from '@node/runtime'
+import { silentLogger } from '@node/runtime'
 
 export type ShutdownSignal = 'SIGINT' | 'SIGTERM'
 

@@ -12,8 +12,9 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { NetAddress } from '@node/addrmgr'
 import { medianTimePast, mineBlock } from '@node/blockmgr'
+import { type Logger, silentLogger } from '@node/runtime'
 import { Server } from '@node/server'
-import { hashToHex, type Logger, networks, silentLogger } from '@node/wire'
+import { hashToHex, networks } from '@node/wire'
 
 export interface SimnetOptions {
   /** Number of nodes (1–30 on a 2-core machine). */

@@ -18,7 +18,7 @@
  * Bounds: at most 65,536 new and 16,384 tried entries (the table sizes), at
  * most 10 parked collisions.
  */
-import { type Logger, silentLogger } from '@node/wire'
+import { type Logger, silentLogger } from '@node/runtime'
 import { type AddressPosition, AddrInfo, getChance, isTerrible, type KnownAddress } from './addrinfo.ts'
 import {
   BUCKET_COUNT_XOR,

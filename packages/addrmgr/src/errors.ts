@@ -5,7 +5,7 @@
  * `@node/wire`'s `BadAddressLengthError` (code `BAD_ADDRESS_LENGTH`), with
  * Core's message, so peers get the same treatment whichever package decoded.
  */
-import { NodeError } from '@node/wire'
+import { NodeError } from '@node/runtime'
 
 /** A string is not an address or service we can parse. */
 export class InvalidAddressError extends NodeError {

@@ -8,7 +8,7 @@
  */
 import { mkdir, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type Logger, Service, silentLogger } from '@node/wire'
+import { type Logger, Service, silentLogger } from '@node/runtime'
 import { AddrMan, type AddrManInit } from './addrman.ts'
 import { DUMP_INTERVAL_MS, MAINNET_MAGIC, PEERS_FILE_NAME } from './constants.ts'
 import { PeersFileError } from './errors.ts'

@@ -3,7 +3,9 @@
  * that sent an invalid header or block is discouraged, as Core does
  * (REFERENCE §6.5), except where noted.
  */
-import { NodeError, ProtocolError, type Severity } from '@node/wire'
+
+import { NodeError } from '@node/runtime'
+import { ProtocolError, type Severity } from '@node/wire'
 
 /** A header or block failed a consensus check. `reason` is Core's reject reason. */
 export class ValidationError extends ProtocolError {

@@ -10,6 +10,7 @@
  */
 
 import { randomBytes } from 'node:crypto'
+import { type Logger, Service, silentLogger } from '@node/runtime'
 import {
   type Block,
   type BlockHeader,
@@ -23,15 +24,12 @@ import {
   type InvItem,
   InvType,
   isProtocolError,
-  type Logger,
   type Message,
   type MessageOf,
   makeCompactBlock,
   type NetworkParams,
   type ProtocolError,
   reconstructBlock,
-  Service,
-  silentLogger,
   toHex,
   WITNESS_FLAG,
   ZERO_HASH,

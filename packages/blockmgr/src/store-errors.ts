@@ -5,7 +5,7 @@
  * silently on open and reported in `BlockStore.lastRecovery`; these errors are
  * for what the caller must know about.
  */
-import { NodeError } from '@node/wire'
+import { NodeError } from '@node/runtime'
 
 /** Stored bytes failed their checksum or do not match their index entry. */
 export class StoreCorruptionError extends NodeError {

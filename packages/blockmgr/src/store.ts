@@ -33,7 +33,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { AbortError, type Logger, Service, silentLogger } from '@node/wire'
+import { AbortError, type Logger, Service, silentLogger } from '@node/runtime'
 import {
   BLOCK_FILE_MAX_SIZE,
   BLOCK_FILE_RE,

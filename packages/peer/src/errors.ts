@@ -6,7 +6,9 @@
  * decides bans, the server does); plain {@link NodeError}s say why a
  * connection ended or a request failed.
  */
-import { NodeError, ProtocolError } from '@node/wire'
+
+import { NodeError } from '@node/runtime'
+import { ProtocolError } from '@node/wire'
 
 /** The peer is closed; pending requests are rejected with this. */
 export class PeerClosedError extends NodeError {

@@ -26,8 +26,8 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto'
 import { createConnection, type Socket } from 'node:net'
 import { InvCache, RollingBloomFilter, RollingInvFilter } from '@node/inv-cache'
+import { AbortError, type Logger, type NodeError, silentLogger } from '@node/runtime'
 import {
-  AbortError,
   type AddrEntry,
   type AddrV2Entry,
   type Block,
@@ -46,21 +46,18 @@ import {
   hashToHex,
   type InvItem,
   InvType,
-  type Logger,
   MAX_INV_SZ,
   MAX_PROTOCOL_MESSAGE_LENGTH,
   type Message,
   type MessageOf,
   MIN_PEER_PROTO_VERSION,
   type NetworkParams,
-  type NodeError,
   PROTOCOL_VERSION,
   type ProtocolError,
   SENDHEADERS_VERSION,
   Services,
   type Severity,
   SHORT_IDS_BLOCKS_VERSION,
-  silentLogger,
   toHex,
   WTXID_RELAY_VERSION,
   ZERO_HASH,

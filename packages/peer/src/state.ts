@@ -3,7 +3,9 @@
  * variants where they are known, so no code can read the negotiated version
  * of a peer that has not sent one yet.
  */
-import type { NetAddr, NodeError } from '@node/wire'
+
+import type { NodeError } from '@node/runtime'
+import type { NetAddr } from '@node/wire'
 
 export type Direction = 'inbound' | 'outbound'
 

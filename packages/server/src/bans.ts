@@ -20,7 +20,7 @@
 import { readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { atomicWriteFile } from '@node/addrmgr'
-import { type Logger, Service, silentLogger } from '@node/wire'
+import { type Logger, Service, silentLogger } from '@node/runtime'
 import ipaddr from 'ipaddr.js'
 import {
   BAN_ENTRY_VERSION,

@@ -3,7 +3,7 @@
  * Match on `code`, not `instanceof`: two copies of a package in one tree
  * break `instanceof`.
  */
-import { NodeError } from '@node/wire'
+import { NodeError } from '@node/runtime'
 
 /** A ban target is neither an IP address, a CIDR subnet, nor a Tor or I2P name. */
 export class InvalidBanTargetError extends NodeError {

@@ -31,21 +31,16 @@ import {
 import { BlockManager, BlockStore, type SyncPeer } from '@node/blockmgr'
 import { InvCache } from '@node/inv-cache'
 import { type ConnectionType, NonceSet, Peer, type PeerStats } from '@node/peer'
+import { AbortError, type Logger, Service, silentLogger, sleep, timeoutSignal } from '@node/runtime'
 import {
-  AbortError,
   type AddrV2Entry,
   blockHash,
   type Hash,
   isProtocolError,
-  type Logger,
   type Message,
   type NetworkParams,
   type ProtocolError,
-  Service,
   Services,
-  silentLogger,
-  sleep,
-  timeoutSignal,
 } from '@node/wire'
 import { AddrRelayTargets, AddrResponseCache, addrCacheKey, PeerAddrState } from './addr-relay.ts'
 import { BanList } from './bans.ts'

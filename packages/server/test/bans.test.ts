@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import type { Logger } from '@node/runtime'
 import { startableSuite } from '@node/testkit'
-import type { Logger } from '@node/wire'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { BanList, formatSubnet, parseSubnet } from '../src/bans.ts'
 

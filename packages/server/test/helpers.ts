@@ -10,11 +10,11 @@ import net, { type Socket } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { mineBlock } from '@node/blockmgr'
+import type { Logger } from '@node/runtime'
 import {
   encodeMessage,
   FrameDecoder,
   frame,
-  type Logger,
   type Message,
   type NetworkParams,
   networks,

@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto'
 import { request } from 'node:http'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { TimeoutError } from '@node/wire'
+import { TimeoutError } from '@node/runtime'
 import { assertCapacity, track } from './children.ts'
 import {
   BCOIN_PORT_ATTEMPTS,

@@ -8,7 +8,7 @@
  *   pipe reaches EOF, which happens however this process dies.
  */
 import type { ChildProcess } from 'node:child_process'
-import { NodeError } from '@node/wire'
+import { NodeError } from '@node/runtime'
 import { MAX_LIVE_BCOIN_NODES } from './constants.ts'
 
 // Bounded by MAX_LIVE_BCOIN_NODES; entries leave when their process exits.

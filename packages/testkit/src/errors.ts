@@ -1,7 +1,7 @@
 /**
  * Errors the test helpers throw. Match on `code` (STYLE §2.9).
  */
-import { NodeError } from '@node/wire'
+import { NodeError } from '@node/runtime'
 
 /** One resource kind that has more live handles than in the baseline. */
 export interface Leak {

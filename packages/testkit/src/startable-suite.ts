@@ -15,7 +15,7 @@
  * as {@link startableChecks}, so a test can run a check and assert that it
  * fails for a broken component.
  */
-import type { Startable } from '@node/wire'
+import type { Startable } from '@node/runtime'
 import { describe, it } from 'vitest'
 import { LEAK_SETTLE_MS, QUIET_AFTER_STOP_MS, START_BOUND_MS, STOP_BOUND_MS } from './constants.ts'
 import { ContractError } from './errors.ts'

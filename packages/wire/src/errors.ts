@@ -1,5 +1,5 @@
 /**
- * Errors shared by every package, and the errors of the wire codec.
+ * The errors of the wire codec.
  *
  * Every failure a peer can cause is a {@link ProtocolError} with a `severity`
  * that tells the owner of the connection how serious it is, following Bitcoin
@@ -14,17 +14,9 @@
  * `instanceof`.
  */
 
-export type Severity = 'ignore' | 'disconnect' | 'discourage'
+import { isNodeError, NodeError } from '@node/runtime'
 
-/** Base class of every error our packages throw on purpose. */
-export class NodeError extends Error {
-  readonly code: string
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.code = code
-    this.name = 'NodeError'
-  }
-}
+export type Severity = 'ignore' | 'disconnect' | 'discourage'
 
 /** An error caused by what a peer sent; carries how serious it is. */
 export class ProtocolError extends NodeError {
@@ -34,11 +26,6 @@ export class ProtocolError extends NodeError {
     this.severity = severity
     this.name = 'ProtocolError'
   }
-}
-
-/** True for any of our errors, matched by shape rather than `instanceof`. */
-export function isNodeError(err: unknown): err is NodeError {
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string'
 }
 
 /** True for a {@link ProtocolError}, matched by shape. */

@@ -9,7 +9,7 @@
  * The state is kept as 32-bit halves so no BigInt is created per round;
  * `finalize()` returns a bigint (the only allocation of a hash).
  */
-import { NodeError } from './errors.ts'
+import { NodeError } from '@node/runtime'
 
 /** A SipHash key must be 16 bytes (a caller bug, not a peer's). */
 export class BadSipHashKeyError extends NodeError {

@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
-import { type AbortOptions, Service, type Startable, type Status, sleep } from '@node/wire'
+import { type AbortOptions, Service, type Startable, type Status, sleep } from '@node/runtime'
 
 /** Listens on 127.0.0.1:0 and ticks every 10 ms; cleans up everything on stop. */
 export class TickService extends Service {

@@ -1,5 +1,5 @@
-import { AbortError, Service, sleep, startInOrder, stopInReverse, timeoutSignal } from '@node/wire'
 import { describe, expect, it } from 'vitest'
+import { AbortError, Service, sleep, startInOrder, stopInReverse, timeoutSignal } from '../src/index.ts'
 
 class Part extends Service {
   readonly log: string[]
