@@ -1,5 +1,5 @@
 /**
- * The daemon's root logger (STYLE §2.10): pino, JSON lines to `debug.log` in
+ * The daemon's root logger: pino, JSON lines to `debug.log` in
  * the data directory, and to stdout when `-printtoconsole` (pino-pretty on a
  * terminal, JSON otherwise). Components get children through
  * {@link NodeLogger.forComponent}, whose level honours `-debug=<category>` and

@@ -1,6 +1,6 @@
 /**
- * Signal handling for the daemon, installed before anything starts (STYLE
- * §2.7): the first SIGINT or SIGTERM asks for an orderly stop; a second one
+ * Signal handling for the daemon, installed before anything starts (like
+ * Core init.cpp `AppInitBasicSetup`): the first SIGINT or SIGTERM asks for an orderly stop; a second one
  * during a slow stop exits at once (state that matters is saved as it
  * changes, so this loses nothing but the remaining clean-up); SIGHUP reopens
  * the log file, as bitcoind does for log rotation.

@@ -1,7 +1,7 @@
 /**
  * One address-manager entry (Core `AddrInfo`) and Core's two quality rules:
  * when an entry is "terrible" (may be replaced, never gossiped) and the
- * chance that `select()` accepts it (REFERENCE §2.7).
+ * chance that `select()` accepts it (Core `AddrInfo::IsTerrible`, `AddrInfo::GetChance`).
  */
 import {
   CHANCE_MAX_ATTEMPTS,

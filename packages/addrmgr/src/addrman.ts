@@ -6,7 +6,7 @@
  * table (256 × 64). An address's bucket is chosen by a keyed double SHA-256
  * of its network group and the group of the peer that told us about it, so
  * one peer or one network range can reach only a few buckets, and without
- * the secret key nobody can predict where an address lands (REFERENCE §2.5).
+ * the secret key nobody can predict where an address lands (Core `AddrInfo::GetNewBucket`).
  *
  * Everything here follows Core: 1/2^refcount for extra new references,
  * terrible-entry replacement, test-before-evict for tried collisions,
@@ -114,7 +114,7 @@ export interface AddrManCounts {
 
 /**
  * The new-table bias the server uses: 10 + 10 per outbound peer, capped at
- * 90 (0 peers: mostly tried; 8: mostly new). REFERENCE §2.11.
+ * 90 (0 peers: mostly tried; 8: mostly new). Core ≤ 0.10 `CAddrMan::Select_(nUnkBias)`.
  */
 export function newBiasForOutbound(outbound: number): number {
   return 10 + Math.min(Math.max(outbound, 0), 8) * 10
@@ -225,7 +225,7 @@ export class AddrMan {
     return Math.floor(this.#now() / 1000)
   }
 
-  // --- hashing (REFERENCE §2.5) ----------------------------------------------
+  // --- hashing (Core AddrInfo::GetTriedBucket, GetNewBucket, GetBucketPosition) ---
 
   /** Write nKey ‖ vec(GetKey()) style prefixes into the scratch buffer. */
   #putKey(): number {

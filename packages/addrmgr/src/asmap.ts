@@ -2,7 +2,7 @@
  * Bitcoin Core's asmap: a compact program that maps an IP address (as 128
  * bits, IPv4 mapped into `::ffff:0:0/96`) to the number of the autonomous
  * system that announces it. With an asmap, addresses are grouped by AS
- * instead of by /16 or /32, so one AS cannot fill the tables (REFERENCE §2.4).
+ * instead of by /16 or /32, so one AS cannot fill the tables (Core `NetGroupManager::GetGroup`).
  *
  * The file is a bit stream, least-significant bit of each byte first, of
  * instructions, each a variable-length prefix code:

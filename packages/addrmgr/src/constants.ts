@@ -1,7 +1,7 @@
 /**
  * Every protocol constant of the address manager, with where it comes from.
  * "Core" is Bitcoin Core's `addrman.cpp` / `addrman_impl.h` / `netaddress.h`
- * (v28–v31 era); REFERENCE.md §2 restates them.
+ * (v28–v31 era).
  */
 
 // --- tables (Core addrman_impl.h) -------------------------------------------
@@ -92,7 +92,7 @@ export const DISK_VERSION_ADDRV2 = 1 << 29
 export const DUMP_INTERVAL_MS = 15 * 60 * 1000
 /** Core's file name in the data directory. */
 export const PEERS_FILE_NAME = 'peers.dat'
-/** Mainnet message start (REFERENCE §1.1), the default peers.dat magic. */
+/** Mainnet message start (Core kernel/chainparams.cpp), the default peers.dat magic. */
 export const MAINNET_MAGIC: Readonly<Uint8Array> = Uint8Array.of(0xf9, 0xbe, 0xb4, 0xd9)
 
 // --- addresses (Core netaddress.h, BIP155) ----------------------------------

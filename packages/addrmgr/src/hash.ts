@@ -2,7 +2,7 @@
  * SHA-256 for the short inputs the address manager hashes (at most a few
  * hundred bytes), in plain JavaScript.
  *
- * Every bucket and slot computation (REFERENCE §2.5) is one double SHA-256 of
+ * Every bucket and slot computation (Core addrman.cpp, `AddrInfo`) is one double SHA-256 of
  * fewer than 120 bytes. Calling into node:crypto costs more per call than the
  * two compression rounds themselves, so a small local implementation makes
  * `add()` and `good()` several times faster. `sha256()` is checked against

@@ -3,7 +3,7 @@
  * `CAddress`): IPv4, IPv6, Tor v3, I2P, CJDNS and "internal" names, plus Tor
  * v2 when decoding old data. Parsing from and formatting to the strings users
  * type, BIP155 and v1 (16-byte) encodings, and Core's validity and
- * routability rules (REFERENCE §2.2, §2.3).
+ * routability rules (Core netaddress.cpp `CNetAddr::IsValid`, `CNetAddr::IsRoutable`).
  *
  * Nothing here does DNS: only numeric addresses and `.onion` / `.b32.i2p`
  * names parse.

@@ -1,5 +1,5 @@
 /**
- * Network groups (Core `NetGroupManager`, REFERENCE §2.4): the byte string
+ * Network groups (Core netgroup.cpp `NetGroupManager::GetGroup`): the byte string
  * that says which addresses an attacker could plausibly control together.
  * The address manager hashes groups, never raw addresses, into buckets, so
  * one group can only ever reach a bounded number of buckets.

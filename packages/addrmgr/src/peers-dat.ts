@@ -1,6 +1,6 @@
 /**
- * Bitcoin Core's peers.dat (REFERENCE §2.12): the network magic, the
- * address-manager stream (format 4, BIP155 addresses), and a double SHA-256
+ * Bitcoin Core's peers.dat (Core addrdb.cpp `SerializeDB`): the network magic, the
+ * address-manager stream (`AddrManImpl::Serialize`, format 4, BIP155 addresses), and a double SHA-256
  * of everything before it. A file Core wrote loads here and ours loads in
  * Core. Also the import of btcd's peers.json.
  */

@@ -1,7 +1,7 @@
 /**
  * Byte-level reading and writing for peers.dat: Core's integer encodings,
  * CompactSize, and the disk form of addresses (`CNetAddr` in v1 or BIP155
- * form, `CAddress` with its disk version word). REFERENCE §1.3, §2.12.
+ * form, `CAddress` with its disk version word): Core serialize.h, netaddress.h, protocol.h.
  */
 import {
   DISK_VERSION_ADDRV2,

@@ -1,5 +1,5 @@
 /**
- * Golden bucket placement (REFERENCE §2.5, §2.6; Core addrman_tests
+ * Golden bucket placement (Core `AddrInfo::GetTriedBucket`/`GetNewBucket`; addrman_tests
  * caddrinfo_get_*_bucket*). Two different keys: K1 = H(int32 1) for the
  * bucket tests, K0 = uint256{1} for Core's deterministic manager.
  */
@@ -36,7 +36,7 @@ describe('K1 goldens without asmap (Core caddrinfo_get_*_bucket_legacy)', () => 
     expect(withKey(K2).bucketsOf(a, ip('250.1.1.1')).tried).not.toBe(40)
     const other = m.bucketsOf(svc('250.1.1.1', 9999), ip('250.1.1.1'))
     expect(other.tried).not.toBe(40)
-    expect(other.tried).toBe(113) // computed (REFERENCE §2.6)
+    expect(other.tried).toBe(113) // computed with Core's formula; not a Core test vector
   })
 
   it('new bucket of 250.1.2.1:8333 from itself is 786, slot 55; the port does not change the bucket', () => {

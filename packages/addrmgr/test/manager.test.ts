@@ -1,5 +1,5 @@
 /**
- * The AddrManager service: lifecycle (STYLE §2.7), persistence in a data
+ * The AddrManager service: lifecycle (start/stop idempotent and bounded), persistence in a data
  * directory, corrupt and foreign files, and crash safety with a real kill -9.
  */
 import { spawn } from 'node:child_process'

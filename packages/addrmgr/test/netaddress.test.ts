@@ -249,7 +249,7 @@ describe('string forms (Core cnetaddr_basic, netbase tests)', () => {
   })
 })
 
-describe('special ranges, validity and routability (Core netbase_properties, REFERENCE §2.3)', () => {
+describe('special ranges, validity and routability (Core netbase_tests netbase_properties)', () => {
   const p = (s: string): NetAddress => NetAddress.parse(s)
 
   it('classifies each range', () => {

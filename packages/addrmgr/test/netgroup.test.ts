@@ -17,7 +17,7 @@ import {
 const p = (s: string): NetAddress => NetAddress.parse(s)
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
-describe('network groups (Core netbase_getgroup, REFERENCE §2.4)', () => {
+describe('network groups (Core netbase_tests netbase_getgroup)', () => {
   const ngm = new NetGroupManager()
   const cases: Array<[string, NetAddress, number[]]> = [
     ['local', p('127.0.0.1'), [0]],

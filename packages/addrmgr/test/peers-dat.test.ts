@@ -1,5 +1,5 @@
 /**
- * peers.dat format 4 (REFERENCE §2.12; Core AddrManImpl::Serialize,
+ * peers.dat format 4 (Core AddrManImpl::Serialize,
  * CAddress disk format, SerializeDB), built by hand from the spec and
  * checked in both directions, plus Core's remove_invalid and
  * load_addrman_corrupted cases and corruption tables.

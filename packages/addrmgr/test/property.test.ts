@@ -1,7 +1,7 @@
 /**
  * Long random sequences of every operation, with Core's consistency check
  * (and ours) after each step, and a save/load round trip as one of the
- * operations (REFERENCE §2.13: Core's fuzz targets do the same).
+ * operations (Core's fuzz targets in src/test/fuzz/addrman.cpp do the same).
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'

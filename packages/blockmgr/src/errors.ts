@@ -1,7 +1,7 @@
 /**
  * Errors of header and block validation. Each is a ProtocolError: the peer
  * that sent an invalid header or block is discouraged, as Core does
- * (REFERENCE §6.5), except where noted.
+ * (net_processing.cpp `MaybePunishNodeForBlock`), except where noted.
  */
 
 import { NodeError } from '@node/runtime'

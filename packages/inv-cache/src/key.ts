@@ -3,7 +3,7 @@
  *
  * btcd keys its per-peer known-inventory LRU by `*InvVect` pointers, so an
  * item a peer announced never matches the later relay of the same hash and is
- * sent back to its source (REFERENCE §7.1). Our key is the string
+ * sent back to its source (btcd peer/peer.go `knownInventory`). Our key is the string
  * `<type>:<hash hex>`, with the witness flag normalised away: MSG_WITNESS_BLOCK
  * (0x40000002) names the same object as MSG_BLOCK (2), and MSG_WITNESS_TX the
  * same as MSG_TX. MSG_TX (txid) and MSG_WTX (wtxid) stay apart: they are

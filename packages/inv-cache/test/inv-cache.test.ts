@@ -5,7 +5,7 @@ import { hashOf, item } from './helpers.ts'
 
 describe('invKey', () => {
   it('is equal for equal (type, hash) values held in different objects', () => {
-    // btcd keys by pointer, so these two never match there (REFERENCE §7.1).
+    // btcd keys by pointer, so these two never match there (btcd peer/peer.go `knownInventory`).
     const a = { type: InvType.TX, hash: hashOf(1) }
     const b = { type: InvType.TX, hash: Uint8Array.from(hashOf(1)) }
     expect(a.hash).not.toBe(b.hash)

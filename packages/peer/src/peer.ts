@@ -10,7 +10,7 @@
  * `disconnect` and `discourage`: close after reporting). The peer never
  * decides bans; the server does, from those events.
  *
- * Core's reactions, which we follow (REFERENCE §1.2, §4.1):
+ * Core's reactions, which we follow (net_processing.cpp `PeerManagerImpl::ProcessMessage`):
  * - anything but `version` before `version`: ignored (Core logs "non-version
  *   message before version handshake" and keeps the connection; the 60 s
  *   handshake timeout bounds how long that can go on). Reported as a
@@ -1016,7 +1016,7 @@ export class Peer {
     socket.on('close', this.#onClose)
   }
 
-  /** Bind the address into the logger once it is known: `{ peer, dir, id }` (STYLE §2.10). */
+  /** Bind the address into the logger once it is known: `{ peer, dir, id }`. */
   #rebindLogger(): void {
     this.#log = this.#baseLog.child({ peer: this.address })
   }

@@ -1,5 +1,5 @@
 /**
- * Hostile input, each with Core's reaction (REFERENCE §1.2), no crash and no
+ * Hostile input, each with Core's reaction (Core test p2p_invalid_messages.py), no crash and no
  * growth. The one-byte-per-second frame is in timers.test.ts.
  */
 import { randomBytes } from 'node:crypto'

@@ -1,5 +1,5 @@
 /**
- * The lifecycle contract every component implements (STYLE §2.7), and small
+ * The lifecycle contract every component implements (start/stop idempotent and bounded), and small
  * helpers to keep it: ordered start and reverse stop with deadlines, a
  * memoizing base class, and per-operation abort signals that clean up.
  */

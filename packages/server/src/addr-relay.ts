@@ -1,6 +1,6 @@
 /**
  * Address relay policy, as Bitcoin Core's `net_processing.cpp` applies it to
- * received `addr` / `addrv2` messages (REFERENCE §6.6):
+ * received `addr` / `addrv2` messages (`ProcessMessage`, `RelayAddress`):
  *
  * - a token bucket per peer (0.1 address per second, refilling up to 1,000,
  *   starting at 1; sending `getaddr` grants 1,000 more, past the cap), so a
@@ -13,7 +13,7 @@
  *   same address reaches the same peers for a day and repeating it gains the
  *   sender nothing; never back to the peer it came from;
  * - `getaddr` is answered from a cache renewed every 21 h + random(0–6 h), so
- *   repeated requests cannot map our address table.
+ *   repeated requests cannot map our address table (net.cpp `CConnman::GetAddresses`).
  *
  * Everything here is pure or owns only bounded in-memory state; the clock and
  * randomness are injected.

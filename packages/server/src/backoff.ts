@@ -1,7 +1,7 @@
 /**
  * Retry backoff for addresses and `addnode` peers that fail to connect, and
  * Core's rule for when a failed attempt should count against an address at
- * all (REFERENCE §6.2).
+ * all (Core net.cpp `CConnman::ThreadOpenConnections`, btcd `connmgr`).
  *
  * - **Backoff** (btcd `connmgr`): after the n-th failure in a row, wait
  *   n × 5 s before trying that target again, never more than 5 minutes. A

@@ -1,6 +1,6 @@
 /**
  * Bans, discouragement and the noban whitelist, after Bitcoin Core's `BanMan`
- * (REFERENCE §6.5).
+ * (Core banman.cpp, and net_processing.cpp `Misbehaving`).
  *
  * - **Manual bans** are addresses or subnets (IPv4/IPv6 CIDR, or a single Tor
  *   or I2P name) with an expiry, 24 h by default. They persist in

@@ -2,10 +2,10 @@
  * Every policy constant of the server's pure modules, with where it comes
  * from. "Core" is Bitcoin Core (v28–v31 era: `net.cpp`, `net.h`,
  * `net_processing.cpp`, `node/eviction.cpp`, `banman.h`); "btcd" is btcd
- * 0.26 (`connmgr`). REFERENCE.md §6 restates them.
+ * 0.26 (`connmgr`).
  */
 
-// --- connection slots (Core net.h, REFERENCE §6.1) -------------------------
+// --- connection slots (Core net.h) ------------------------------------------
 
 /** Core DEFAULT_MAX_PEER_CONNECTIONS: inbound and automatic outbound together. */
 export const DEFAULT_MAX_CONNECTIONS = 125
@@ -24,7 +24,7 @@ export const MAX_ADDNODE = 8
  */
 export const MAX_ADDR_FETCH = 1
 
-// --- inbound admission (btcd internal/inbound, REFERENCE §6.3) --------------
+// --- inbound admission (btcd internal/inbound) -----------------------------
 
 /** Handshakes in progress from one IPv4 /24 or one IPv6 /64. */
 export const MAX_PENDING_HANDSHAKES_PER_PREFIX = 8
@@ -35,7 +35,7 @@ export const HANDSHAKE_PREFIX_V6 = 64
 /** Bound on handshakes in progress in total (the limiter's map never grows past this). */
 export const MAX_PENDING_HANDSHAKES = 1024
 
-// --- inbound eviction (Core node/eviction.cpp, REFERENCE §6.3) --------------
+// --- inbound eviction (Core node/eviction.cpp SelectNodeToEvict) ----------
 
 /** Core: peers protected by (keyed) network group. */
 export const EVICTION_PROTECT_NETGROUP = 4
@@ -63,7 +63,7 @@ export const BAN_ENTRY_VERSION = 1
 /** Core banlist.json: the top-level key of the array of bans. */
 export const BANLIST_JSON_KEY = 'banned_nets'
 
-// --- address relay (Core net_processing.cpp, REFERENCE §6.6) ----------------
+// --- address relay (Core net_processing.cpp) -------------------------------
 
 /** Core MAX_ADDR_RATE_PER_SECOND: tokens added per second. */
 export const MAX_ADDR_RATE_PER_SECOND = 0.1

@@ -1,6 +1,6 @@
 /**
  * Inbound eviction, as Bitcoin Core's `node/eviction.cpp` does it
- * (REFERENCE §6.3).
+ * (`SelectNodeToEvict`, called from net.cpp `CConnman::AttemptToEvictConnection`).
  *
  * When every inbound slot is taken and a newcomer arrives, Core does not
  * refuse it forever: it picks one inbound peer to drop. To partition a node an

@@ -1,7 +1,7 @@
 /**
  * Admission bookkeeping: how many handshakes may be in progress from one
  * network prefix, and how the connection slots are shared out
- * (REFERENCE §6.1, §6.3).
+ * (Core net.h `CConnman::Init`, btcd `internal/inbound`).
  *
  * - **Handshakes per prefix** (btcd `internal/inbound`): at most 8 handshakes
  *   in progress from one IPv4 /24 or IPv6 /64, so one host or small network

@@ -1,5 +1,5 @@
 /**
- * Address relay over real sockets (REFERENCE §6.6): the per-peer token bucket
+ * Address relay over real sockets (Core net_processing.cpp): the per-peer token bucket
  * bounds what a flood of `addr` can store, relayed addresses never go back to
  * their source, `getaddr` is answered once per inbound connection, and
  * block-relay-only links carry no address traffic at all.

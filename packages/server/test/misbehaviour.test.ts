@@ -1,5 +1,5 @@
 /**
- * Misbehaviour and bans over real sockets (REFERENCE §6.5): a peer that
+ * Misbehaviour and bans over real sockets (Core `Misbehaving`, `BanMan`): a peer that
  * sends an oversized `inv` is discouraged and disconnected, and its
  * reconnect is accepted only while there is room; manual bans disconnect,
  * persist to banlist.json and survive a restart; noban ranges are exempt.

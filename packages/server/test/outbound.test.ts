@@ -1,5 +1,5 @@
 /**
- * Outbound connections over real sockets (REFERENCE §6.1, §6.2): feelers test
+ * Outbound connections over real sockets (Core `CConnman::ThreadOpenConnections`): feelers test
  * a new address and leave after the handshake; a failing addnode target is
  * retried with a growing backoff; with `connect`, only the given peers are
  * dialled, and one that drops is dialled again.

@@ -1,5 +1,5 @@
 /**
- * Seeding offline (REFERENCE §6.1): with DNS seeds that fail or hang, the
+ * Seeding offline (Core net.cpp `ThreadDNSAddressSeed`): with DNS seeds that fail or hang, the
  * server says so clearly, keeps dialing addnode peers meanwhile, falls back to
  * the network's fixed seeds after the delay, and never spins on the resolver.
  *

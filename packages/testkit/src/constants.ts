@@ -43,7 +43,7 @@ export const BASELINE_WINDOW_MS = 150
 /** The poll interval of expectNoLeaks(). */
 export const LEAK_POLL_MS = 10
 
-/** STYLE §2.7: stop() is bounded. The suite fails a stop() that takes longer. */
+/** stop() must be bounded: the suite fails a stop() that takes longer. */
 export const STOP_BOUND_MS = 5_000
 /** The suite's bound on start(). */
 export const START_BOUND_MS = 10_000

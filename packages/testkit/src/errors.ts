@@ -1,5 +1,5 @@
 /**
- * Errors the test helpers throw. Match on `code` (STYLE §2.9).
+ * Errors the test helpers throw. Match on `code`, not `instanceof`.
  */
 import { NodeError } from '@node/runtime'
 
@@ -21,7 +21,7 @@ export class LeakError extends NodeError {
   }
 }
 
-/** A component broke the Startable contract (STYLE §2.7). */
+/** A component broke the Startable contract (`Startable` in @node/wire). */
 export class ContractError extends NodeError {
   readonly check: string
   constructor(check: string, message: string, options?: { cause?: unknown }) {

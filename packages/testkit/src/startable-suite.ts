@@ -1,5 +1,5 @@
 /**
- * The Startable compliance suite (STYLE §2.7, §2.12): every component runs it.
+ * The Startable compliance suite (start/stop idempotent and bounded, no leaks): every component runs it.
  *
  * ```ts
  * startableSuite('AddrManager', {

@@ -56,7 +56,7 @@ export const MAX_BLOCK_WEIGHT = 4_000_000
 export const MAX_BLOCK_SERIALIZED_SIZE = 4_000_000
 export const WITNESS_SCALE_FACTOR = 4
 
-/** Service bits (REFERENCE §1.5). */
+/** Service bits (Core protocol.h `ServiceFlags`; bit 1 is BIP64's retired NODE_GETUTXO). */
 export const Services = {
   NONE: 0n,
   NODE_NETWORK: 1n,

@@ -3,7 +3,7 @@
  *
  * Every failure a peer can cause is a {@link ProtocolError} with a `severity`
  * that tells the owner of the connection how serious it is, following Bitcoin
- * Core's reactions (REFERENCE §1.2, §6.5):
+ * Core's reactions (net.cpp `V1Transport`, net_processing.cpp `Misbehaving`):
  *
  * - `ignore`: drop the message and keep the peer (Core: bad checksum);
  * - `disconnect`: close the connection (Core: wrong magic, oversized frame);

@@ -2,7 +2,7 @@
  * Framing: the 24-byte header (magic ‖ command ‖ length ‖ checksum), a
  * one-shot frame codec and a streaming decoder for TCP chunks of any size.
  *
- * The read order follows btcd, with Core's reactions (REFERENCE §1.2):
+ * The read order follows btcd, with Core's reactions (net.cpp `V1Transport::readHeader`):
  * magic, then the length bound (checked on the header, before any payload is
  * buffered, so a peer cannot make us allocate more than 4,000,000 bytes), then
  * the command's text, then the checksum, then the payload decoder, which

@@ -1,4 +1,4 @@
-/** Hashing helpers: SHA-256, double SHA-256 (`H` in REFERENCE.md), hash hex forms. */
+/** Hashing helpers: SHA-256, double SHA-256 (Core hash.h `Hash`), hash hex forms. */
 import { createHash, hash as oneShot } from 'node:crypto'
 
 export type Hash = Uint8Array

@@ -13,7 +13,7 @@ import {
 import { describe, expect, it } from 'vitest'
 import { hex } from './helpers.ts'
 
-// Genesis hashes and magics from REFERENCE §1.1 (Core chainparams).
+// Genesis hashes and magics from Core kernel/chainparams.cpp.
 const expected = {
   mainnet: ['f9beb4d9', 8333, '000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f'],
   testnet3: ['0b110907', 18333, '000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943'],
