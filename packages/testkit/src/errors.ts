@@ -21,7 +21,7 @@ export class LeakError extends NodeError {
   }
 }
 
-/** A component broke the Startable contract (`Startable` in @node/wire). */
+/** A component broke the Startable contract (`Startable` in @node/runtime). */
 export class ContractError extends NodeError {
   readonly check: string
   constructor(check: string, message: string, options?: { cause?: unknown }) {
