@@ -845,8 +845,13 @@ export class BlockManager extends Service {
     // Core does not serve headers while it is itself in initial block download.
     if (this.initialBlockDownload) return
     const entries = this.chain.headersAfter(msg.locator, msg.hashStop, MAX_HEADERS_RESULTS)
-    const last = entries[entries.length - 1]
-    if (last && (!s.bestKnown || last.chainWork > s.bestKnown.chainWork)) s.bestKnown = last
+    // Core answers nothing for a stop block it may not serve (header only, or stale).
+    if (!entries) return
+    // The peer now has the last header we sent, or our tip when the answer is
+    // empty (its locator started at our tip): Core sets pindexBestHeaderSent
+    // either way, so the next block goes to a sendheaders peer as `headers`.
+    const last = entries[entries.length - 1] ?? this.chain.tip
+    if (!s.bestKnown || last.chainWork > s.bestKnown.chainWork) s.bestKnown = last
     s.peer.send({ command: 'headers', headers: entries.map((e) => e.header) })
   }
 
@@ -960,6 +965,10 @@ export class BlockManager extends Service {
         s.peer.send(compact)
         continue
       }
+      // Before the block is on our chain only high-bandwidth peers hear of it
+      // (Core NewPoWValidBlock); headers and inv wait for the tip to move
+      // (Core UpdatedBlockTip), so a peer that asks for the headers gets them.
+      if (block) continue
       if (s.peer.prefersHeaders && c.connected.length <= MAX_BLOCKS_TO_ANNOUNCE) {
         // Headers from the first new block the peer does not know.
         const fresh = c.connected.filter((e) => !s.peer.hasInventory(InvType.BLOCK, e.hash))
