@@ -49,13 +49,15 @@ import {
   MAX_GETBLOCKS_RESULTS,
   MAX_HEADERS_RESULTS,
   MAX_TIP_AGE,
-  MIN_BLOCKS_TO_KEEP,
   MAX_UNCONNECTING_HEADERS,
+  MIN_BLOCKS_TO_KEEP,
   PROGRESS_INTERVAL,
   TICK_INTERVAL,
 } from './constants.ts'
 import { ValidationError } from './errors.ts'
 
+/** Core CanDirectFetch: our tip is younger than 20 block intervals. */
+const DIRECT_FETCH_SPACINGS = 20
 /** Core MAX_CMPCTBLOCK_DEPTH / MAX_BLOCKTXN_DEPTH, and at most 3 high-bandwidth peers (BIP152). */
 const MAX_CMPCTBLOCK_DEPTH = 5
 const MAX_BLOCKTXN_DEPTH = 10
@@ -84,6 +86,12 @@ export interface SyncPeer {
    * compact blocks (and may ask for them with inv type 4).
    */
   readonly compactBlocks?: boolean | undefined
+  /**
+   * The peer can serve blocks: it sets NODE_NETWORK or NODE_NETWORK_LIMITED
+   * (Core CanServeBlocks). Default true. We never start a headers sync with
+   * a peer that cannot; blocks it announces are still fetched from it.
+   */
+  readonly canServeBlocks?: boolean | undefined
   /** BIP152 high-bandwidth mode: the peer asked us to push `cmpctblock` for new blocks. */
   readonly compactHighBandwidth?: boolean | undefined
   /** Ask the peer to push (true) or announce (false) new blocks as compact blocks: `sendcmpct(on, 2)`. */
@@ -318,7 +326,7 @@ export class BlockManager extends Service {
   #startHeadersSync(): void {
     const syncing = this.#headersSyncing()
     for (const s of this.#peers.values()) {
-      if (s.syncStarted) continue
+      if (s.syncStarted || s.peer.canServeBlocks === false) continue
       if (syncing) {
         if (this.#syncPeer && this.#peers.has(this.#syncPeer.peer.id)) return
         this.#syncPeer = s
@@ -536,6 +544,7 @@ export class BlockManager extends Service {
       s.peer.addInventory(InvType.BLOCK, e.hash)
     }
     this.#persistHeaders(result.added)
+    if (result.last) this.#directFetch(s, result.last)
     if (askForMore && result.last) {
       // The peer may have more.
       this.#requestHeaders(s, result.last)
@@ -632,6 +641,42 @@ export class BlockManager extends Service {
         if (staller && staller.peer !== s && staller.peer.stallingSince === 0)
           staller.peer.stallingSince = now
       }
+    }
+  }
+
+  /**
+   * Core `HeadersDirectFetchBlocks`: when our tip is recent and a peer's
+   * headers lead to a chain with at least as much work as ours (an equal-work
+   * sibling included), ask that peer at once for the blocks we lack to switch
+   * to it, earliest first, up to its in-flight limit. A branch that forks
+   * further back than that is left to the parallel download.
+   */
+  #directFetch(s: PeerState, last: HeaderEntry): void {
+    const tip = this.chain.tip
+    if (tip.time <= this.#now() / 1000 - DIRECT_FETCH_SPACINGS * this.network.powTargetSpacing) return
+    if (last.chainWork < tip.chainWork) return
+    const toFetch: HeaderEntry[] = []
+    let walk: HeaderEntry | undefined = last
+    while (walk && !this.chain.onActiveChain(walk) && toFetch.length <= this.#maxInFlight) {
+      if (!walk.haveData && !this.#inFlight.has(walk.key) && !this.#receiving.has(walk.key))
+        toFetch.push(walk)
+      walk = walk.prev
+    }
+    if (!walk || !this.chain.onActiveChain(walk)) return
+    const now = this.#now()
+    const want: HeaderEntry[] = []
+    for (const e of toFetch.reverse()) {
+      if (s.inFlight.size >= this.#maxInFlight) break
+      const f: InFlight = { entry: e, peer: s, requestedAt: now }
+      s.inFlight.set(e.key, f)
+      this.#inFlight.set(e.key, f)
+      want.push(e)
+    }
+    if (want.length > 0) {
+      s.peer.send({
+        command: 'getdata',
+        inventory: want.map((e) => ({ type: InvType.WITNESS_BLOCK, hash: e.hash })),
+      })
     }
   }
 

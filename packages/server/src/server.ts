@@ -1044,6 +1044,10 @@ export class Server extends Service {
       label: `${e.peer.address} (${e.inbound ? 'inbound' : 'outbound'})`,
       inbound: e.inbound,
       startHeight: remote?.startHeight ?? 0,
+      // Core CanServeBlocks: NODE_NETWORK or NODE_NETWORK_LIMITED.
+      canServeBlocks:
+        remote === undefined ||
+        (remote.services & (Services.NODE_NETWORK | Services.NODE_NETWORK_LIMITED)) !== 0n,
       get prefersHeaders() {
         const s = e.peer.state
         return s.status === 'ready' && s.features.prefersHeaders
