@@ -105,13 +105,24 @@ describe('framing attacks', () => {
     c.raw.destroy()
   })
 
-  it('invalid command bytes: the stream cannot be trusted, disconnect', async () => {
+  it('an invalid message type (badmsg\\x01, bad\\x00sg\\x01) with a valid checksum: dropped, the connection kept', async () => {
     const c = await connect()
-    const bytes = encodeMessage(magic, { command: 'ping', nonce: 1n })
-    bytes[6] = 0x01
-    c.raw.write(bytes)
-    await closedWith(c, 'BAD_COMMAND')
-    expect(codes(c)).toEqual(['BAD_COMMAND/ignore'])
+    const ping = encodeMessage(magic, { command: 'ping', nonce: 1n })
+    for (const field of ['badmsg\x01', 'bad\x00sg\x01']) {
+      const bytes = ping.slice()
+      bytes.fill(0, 4, 16)
+      for (let i = 0; i < field.length; i++) bytes[4 + i] = field.charCodeAt(i)
+      c.raw.write(bytes)
+    }
+    // The very next frame is read: no bytes were lost with the bad ones.
+    await alive(c, 2n)
+    expect(codes(c)).toEqual(['BAD_COMMAND/ignore', 'BAD_COMMAND/ignore'])
+    expect(
+      c.raw.received.filter((m) => m.command === 'pong').map((m) => (m as { nonce: bigint }).nonce),
+    ).toEqual([2n])
+    // Core counts a rejected message's bytes under *other*.
+    expect(c.peer.stats().received['*other*']).toEqual({ messages: 2, bytes: 2 * ping.length })
+    c.raw.destroy()
   })
 
   it('trailing bytes and truncated payloads: disconnect', async () => {

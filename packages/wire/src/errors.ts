@@ -80,7 +80,11 @@ export class BadChecksumError extends ProtocolError {
   }
 }
 
-/** The 12-byte command is not printable ASCII padded with NUL. Core drops it. */
+/**
+ * The 12-byte command is not printable ASCII padded with NUL. The frame is
+ * still delimited by its length, so Core drops that message and reads on
+ * (net.cpp V1Transport::GetReceivedMessage: "Invalid message type").
+ */
 export class BadCommandError extends ProtocolError {
   constructor(detail: string) {
     super('BAD_COMMAND', 'ignore', `Invalid command field: ${detail}.`)
@@ -93,6 +97,18 @@ export class TruncatedFrameError extends ProtocolError {
   constructor(need: number, have: number) {
     super('TRUNCATED_FRAME', 'disconnect', `Frame needs ${need} bytes but only ${have} are present.`)
     this.name = 'TruncatedFrameError'
+  }
+}
+
+/** A one-shot frame decoder got more bytes than the one frame its header declares. */
+export class ExtraFrameBytesError extends ProtocolError {
+  constructor(size: number, have: number) {
+    super(
+      'EXTRA_FRAME_BYTES',
+      'disconnect',
+      `${have - size} bytes follow the ${size}-byte frame; a one-shot decode takes exactly one frame.`,
+    )
+    this.name = 'ExtraFrameBytesError'
   }
 }
 
