@@ -1225,6 +1225,11 @@ export class Peer {
         this.#emit('unknown', ev.command, ev.payload)
         return
       case 'error':
+        // Core ProcessMessage, pong: less than 8 bytes is "Short payload",
+        // which cancels the outstanding ping (the peer is kept).
+        if (ev.command === 'pong' && ev.error.code === 'TRUNCATED' && this.#state.status === 'ready') {
+          this.#pingNonce = 0n
+        }
         this.#misbehave(ev.error, ev.command)
         return
     }
