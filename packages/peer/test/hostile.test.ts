@@ -243,6 +243,18 @@ describe('protocol attacks', () => {
     expect(codes(c)).toEqual(['TOO_MANY_ENTRIES/discourage'])
   })
 
+  it('a locator of more than 101 hashes: disconnect, without discouragement (Core)', async () => {
+    for (const command of ['getheaders', 'getblocks']) {
+      const c = await connect()
+      const n = 102
+      const payload = new Uint8Array(4 + 1 + 32 * n + 32)
+      payload.set([0x80, 0x11, 0x01, 0x00, n])
+      c.raw.write(frameWithPayload(command, payload))
+      await closedWith(c, 'TOO_MANY_ENTRIES')
+      expect(codes(c)).toEqual(['TOO_MANY_ENTRIES/disconnect'])
+    }
+  })
+
   it('more than 2,000 headers: discourage', async () => {
     const c = await connect()
     const n = 2001

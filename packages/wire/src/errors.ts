@@ -167,15 +167,12 @@ export class SizeTooLargeError extends ProtocolError {
 /**
  * A list has more entries than the protocol allows (50,000 inventory entries,
  * 1,000 addresses, 2,000 headers, 101 locator hashes). Core punishes this as
- * misbehaviour.
+ * misbehaviour, except a locator over 101 hashes, for which it only
+ * disconnects (net_processing.cpp, getheaders and getblocks: fDisconnect).
  */
 export class TooManyEntriesError extends ProtocolError {
-  constructor(command: string, count: number | bigint, max: number) {
-    super(
-      'TOO_MANY_ENTRIES',
-      'discourage',
-      `${command} has ${count} entries, more than the maximum of ${max}.`,
-    )
+  constructor(command: string, count: number | bigint, max: number, severity: Severity = 'discourage') {
+    super('TOO_MANY_ENTRIES', severity, `${command} has ${count} entries, more than the maximum of ${max}.`)
     this.name = 'TooManyEntriesError'
   }
 }
