@@ -25,6 +25,7 @@ import {
   toHex,
 } from '@node/wire'
 import * as bitcoin from 'bitcoinjs-lib'
+import { formatSubnet, parseSubnet } from './net-address.ts'
 import { RpcError, RpcErrorCode } from './rpc-errors.ts'
 import type { RpcServer } from './rpc-server.ts'
 
@@ -135,6 +136,19 @@ function parseHash(v: unknown, name: string): Uint8Array {
     )
   }
   return hexToHash(v.toLowerCase())
+}
+
+/**
+ * A `setban` target in the form the ban list takes: `ip/netmask` and `ip/bits`
+ * become canonical CIDR (`1.2.0.0/255.255.0.0` → `1.2.0.0/16`), read by the
+ * same parser as `-rpcallowip` (Core's LookupSubNet accepts both forms);
+ * anything else (a single address, an onion name, garbage) is passed on as
+ * given for the ban list to accept or refuse.
+ */
+function banTarget(text: string): string {
+  if (!text.includes('/')) return text
+  const s = parseSubnet(text)
+  return s ? formatSubnet(s) : text
 }
 
 /** Register every node method on the RPC server. */
@@ -636,13 +650,18 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
   rpc.register(
     'setban',
     async (params) => {
-      const subnet = String(params[0])
+      const subnet = banTarget(String(params[0]))
       const command = String(params[1])
       if (command === 'add') {
         const bantime = params[2] === undefined ? 0 : toInt(params[2], 'bantime')
         const absolute = params[3] === true
         const when = bantime <= 0 ? {} : absolute ? { until: bantime * 1000 } : { durationMs: bantime * 1000 }
-        if (server.bans.isBanned(subnet.replace(/\/(32|128)$/, ''))) {
+        // Core setban: a subnet is banned when that exact subnet is; an address
+        // when any ban covers it.
+        const already = subnet.includes('/')
+          ? server.bans.list().some((b) => b.subnet === subnet)
+          : server.bans.isBanned(subnet)
+        if (already) {
           throw new RpcError(RpcErrorCode.RPC_CLIENT_NODE_ALREADY_ADDED, 'Error: IP/Subnet already banned')
         }
         try {

@@ -132,6 +132,17 @@ describe('node RPC methods', () => {
     expect(banned.map((b) => b.address)).toEqual(['203.0.113.0/24'])
     expect(banned[0]!.ban_duration).toBe(3600)
     expect(await rpcError('setban', 'not-a-subnet', 'add')).toBe(-30)
+    // Banning it again is bitcoind's -23; so is an address inside a banned subnet.
+    expect(await rpcError('setban', '203.0.113.0/24', 'add')).toBe(-23)
+    expect(await rpcError('setban', '203.0.113.7', 'add')).toBe(-23)
+    // The netmask form, as -rpcallowip takes it, is the same subnet as its CIDR.
+    await client.command('setban', '198.51.0.0/255.255.0.0', 'add', 3600)
+    expect(await rpcError('setban', '198.51.0.0/16', 'add')).toBe(-23)
+    expect(await rpcError('setban', '198.51.0.0/255.255.0.0', 'add')).toBe(-23)
+    expect(((await client.command('listbanned')) as { address: string }[]).map((b) => b.address)).toEqual(
+      expect.arrayContaining(['203.0.113.0/24', '198.51.0.0/16']),
+    )
+    await client.command('setban', '198.51.0.0/255.255.0.0', 'remove')
     await client.command('clearbanned')
     expect(await client.command('listbanned')).toEqual([])
     expect(await client.command('addpeeraddress', '8.8.8.8', 8333)).toEqual({ success: true })
