@@ -145,6 +145,11 @@ describe('node RPC methods', () => {
     await client.command('setban', '198.51.0.0/255.255.0.0', 'remove')
     await client.command('clearbanned')
     expect(await client.command('listbanned')).toEqual([])
+    // addpeeraddress is in Core's hidden category: callable, documented, not listed.
+    const help = (await client.command('help')) as string
+    expect(help).toContain('== Network ==')
+    expect(help).not.toMatch(/addpeeraddress|== Hidden ==/)
+    expect(await client.command('help', 'addpeeraddress')).toMatch(/^addpeeraddress "address" port/)
     expect(await client.command('addpeeraddress', '8.8.8.8', 8333)).toEqual({ success: true })
     const addrs = (await client.command('getnodeaddresses', 0)) as {
       address: string
