@@ -29,6 +29,17 @@ beforeAll(async () => {
   }
   server.register('getpeerinfo', record('getpeerinfo', peers), { params: [] })
   server.register('getnetworkinfo', record('getnetworkinfo', netinfo), { params: [] })
+  server.register(
+    'getblockchaininfo',
+    record('getblockchaininfo', {
+      chain: 'regtest',
+      blocks: 120,
+      headers: 240,
+      verificationprogress: 0.3,
+      difficulty: 4.656542373906925e-10,
+    }),
+    { params: [] },
+  )
   server.register('getbestblockhash', record('getbestblockhash', 'ab'.repeat(32)), { params: [] })
   server.register('getblockcount', record('getblockcount', 101), { params: [] })
   server.register('setban', record('setban', null), { arity: { min: 2, max: 4 } })
@@ -231,6 +242,40 @@ describe('node-cli', () => {
     } finally {
       await new Promise<void>((r) => fake.close(() => r()))
     }
+  })
+})
+
+describe('node-cli -getinfo', () => {
+  it('prints bitcoin-cli -getinfo from getnetworkinfo and getblockchaininfo', async () => {
+    const r = await cli([...base(), '-getinfo'])
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.out).toBe(
+      [
+        'Chain: regtest',
+        'Blocks: 120',
+        'Headers: 240',
+        `Verification progress: ${'\u2592'.repeat(6)}${'\u2591'.repeat(14)} 30.0000%`,
+        'Difficulty: 4.656542373906925e-10',
+        '',
+        'Network: in 1, out 1, total 2',
+        'Version: 1000',
+        'Time offset (s): 0',
+        'Proxies: n/a',
+        'Min tx relay fee rate (BTC/kvB): 0.00001000',
+        '',
+        'Warnings: (none)',
+        '',
+      ].join('\n'),
+    )
+    const colored = await cli([...base(), '-getinfo', '-color=always'])
+    expect(colored.out.startsWith('\x1B[34mChain: regtest\x1B[0m\n')).toBe(true)
+  })
+
+  it('refuses arguments, a bad -color and -netinfo alongside, as bitcoin-cli', async () => {
+    expect((await cli([...base(), '-getinfo', 'x'])).err).toBe('error: -getinfo takes no arguments\n')
+    expect((await cli([...base(), '-getinfo', '-color=red'])).err).toMatch(/Invalid value for -color/)
+    expect((await cli([...base(), '-getinfo', '-netinfo'])).err).toMatch(/Only one of -getinfo, -netinfo/)
   })
 })
 
