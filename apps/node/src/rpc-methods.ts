@@ -24,10 +24,11 @@ import {
   type Tx,
   toHex,
 } from '@node/wire'
-import * as bitcoin from 'bitcoinjs-lib'
+import { addressToScript } from './address.ts'
 import { formatSubnet, parseSubnet } from './net-address.ts'
 import { RpcError, RpcErrorCode } from './rpc-errors.ts'
 import type { RpcServer } from './rpc-server.ts'
+import { txToJson } from './tx-json.ts'
 
 export interface NodeRpcOptions {
   /** Integer version for getnetworkinfo (Core style: 10000 = 0.1.0). */
@@ -70,21 +71,10 @@ function bitsHex(bits: number): string {
   return (bits >>> 0).toString(16).padStart(8, '0')
 }
 
-function bitcoinjsNetwork(n: NetworkParams): bitcoin.Network {
-  return {
-    messagePrefix: '\x18Bitcoin Signed Message:\n',
-    bech32: n.bech32,
-    bip32: { public: 0x043587cf, private: 0x04358394 },
-    pubKeyHash: n.base58.pubkeyHash,
-    scriptHash: n.base58.scriptHash,
-    wif: n.name === 'mainnet' ? 0x80 : 0xef,
-  }
-}
-
 /** The output script of an address, or RPC_INVALID_ADDRESS_OR_KEY. */
-export function addressToScript(address: string, n: NetworkParams): Uint8Array {
+function payToScript(address: string, n: NetworkParams): Uint8Array {
   try {
-    return new Uint8Array(bitcoin.address.toOutputScript(address, bitcoinjsNetwork(n)))
+    return addressToScript(address, n)
   } catch {
     throw new RpcError(RpcErrorCode.RPC_INVALID_ADDRESS_OR_KEY, 'Error: Invalid address')
   }
@@ -273,10 +263,12 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
     'getblock',
     async (params) => {
       const e = entryOf(params[0])
+      // Core ParseVerbosity(allow_bool): null → 1, true → 1, false → 0, else an integer.
       const v = params[1]
-      const verbosity = v === undefined ? 1 : typeof v === 'boolean' ? (v ? 1 : 0) : toInt(v, 'verbosity')
+      const verbosity =
+        v === undefined || v === null ? 1 : typeof v === 'boolean' ? (v ? 1 : 0) : toInt(v, 'verbosity')
       const bytes = await readBlock(e)
-      if (verbosity === 0) return toHex(bytes)
+      if (verbosity <= 0) return toHex(bytes)
       const block = decodeBlock(bytes)
       const stripped = encodeBlock(block, false).length
       return {
@@ -284,17 +276,25 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         strippedsize: stripped,
         size: bytes.length,
         weight: stripped * 3 + bytes.length,
-        tx: block.txs.map((t) => hashToHex(t.txid())),
-        nTx: block.txs.length,
+        // 2 and above: decoded transactions. 3 would add each input's prevout,
+        // which needs undo data this node does not keep yet: it answers as 2.
+        tx: block.txs.map((t) => (verbosity === 1 ? hashToHex(t.txid()) : txToJson(t, net))),
       }
     },
     {
       params: [
-        { name: 'blockhash', type: 'string' },
-        { name: 'verbosity', type: 'any', optional: true },
+        { name: 'blockhash', type: 'string', description: 'The block hash.' },
+        {
+          name: 'verbosity',
+          type: 'any',
+          optional: true,
+          description:
+            '0 (or false) for hex-encoded data, 1 (or true) for a JSON object with transaction ids, 2 for a JSON object with decoded transactions; 3 and above answer as 2 (this node keeps no undo data for prevouts). Default 1.',
+        },
       ],
       category: 'Blockchain',
-      description: 'Returns a block: hex (verbosity 0) or an object with its transaction ids (1).',
+      description:
+        'Returns a block: hex (verbosity 0 or below), an object with its transaction ids (1), or with its transactions decoded as getrawtransaction shows them (2). Verbosity 3 and above answer as 2: prevouts need undo data this node does not keep yet.',
     },
   )
 
@@ -391,7 +391,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       requireRegtest()
       const n = toInt(params[0], 'nblocks')
       if (n < 0 || n > 100_000) throw new RpcError(RpcErrorCode.RPC_INVALID_PARAMETER, 'nblocks out of range')
-      const payTo = addressToScript(String(params[1]), net)
+      const payTo = payToScript(String(params[1]), net)
       const out: string[] = []
       for (let i = 0; i < n; i++) out.push(await mineOne(payTo))
       return out
@@ -411,7 +411,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
     'generateblock',
     async (params) => {
       requireRegtest()
-      const payTo = addressToScript(String(params[0]), net)
+      const payTo = payToScript(String(params[0]), net)
       const list = Array.isArray(params[1]) ? params[1] : []
       const txs: Tx[] = []
       for (const t of list) {

@@ -109,6 +109,71 @@ describe('node RPC methods', () => {
     expect(await rpcError('generatetoaddress', 1, 'not-an-address')).toBe(-5)
   })
 
+  it('getblock follows bitcoind verbosity: hex at 0 and below, txids at 1, decoded transactions from 2', async () => {
+    // A spend (scripts are not checked by this node) paying to several output types.
+    const spend = new bitcoin.Transaction()
+    spend.version = 2
+    spend.addInput(
+      Buffer.alloc(32, 5),
+      1,
+      0xfffffffe,
+      Buffer.from(`093006020101020101012102${'11'.repeat(32)}`, 'hex'),
+    )
+    spend.setWitness(0, [Buffer.from('aa', 'hex')])
+    const p2pkh = bitcoin.payments.p2pkh({ hash: Buffer.alloc(20, 1), network: bitcoin.networks.regtest })
+    const p2sh = bitcoin.payments.p2sh({ hash: Buffer.alloc(20, 2), network: bitcoin.networks.regtest })
+    spend.addOutput(p2pkh.output!, 1_000n)
+    spend.addOutput(p2sh.output!, 2_000n)
+    spend.addOutput(bitcoin.payments.embed({ data: [Buffer.from('hi')] }).output!, 0n)
+    const { hash } = (await client.command('generateblock', ADDRESS, [spend.toHex()])) as { hash: string }
+    const raw = (await client.command('getblock', hash, 0)) as string
+    for (const v of [-1, false]) expect(await client.command('getblock', hash, v)).toBe(raw)
+    const one = (await client.command('getblock', hash, 1)) as { tx: string[]; nTx: number }
+    expect(one.tx).toEqual([bitcoin.Block.fromHex(raw).transactions![0]!.getId(), spend.getId()])
+    expect(one.nTx).toBe(2)
+    expect(await client.command('getblock', hash, true)).toEqual(one)
+    expect(await client.command('getblock', hash)).toEqual(one)
+
+    type TxJson = { vin: object[]; vout: { scriptPubKey: object }[] }
+    const two = (await client.command('getblock', hash, 2)) as { tx: TxJson[] }
+    expect(two).toMatchObject({ hash, nTx: 2, size: raw.length / 2 })
+    const [cb, tx] = two.tx as [TxJson, TxJson]
+    expect(Object.keys(cb.vin[0] as object)).toEqual(['coinbase', 'txinwitness', 'sequence'])
+    expect(cb.vout[0]).toMatchObject({
+      value: 50,
+      n: 0,
+      scriptPubKey: { address: ADDRESS, type: 'witness_v0_keyhash' },
+    })
+    expect(tx).toMatchObject({
+      txid: spend.getId(),
+      hash: Buffer.from(spend.getHash(true)).reverse().toString('hex'),
+      version: 2,
+      size: spend.byteLength(),
+      vsize: spend.virtualSize(),
+      weight: spend.weight(),
+      locktime: 0,
+      vin: [
+        {
+          txid: '05'.repeat(32),
+          vout: 1,
+          scriptSig: { asm: `3006020101020101[ALL] 02${'11'.repeat(32)}` },
+          txinwitness: ['aa'],
+          sequence: 0xfffffffe,
+        },
+      ],
+      vout: [
+        { value: 0.00001, n: 0, scriptPubKey: { address: p2pkh.address, type: 'pubkeyhash' } },
+        { value: 0.00002, n: 1, scriptPubKey: { address: p2sh.address, type: 'scripthash' } },
+        { value: 0, n: 2, scriptPubKey: { asm: 'OP_RETURN 26984', type: 'nulldata' } },
+      ],
+      hex: spend.toHex(),
+    })
+    expect(tx.vout[2]?.scriptPubKey).not.toHaveProperty('address')
+    // No undo data yet: 3 and above answer as 2 (and help says so).
+    for (const v of [3, 5]) expect(await client.command('getblock', hash, v)).toEqual(two)
+    expect(await client.command('help', 'getblock')).toMatch(/3 and above answer as 2/)
+  })
+
   it('network methods: counts, totals, added nodes, bans and addresses with bitcoind error codes', async () => {
     expect(await client.command('getconnectioncount')).toBe(0)
     expect(await client.command('getpeerinfo')).toEqual([])
