@@ -165,6 +165,20 @@ interface PeerState {
   presync: HeadersPresync | undefined
   /** The block hash the peer last sent us a block for (to skip it in relay). */
   readonly sentBlocks: Set<string>
+  /** When the peer last gave us a block we stored (ms; 0: never). Core's m_last_block_time. */
+  lastBlockAt: number
+}
+
+/** What we know of a peer's chain (Core's CNodeStateStats), for getpeerinfo. */
+export interface PeerSyncState {
+  /** Height of the best header the peer has announced, or -1 (Core nSyncHeight). */
+  readonly bestKnownHeight: number
+  /** Height of the last block both the peer's best chain and our active chain have, or -1 (Core nCommonHeight). */
+  readonly lastCommonHeight: number
+  /** Heights of the blocks requested from the peer and not yet received, in request order. */
+  readonly inFlightHeights: readonly number[]
+  /** When the peer last gave us a new block (ms since the epoch; 0: never). */
+  readonly lastBlockAt: number
 }
 
 /**
@@ -260,6 +274,23 @@ export class BlockManager extends Service {
     return this.#peers.size
   }
 
+  /** A peer's sync state (read only), or undefined if the peer is not ours. */
+  peerSyncState(id: number): PeerSyncState | undefined {
+    const s = this.#peers.get(id)
+    if (!s) return undefined
+    let common: HeaderEntry | undefined
+    if (s.bestKnown) {
+      common = this.chain.ancestor(s.bestKnown, Math.min(s.bestKnown.height, this.chain.tip.height))
+      while (common && !this.chain.onActiveChain(common)) common = common.prev
+    }
+    return {
+      bestKnownHeight: s.bestKnown?.height ?? -1,
+      lastCommonHeight: common?.height ?? -1,
+      inFlightHeights: [...s.inFlight.values()].map((f) => f.entry.height),
+      lastBlockAt: s.lastBlockAt,
+    }
+  }
+
   protected async onStart(): Promise<void> {
     const stored = await this.#store.loadHeaders()
     stored.sort((a, b) => a.height - b.height)
@@ -307,6 +338,7 @@ export class BlockManager extends Service {
       syncStarted: false,
       presync: undefined,
       sentBlocks: new Set(),
+      lastBlockAt: 0,
     }
     this.#peers.set(peer.id, s)
     this.#startHeadersSync()
@@ -721,6 +753,7 @@ export class BlockManager extends Service {
         if (this.status !== 'started' && this.status !== 'stopping') return
         this.#stats.blocks++
         this.#stats.bytes += bytes.length
+        s.lastBlockAt = this.#now()
         this.chain.markHaveData(hash)
         for (const fn of this.#listeners.block) fn(e, bytes.length)
         this.#schedule()

@@ -155,6 +155,31 @@ describe('BlockManager', () => {
     for (let h = 1; h <= 300; h++) expect(b.store.hasBlock(a.mgr.chain.atHeight(h)!.hash)).toBe(true)
   })
 
+  it('reports the sync state of each peer: best header, last common block, blocks in flight, last new block', async () => {
+    const a = await makeNode()
+    await mine(a.mgr, 30)
+    const b = await makeNode({ maxBlocksInFlightPerPeer: 4 })
+    // a answers headers but holds every block back.
+    const held = link(a.mgr, b.mgr)
+    held.onA.sendRaw = () => {}
+    await until(() => b.mgr.chain.bestHeader.height === 30 && b.mgr.blocksInFlight === 4)
+    expect(b.mgr.peerSyncState(held.onB.id)).toEqual({
+      bestKnownHeight: 30,
+      lastCommonHeight: 0,
+      inFlightHeights: [1, 2, 3, 4],
+      lastBlockAt: 0,
+    })
+    expect(b.mgr.peerSyncState(9_999_999)).toBeUndefined()
+    // A peer that serves: after the sync, everything in common and nothing in flight.
+    const c = await makeNode()
+    const before = Date.now()
+    const served = link(a.mgr, c.mgr)
+    await until(() => c.mgr.chain.tip.height === 30)
+    const st = c.mgr.peerSyncState(served.onB.id)
+    expect(st).toMatchObject({ bestKnownHeight: 30, lastCommonHeight: 30, inFlightHeights: [] })
+    expect(st!.lastBlockAt).toBeGreaterThanOrEqual(before)
+  })
+
   it('downloads from several peers in parallel', async () => {
     const a1 = await makeNode()
     await mine(a1.mgr, 200)
