@@ -202,7 +202,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         verificationprogress: best.height > 0 ? Math.min(1, tip.height / best.height) : 1,
         initialblockdownload: mgr.initialBlockDownload,
         chainwork: hex64(tip.chainWork),
-        size_on_disk: 0,
+        size_on_disk: server.store.sizeOnDisk,
         pruned: false,
         warnings: [],
       }

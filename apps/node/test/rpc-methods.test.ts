@@ -77,6 +77,10 @@ describe('node RPC methods', () => {
       initialblockdownload: false,
     })
     expect(info['chainwork']).toMatch(/^[0-9a-f]{64}$/)
+    // The block files hold the five blocks (56-byte record header each).
+    let blockBytes = 0
+    for (const h of hashes) blockBytes += 56 + ((await client.command('getblock', h, 0)) as string).length / 2
+    expect(info['size_on_disk']).toBeGreaterThanOrEqual(blockBytes)
     expect(await client.command('getblockhash', 3)).toBe(hashes[2])
     expect(await rpcError('getblockhash', 99)).toBe(-8)
     const header = (await client.command('getblockheader', hashes[2])) as Record<string, unknown>

@@ -240,6 +240,8 @@ export class BlockStore extends Service {
   #cur: FileHandle | undefined
   #curFile = 0
   #curSize = 0
+  /** Bytes in the block files before the current one. */
+  #closedSize = 0
   #index: FileHandle | undefined
   #indexSize = 0
   #headers: FileHandle | undefined
@@ -289,6 +291,11 @@ export class BlockStore extends Service {
   /** Number of blocks stored (acknowledged). */
   get blockCount(): number {
     return this.#keys.size
+  }
+
+  /** Bytes in the block files (Core's CalculateCurrentUsage, for getblockchaininfo size_on_disk). */
+  get sizeOnDisk(): number {
+    return this.#closedSize + this.#curSize
   }
 
   // --- lifecycle ------------------------------------------------------------------
@@ -633,6 +640,7 @@ export class BlockStore extends Service {
     await this.#cur!.close()
     this.#cur = undefined
     this.#curFile++
+    this.#closedSize += this.#curSize
     this.#curSize = 0
     this.#cur = await open(join(this.#dir, blockFileName(this.#curFile)), 'w+')
     await fsyncDir(this.#dir)
@@ -768,6 +776,11 @@ export class BlockStore extends Service {
     this.#curFile = last
     this.#cur = await openRW(this.#dir, blockFileName(last))
     this.#curSize = (await this.#cur.stat()).size
+    // Sizes again: the scan may have cut a torn tail.
+    this.#closedSize = 0
+    for (const n of files) {
+      if (n !== last) this.#closedSize += (await stat(join(this.#dir, blockFileName(n)))).size
+    }
   }
 
   /**
