@@ -3,9 +3,14 @@
  * result fields: chain (getblockchaininfo, getblock, …), network
  * (getpeerinfo, getnetworkinfo, setban, …) and regtest mining
  * (generatetoaddress, generateblock).
+ *
+ * Core: rpc/blockchain.cpp (getblockchaininfo with GuessVerificationProgress
+ * and CalculateCurrentUsage, getblock with ParseVerbosity and blockToJSON,
+ * blockheaderToJSON), rpc/net.cpp (getpeerinfo from CNodeStats and
+ * CNodeStateStats, setban), core_write.cpp for transactions (tx-json.ts).
  */
 import { formatService, NETWORK_NAMES, NetAddress, Network, parseService } from '@node/addrmgr'
-import { type HeaderEntry, medianTimePast, mineBlock } from '@node/blockmgr'
+import { guessVerificationProgress, type HeaderEntry, medianTimePast, mineBlock } from '@node/blockmgr'
 import type { Server } from '@node/server'
 import {
   type Block,
@@ -156,7 +161,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
   const confirmations = (e: HeaderEntry): number =>
     chain.onActiveChain(e) ? chain.tip.height - e.height + 1 : -1
 
-  const headerJson = (e: HeaderEntry, nTx?: number) => {
+  const headerJson = (e: HeaderEntry, nTx: number) => {
     const next = chain.onActiveChain(e) ? chain.activeAtHeight(e.height + 1) : undefined
     return {
       hash: hashToHex(e.hash),
@@ -171,7 +176,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       bits: bitsHex(e.header.bits),
       difficulty: difficulty(e.header.bits),
       chainwork: hex64(e.chainWork),
-      nTx: nTx ?? (e.haveData ? undefined : 0),
+      nTx,
       ...(e.prev ? { previousblockhash: hashToHex(e.prev.hash) } : {}),
       ...(next ? { nextblockhash: hashToHex(next.hash) } : {}),
     }
@@ -187,9 +192,10 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
 
   rpc.register(
     'getblockchaininfo',
-    () => {
+    async () => {
       const tip = chain.tip
       const best = chain.bestHeader
+      const chainTx = (await mgr.chainTxCount(tip)) ?? 0
       return {
         chain: chainName(net),
         blocks: tip.height,
@@ -199,7 +205,12 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         difficulty: difficulty(tip.header.bits),
         time: tip.header.time,
         mediantime: medianTimePast(tip),
-        verificationprogress: best.height > 0 ? Math.min(1, tip.height / best.height) : 1,
+        verificationprogress: guessVerificationProgress(
+          net.chainTxData,
+          chainTx,
+          tip.header.time,
+          Math.floor(Date.now() / 1000),
+        ),
         initialblockdownload: mgr.initialBlockDownload,
         chainwork: hex64(tip.chainWork),
         size_on_disk: server.store.sizeOnDisk,
@@ -243,11 +254,12 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
 
   rpc.register(
     'getblockheader',
-    (params) => {
+    async (params) => {
       const e = entryOf(params[0])
       const verbose = params[1] === undefined ? true : Boolean(params[1])
       if (!verbose) return toHex(encodeHeader(e.header))
-      return headerJson(e)
+      // Core: nTx is 0 for a block whose data we do not have.
+      return headerJson(e, (await mgr.blockTxCount(e)) ?? 0)
     },
     {
       params: [

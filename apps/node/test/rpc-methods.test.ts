@@ -77,6 +77,8 @@ describe('node RPC methods', () => {
       initialblockdownload: false,
     })
     expect(info['chainwork']).toMatch(/^[0-9a-f]{64}$/)
+    // Regtest has no transaction statistics: a chain we have is complete.
+    expect(info['verificationprogress']).toBe(1)
     // The block files hold the five blocks (56-byte record header each).
     let blockBytes = 0
     for (const h of hashes) blockBytes += 56 + ((await client.command('getblock', h, 0)) as string).length / 2
@@ -87,6 +89,7 @@ describe('node RPC methods', () => {
     expect(header).toMatchObject({
       hash: hashes[2],
       height: 3,
+      nTx: 1,
       confirmations: 3,
       previousblockhash: hashes[1],
       nextblockhash: hashes[3],
@@ -135,6 +138,7 @@ describe('node RPC methods', () => {
     const one = (await client.command('getblock', hash, 1)) as { tx: string[]; nTx: number }
     expect(one.tx).toEqual([bitcoin.Block.fromHex(raw).transactions![0]!.getId(), spend.getId()])
     expect(one.nTx).toBe(2)
+    expect(await client.command('getblockheader', hash)).toMatchObject({ nTx: 2 })
     expect(await client.command('getblock', hash, true)).toEqual(one)
     expect(await client.command('getblock', hash)).toEqual(one)
 
@@ -228,5 +232,44 @@ describe('node RPC methods', () => {
     expect(addrs).toEqual([expect.objectContaining({ address: '8.8.8.8', port: 8333, network: 'ipv4' })])
     expect(await rpcError('getnodeaddresses', 1, 'bogus')).toBe(-8)
     expect(await client.command('ping')).toBeNull()
+  })
+})
+
+describe('node RPC methods on mainnet', () => {
+  it('getblockchaininfo at genesis during IBD: verification progress from the tx statistics, not 1', async () => {
+    const mdir = await mkdtemp(join(tmpdir(), 'btcnode-rpcm-main-'))
+    const main = new Server(
+      { resolve: async () => [] },
+      { network: networks.mainnet, dataDir: mdir, bind: ['127.0.0.1:0'], dnsSeed: false, fixedSeeds: false },
+    )
+    await main.start()
+    const mrpc = new RpcServer(
+      {},
+      { auth: { kind: 'password', user: 'u', password: 'p' }, authFailureDelayMs: 0 },
+    )
+    registerNodeMethods(mrpc, main, { version: 100, userAgent: '/btcnode:0.1.0/' })
+    try {
+      await mrpc.start()
+      const c = new Client({
+        host: `http://127.0.0.1:${mrpc.addresses()[0]?.port}`,
+        username: 'u',
+        password: 'p',
+        logger: quiet,
+        timeout: 10_000,
+      })
+      const info = (await c.command('getblockchaininfo')) as Record<string, number | boolean>
+      expect(info).toMatchObject({ chain: 'main', blocks: 0, initialblockdownload: true })
+      // One transaction of more than a billion: a little above 0 (written in
+      // exponent form, which this client hands back as a string).
+      const progress = Number(info['verificationprogress'])
+      expect(progress).toBeGreaterThan(0)
+      expect(progress).toBeLessThan(1e-8)
+      const genesis = (await c.command('getblockhash', 0)) as string
+      expect(await c.command('getblockheader', genesis)).toMatchObject({ nTx: 1, height: 0 })
+    } finally {
+      await mrpc.stop()
+      await main.stop()
+      await rm(mdir, { recursive: true, force: true })
+    }
   })
 })

@@ -29,6 +29,7 @@ import {
   makeCompactBlock,
   type NetworkParams,
   type ProtocolError,
+  Reader,
   reconstructBlock,
   Service,
   silentLogger,
@@ -103,7 +104,7 @@ export interface SyncPeer {
 /** The part of the store the manager uses (a BlockStore, or a fake in tests). */
 export type ChainStore = Pick<
   BlockStore,
-  'putBlock' | 'getBlock' | 'hasBlock' | 'putHeaders' | 'loadHeaders' | 'setTip'
+  'putBlock' | 'getBlock' | 'getBlockInfo' | 'hasBlock' | 'putHeaders' | 'loadHeaders' | 'setTip'
 >
 
 export interface BlockManagerComponents {
@@ -199,6 +200,8 @@ export class BlockManager extends Service {
   readonly #progressInterval: number
   readonly #minimumWork: bigint
   readonly #peers = new Map<number, PeerState>()
+  /** The last chainTxCount() answer: one entry and its count. */
+  #chainTx: { entry: HeaderEntry; count: number } | undefined
   readonly #inFlight = new Map<string, InFlight>()
   /** Blocks received and being checked or written: not to be requested again meanwhile. */
   readonly #receiving = new Set<string>()
@@ -274,6 +277,49 @@ export class BlockManager extends Service {
     return this.#peers.size
   }
 
+  /**
+   * Transactions in a block we have (Core's nTx); undefined when we lack it.
+   * The store's index knows the count of every block stored since it kept
+   * counts; for others (older stores, blocks found again by a scan) the
+   * block's own count is read from its bytes.
+   */
+  async blockTxCount(e: HeaderEntry): Promise<number | undefined> {
+    if (!e.haveData) return undefined
+    // Every network's genesis block has its coinbase only; it is not in the store.
+    if (e === this.chain.genesis) return 1
+    const known = this.#store.getBlockInfo(e.hash)?.txCount
+    if (known !== undefined) return known
+    const bytes = await this.#store.getBlock(e.hash)
+    if (!bytes) return undefined
+    const r = new Reader(bytes, 80)
+    return r.compactSize('block tx count')
+  }
+
+  /**
+   * Transactions from genesis to `e` inclusive (Core's m_chain_tx_count), for
+   * an entry whose ancestors we all have; undefined otherwise. The last answer
+   * is kept, so asking again for a later tip of the same chain only counts the
+   * blocks added since.
+   */
+  async chainTxCount(e: HeaderEntry): Promise<number | undefined> {
+    if (!e.chainHasData) return undefined
+    const cached = this.#chainTx
+    const base =
+      cached &&
+      cached.entry.height <= e.height &&
+      this.chain.ancestor(e, cached.entry.height) === cached.entry
+        ? cached
+        : undefined
+    let count = base?.count ?? 0
+    for (let cur: HeaderEntry | undefined = e; cur && cur !== base?.entry; cur = cur.prev) {
+      const n = await this.blockTxCount(cur)
+      if (n === undefined) return undefined
+      count += n
+    }
+    this.#chainTx = { entry: e, count }
+    return count
+  }
+
   /** A peer's sync state (read only), or undefined if the peer is not ours. */
   peerSyncState(id: number): PeerSyncState | undefined {
     const s = this.#peers.get(id)
@@ -312,6 +358,7 @@ export class BlockManager extends Service {
     this.#tick = undefined
     this.#progress = undefined
     this.#peers.clear()
+    this.#chainTx = undefined
     this.#inFlight.clear()
     this.#receiving.clear()
     this.#recent.clear()
@@ -747,7 +794,7 @@ export class BlockManager extends Service {
     }
     const p = (async () => {
       if (this.#validator) await this.#validator.validate(block, e.height)
-      await this.#store.putBlock(hash, bytes, { height: e.height })
+      await this.#store.putBlock(hash, bytes, { height: e.height, txCount: block.txs.length })
     })()
       .then(() => {
         if (this.status !== 'started' && this.status !== 'stopping') return
@@ -1091,7 +1138,7 @@ export class BlockManager extends Service {
       this.#remember(entry.key, bytes)
       this.#announce({ oldTip: this.chain.tip, newTip: entry, disconnected: [], connected: [entry] }, block)
     }
-    await this.#store.putBlock(hash, bytes, { height: entry.height })
+    await this.#store.putBlock(hash, bytes, { height: entry.height, txCount: block.txs.length })
     this.#stats.blocks++
     this.#stats.bytes += bytes.length
     this.chain.markHaveData(hash)

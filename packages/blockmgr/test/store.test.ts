@@ -81,6 +81,20 @@ describe('BlockStore blocks', () => {
     expect(await s.getBlock(more.hash)).toEqual(more.bytes)
   })
 
+  it('keeps the transaction count of each block in the index across a reopen', async () => {
+    let s = await openStore()
+    const a = makeBlock(3001)
+    const b = makeBlock(3002)
+    await s.putBlock(a.hash, a.bytes, { height: 1, txCount: 2345 })
+    await s.putBlock(b.hash, b.bytes, { height: 2 })
+    expect(s.getBlockInfo(a.hash)?.txCount).toBe(2345)
+    expect(s.getBlockInfo(b.hash)?.txCount).toBeUndefined()
+    await s.stop()
+    s = await openStore()
+    expect(s.getBlockInfo(a.hash)?.txCount).toBe(2345)
+    expect(s.getBlockInfo(b.hash)?.txCount).toBeUndefined()
+  })
+
   it('reports the bytes of its block files as sizeOnDisk, across file rollover and a reopen', async () => {
     const onDisk = async () => {
       let total = 0
