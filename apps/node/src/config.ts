@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { getNetwork, type NetworkName, type NetworkParams } from '@node/wire'
-import { parseArgv, parseConfFile, type RawSetting, Settings } from './args.ts'
+import { type OptionTable, parseArgv, parseConfFile, type RawSetting, Settings } from './args.ts'
 import {
   COOKIE_FILENAME,
   DEFAULT_CONF_FILENAME,
@@ -317,21 +317,26 @@ function includeValues(conf: readonly RawSetting[], section: string | null): str
  * error. `includeconf` inside an included file is ignored with a warning: one
  * level only. Returns the main file's settings followed by the included ones.
  */
-async function readIncludes(
+export async function readIncludes(
   conf: readonly RawSetting[],
-  cli: readonly RawSetting[],
   baseDatadir: string,
   read: (path: string) => Promise<string | undefined>,
   warnings: string[],
+  opts: {
+    /** The network the settings so far select. */
+    network: (conf: readonly RawSetting[]) => NetworkName
+    table: OptionTable
+    ignoreUnknown?: boolean | undefined
+  },
 ): Promise<RawSetting[]> {
-  const network = selectNetwork(cli, conf)
+  const network = opts.network(conf)
   const names = [...includeValues(conf, NETWORK_SECTION[network]), ...includeValues(conf, null)]
   const out = [...conf]
   for (const name of names) {
     const path = resolveIn(baseDatadir, name)
     const text = await read(path)
     if (text === undefined) throw new ConfigError(`Failed to include configuration file ${name}`)
-    const parsed = parseConfFile(text, path, DAEMON_OPTION_TABLE)
+    const parsed = parseConfFile(text, path, opts.table, { ignoreUnknown: opts.ignoreUnknown })
     warnings.push(...parsed.warnings)
     for (const x of parsed.settings) {
       if (x.name === 'includeconf') {
@@ -346,7 +351,7 @@ async function readIncludes(
     }
   }
   // An included file that changed the network leaves that network's includes unread.
-  const final = selectNetwork(cli, out)
+  const final = opts.network(out)
   if (final !== network) {
     for (const name of includeValues(conf, NETWORK_SECTION[final])) {
       warnings.push(`-includeconf cannot be used from included files; ignoring -includeconf=${name}`)
@@ -397,7 +402,10 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
       conf = parsed.settings
       warnings.push(...parsed.warnings)
       if (!cli.some((x) => x.name === 'includeconf')) {
-        conf = await readIncludes(conf, cli, baseDatadir, read, warnings)
+        conf = await readIncludes(conf, baseDatadir, read, warnings, {
+          network: (c) => selectNetwork(cli, c),
+          table: DAEMON_OPTION_TABLE,
+        })
       }
     }
   }

@@ -22,7 +22,7 @@
 import { request } from 'node:http'
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
-import { networks } from '@node/wire'
+import { type NetworkName, networks } from '@node/wire'
 import {
   formatHelp,
   type OptionSpec,
@@ -33,7 +33,7 @@ import {
   Settings,
 } from './args.ts'
 import { readCookie } from './auth.ts'
-import { CHAIN_NAMES, NETWORK_SECTION } from './config.ts'
+import { CHAIN_NAMES, NETWORK_SECTION, readIncludes } from './config.ts'
 import {
   CLI_DEFAULT_RPCCONNECT,
   CLI_DEFAULT_TIMEOUT_S,
@@ -377,6 +377,31 @@ async function callRpc(target: Target, body: unknown): Promise<unknown> {
   }
 }
 
+/** The network: the same rule as the daemon, from the command line and the file's default section. */
+function cliNetwork(cli: readonly RawSetting[], conf: readonly RawSetting[]): NetworkName {
+  const top = new Settings(CONF_TABLE, cli, conf, null, true)
+  const chosen: NetworkName[] = []
+  if (top.getBool('regtest', false)) chosen.push('regtest')
+  if (top.getBool('signet', false)) chosen.push('signet')
+  if (top.getBool('testnet', false)) chosen.push('testnet3')
+  if (top.getBool('testnet4', false)) chosen.push('testnet4')
+  const chain = top.getString('chain')
+  if (chain) {
+    const n = Object.hasOwn(CHAIN_NAMES, chain) ? CHAIN_NAMES[chain] : undefined
+    if (!n)
+      throw new ConfigError(
+        `Invalid chain "${chain}". Allowed values: main, test, testnet4, signet, regtest.`,
+      )
+    chosen.push(n)
+  }
+  if (chosen.length > 1) {
+    throw new ConfigError(
+      'Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain. Can use at most one.',
+    )
+  }
+  return chosen[0] ?? 'mainnet'
+}
+
 /** Run node-cli with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: readonly string[], deps: CliDeps = {}): Promise<number> {
   const io = deps.io ?? { stdout: process.stdout, stderr: process.stderr }
@@ -436,30 +461,17 @@ async function run(argv: readonly string[], deps: CliDeps, io: CliIo): Promise<n
     if (text === undefined && confOpt !== undefined) {
       throw new ConfigError(`Specified config file "${confPath}" could not be opened.`)
     }
-    if (text !== undefined) conf = parseConfFile(text, confPath, CONF_TABLE, { ignoreUnknown: true }).settings
+    if (text !== undefined) {
+      conf = parseConfFile(text, confPath, CONF_TABLE, { ignoreUnknown: true }).settings
+      // bitcoin-cli reads includeconf files as bitcoind does (ArgsManager::ReadConfigFiles).
+      conf = await readIncludes(conf, base, read, [], {
+        network: (c) => cliNetwork(cli, c),
+        table: CONF_TABLE,
+        ignoreUnknown: true,
+      })
+    }
   }
-  // Network: the same rule as the daemon, from the command line and the file's default section.
-  const top = new Settings(CONF_TABLE, cli, conf, null, true)
-  const chosen: Array<keyof typeof NETWORK_SECTION> = []
-  if (top.getBool('regtest', false)) chosen.push('regtest')
-  if (top.getBool('signet', false)) chosen.push('signet')
-  if (top.getBool('testnet', false)) chosen.push('testnet3')
-  if (top.getBool('testnet4', false)) chosen.push('testnet4')
-  const chain = top.getString('chain')
-  if (chain) {
-    const n = Object.hasOwn(CHAIN_NAMES, chain) ? CHAIN_NAMES[chain] : undefined
-    if (!n)
-      throw new ConfigError(
-        `Invalid chain "${chain}". Allowed values: main, test, testnet4, signet, regtest.`,
-      )
-    chosen.push(n)
-  }
-  if (chosen.length > 1) {
-    throw new ConfigError(
-      'Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain. Can use at most one.',
-    )
-  }
-  const network = chosen[0] ?? 'mainnet'
+  const network = cliNetwork(cli, conf)
   const params = networks[network]
   const s = new Settings(CONF_TABLE, cli, conf, NETWORK_SECTION[network], network === 'mainnet')
   const datadir = networkDatadir(

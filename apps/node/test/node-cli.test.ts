@@ -182,6 +182,17 @@ describe('node-cli', () => {
     }
   })
 
+  it('reads includeconf files from the config file, as bitcoin-cli', async () => {
+    await writeFile(join(dir, 'bitcoin.conf'), 'includeconf=more.conf\n')
+    await writeFile(join(dir, 'more.conf'), `regtest=1\n[regtest]\nrpcport=${port}\n`)
+    try {
+      expect(await cli([`-datadir=${dir}`, 'getblockcount'])).toEqual({ code: 0, out: '101\n', err: '' })
+    } finally {
+      await rm(join(dir, 'bitcoin.conf'))
+      await rm(join(dir, 'more.conf'))
+    }
+  })
+
   it('explains a missing cookie and an unreachable server', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'btcnode-cli-empty-'))
     try {
