@@ -619,6 +619,15 @@ export class Peer {
     return this.#state
   }
 
+  /** Our end of the connection, `ip:port` or `[ip6]:port`, while connected (Core's addrBind). */
+  get localAddress(): string | undefined {
+    const socket = this.#socket
+    const ip = socket?.localAddress
+    if (!socket || !ip || socket.localPort === undefined) return undefined
+    const host = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
+    return host.includes(':') ? `[${host}]:${socket.localPort}` : `${host}:${socket.localPort}`
+  }
+
   get status(): PeerStatus {
     return this.#state.status
   }
