@@ -117,7 +117,7 @@ export class BadBlockError extends ValidationError {
   }
 }
 
-/** Too many headers off the best chain are held; the new ones are refused. */
+/** The side-branch header cap is reached and the new branch has no more work than our tip or any held side branch: refused. */
 export class HeaderLimitError extends NodeError {
   constructor(message: string) {
     super('HEADER_LIMIT', message)

@@ -61,6 +61,8 @@ import { ValidationError } from './errors.ts'
 const MAX_CMPCTBLOCK_DEPTH = 5
 const MAX_BLOCKTXN_DEPTH = 10
 const MAX_HIGH_BANDWIDTH_PEERS = 3
+/** Side-branch feeders remembered (one per headers message that ended off the best chain). */
+const MAX_FED_BY = 10_000
 
 function randomNonce(): bigint {
   return randomBytes(8).readBigUInt64LE(0)
@@ -209,6 +211,14 @@ export class BlockManager extends Service {
   readonly #highBandwidth: PeerState[] = []
   /** Blocks received from a peer, so relay skips their source. */
   readonly #source = new Map<string, number>()
+  /**
+   * Who fed the side branches: the last header of each headers message that
+   * ended off the best chain, by key, to the peer id (bounded). When such a
+   * branch is evicted for lack of work, the peer that sent it is dropped.
+   */
+  readonly #fedBy = new Map<string, number>()
+  /** Peers whose side branch was evicted; dropped once the current message is handled. */
+  readonly #evictedFeeders = new Set<number>()
 
   constructor(components: BlockManagerComponents, init: BlockManagerInit) {
     super()
@@ -229,6 +239,7 @@ export class BlockManager extends Service {
       now: () => Math.floor(this.#now() / 1000),
       maxSideHeaders: init.maxSideHeaders,
       onTipChanged: (c) => this.#onTipChanged(c),
+      onEvicted: (entries) => this.#onEvicted(entries),
     })
   }
 
@@ -285,6 +296,8 @@ export class BlockManager extends Service {
     this.#receiving.clear()
     this.#recent.clear()
     this.#highBandwidth.length = 0
+    this.#fedBy.clear()
+    this.#evictedFeeders.clear()
     this.#syncPeer = undefined
     await Promise.allSettled([...this.#pendingWrites])
   }
@@ -532,6 +545,13 @@ export class BlockManager extends Service {
     s.unconnecting = 0
     if (result.last && (!s.bestKnown || result.last.chainWork > s.bestKnown.chainWork))
       s.bestKnown = result.last
+    if (result.last && result.added.length > 0 && !this.chain.onBestChain(result.last)) {
+      this.#fedBy.set(result.last.key, s.peer.id)
+      if (this.#fedBy.size > MAX_FED_BY) {
+        const oldest = this.#fedBy.keys().next().value
+        if (oldest !== undefined) this.#fedBy.delete(oldest)
+      }
+    }
     // The peer has every block of the chain it sent.
     for (let e: HeaderEntry | undefined = result.last, i = 0; e && i < headers.length; e = e.prev, i++) {
       s.peer.addInventory(InvType.BLOCK, e.hash)
@@ -1001,6 +1021,51 @@ export class BlockManager extends Service {
       }
     }
     this.#schedule()
+  }
+
+  /**
+   * The header tree evicted a least-work side branch to stay within its cap:
+   * forget it here, and drop the peers that fed it (after the message being
+   * handled, and only if they have given us nothing on the best chain since).
+   */
+  #onEvicted(entries: readonly HeaderEntry[]): void {
+    const gone = new Set(entries)
+    for (const e of entries) {
+      const id = this.#fedBy.get(e.key)
+      if (id !== undefined) {
+        this.#fedBy.delete(e.key)
+        this.#evictedFeeders.add(id)
+      }
+      const f = this.#inFlight.get(e.key)
+      if (f) {
+        f.peer.inFlight.delete(e.key)
+        this.#inFlight.delete(e.key)
+      }
+    }
+    for (const s of this.#peers.values()) {
+      let b = s.bestKnown
+      while (b && gone.has(b)) b = b.prev
+      s.bestKnown = b
+    }
+    this.#log.info(
+      {
+        headers: entries.length,
+        height: entries[0]!.height,
+        forkHeight: entries[0]!.height - entries.length,
+      },
+      'Evicted a least-work side branch of headers to stay within the memory limit.',
+    )
+    if (this.#evictedFeeders.size > 0) queueMicrotask(() => this.#dropEvictedFeeders())
+  }
+
+  #dropEvictedFeeders(): void {
+    for (const id of this.#evictedFeeders) {
+      const s = this.#peers.get(id)
+      if (!s || (s.bestKnown && this.chain.onBestChain(s.bestKnown) && s.bestKnown.height > 0)) continue
+      this.#log.info({ peer: s.peer.label }, 'Disconnecting a peer whose side branch of headers was evicted.')
+      this.#drop(s, 'its side branch of headers was evicted for having the least work')
+    }
+    this.#evictedFeeders.clear()
   }
 
   #drop(s: PeerState, reason: string): void {
