@@ -55,7 +55,7 @@ import {
   PROGRESS_INTERVAL,
   TICK_INTERVAL,
 } from './constants.ts'
-import { ValidationError } from './errors.ts'
+import { FatalStoreError, ValidationError } from './errors.ts'
 
 /** Core MAX_CMPCTBLOCK_DEPTH / MAX_BLOCKTXN_DEPTH, and at most 3 high-bandwidth peers (BIP152). */
 const MAX_CMPCTBLOCK_DEPTH = 5
@@ -137,6 +137,12 @@ export interface BlockManagerEvents {
   tip: (change: TipChange) => void
   /** A block was stored. */
   block: (entry: HeaderEntry, size: number) => void
+  /**
+   * A write to the store failed (EACCES, ENOSPC, EIO, ...): the manager has
+   * stopped taking blocks and headers, and the host must shut the node down
+   * (bitcoind aborts on such a failure). Emitted once.
+   */
+  fatal: (err: FatalStoreError) => void
 }
 
 interface InFlight {
@@ -193,7 +199,11 @@ export class BlockManager extends Service {
   readonly #listeners: { [K in keyof BlockManagerEvents]: Set<BlockManagerEvents[K]> } = {
     tip: new Set(),
     block: new Set(),
+    fatal: new Set(),
   }
+  #fatal: FatalStoreError | undefined
+  /** The last tip write (submitBlock waits for it: the tip is durable before the block is reported made). */
+  #tipWrite: Promise<void> = Promise.resolve()
   #stallTimeout: number
   #syncPeer: PeerState | undefined
   #ibd = true
@@ -260,6 +270,30 @@ export class BlockManager extends Service {
     this.#ibd = false
     this.#log.info({ height: tip.height }, 'Leaving initial block download.')
     return false
+  }
+
+  /** The store write failure that stopped the manager, if any. */
+  get fatalError(): FatalStoreError | undefined {
+    return this.#fatal
+  }
+
+  /**
+   * A store operation failed. A write failure is fatal: nothing more is taken
+   * in (memory must not run ahead of the disk) and `fatal` is emitted for the
+   * host to shut down. Other failures (the store is busy or closing) are logged.
+   */
+  #storeFailed(what: string, err: unknown): void {
+    const code = (err as { code?: unknown }).code
+    const write = code === 'STORE_WRITE_FAILED' || typeof (err as { errno?: unknown }).errno === 'number'
+    if (!write || this.status === 'stopped') {
+      this.#log.error({ err }, `Failed to store ${what}.`)
+      return
+    }
+    if (this.#fatal) return
+    const fatal = new FatalStoreError(what, err)
+    this.#fatal = fatal
+    this.#log.error({ err: fatal, errno: fatal.errno }, fatal.message)
+    for (const fn of this.#listeners.fatal) fn(fatal)
   }
 
   /** Blocks requested and not yet received. */
@@ -368,7 +402,7 @@ export class BlockManager extends Service {
   /** Route a chain message from a peer. Never throws. */
   onMessage(peer: SyncPeer, msg: Message): void {
     const s = this.#peers.get(peer.id)
-    if (!s || this.status !== 'started') return
+    if (!s || this.status !== 'started' || this.#fatal) return
     try {
       switch (msg.command) {
         case 'headers':
@@ -578,7 +612,7 @@ export class BlockManager extends Service {
     this.#headersWriting = true
     const p = this.#store
       .putHeaders(batch.map((e) => ({ hash: e.hash, header80: encodeHeader(e.header), height: e.height })))
-      .catch((err: unknown) => this.#log.error({ err }, 'Failed to store headers.'))
+      .catch((err: unknown) => this.#storeFailed('headers', err))
       .finally(() => {
         this.#headersWriting = false
         this.#pendingWrites.delete(p)
@@ -608,7 +642,7 @@ export class BlockManager extends Service {
 
   /** Hand out block requests to every peer with room, along the best header chain. */
   #schedule(): void {
-    if (this.status !== 'started') return
+    if (this.status !== 'started' || this.#fatal) return
     const now = this.#now()
     const tip = this.chain.tip
     const best = this.chain.bestHeader
@@ -749,7 +783,7 @@ export class BlockManager extends Service {
         if (err instanceof ValidationError) {
           this.chain.invalidate(hash)
           s.peer.misbehaving(err)
-        } else this.#log.error({ err, height: e.height }, 'Failed to store a block.')
+        } else this.#storeFailed(`the block at height ${e.height}`, err)
       })
       .finally(() => {
         this.#receiving.delete(key)
@@ -930,7 +964,8 @@ export class BlockManager extends Service {
     const tip = c.newTip
     const p = this.#store
       .setTip(tip.hash, tip.height)
-      .catch((err: unknown) => this.#log.error({ err }, 'Failed to store the tip.'))
+      .catch((err: unknown) => this.#storeFailed(`the chain tip (height ${tip.height})`, err))
+    this.#tipWrite = p
     this.#pendingWrites.add(p)
     void p.finally(() => this.#pendingWrites.delete(p))
     if (c.disconnected.length > 0) {
@@ -1105,6 +1140,7 @@ export class BlockManager extends Service {
 
   /** Submit a block made or received outside the P2P path (RPC submitblock, the regtest miner). */
   async submitBlock(block: Block): Promise<HeaderEntry> {
+    if (this.#fatal) throw this.#fatal
     const hash = blockHash(block.header)
     let entry = this.chain.get(hash)
     if (!entry) {
@@ -1123,11 +1159,19 @@ export class BlockManager extends Service {
       this.#remember(entry.key, bytes)
       this.#announce({ oldTip: this.chain.tip, newTip: entry, disconnected: [], connected: [entry] }, block)
     }
-    await this.#store.putBlock(hash, bytes, { height: entry.height })
+    try {
+      await this.#store.putBlock(hash, bytes, { height: entry.height })
+    } catch (err) {
+      this.#storeFailed(`the block at height ${entry.height}`, err)
+      throw this.#fatal ?? err
+    }
     this.#stats.blocks++
     this.#stats.bytes += bytes.length
     this.chain.markHaveData(hash)
     for (const fn of this.#listeners.block) fn(entry, bytes.length)
+    // The new tip is written before the block counts as made (generatetoaddress).
+    await this.#tipWrite
+    if (this.#fatal) throw this.#fatal
     return entry
   }
 }
