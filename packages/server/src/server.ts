@@ -28,7 +28,7 @@ import {
   type ServiceAddress,
   serviceKey,
 } from '@node/addrmgr'
-import { BlockManager, BlockStore, type SyncPeer } from '@node/blockmgr'
+import { BlockManager, BlockStore, type FatalStoreError, type SyncPeer } from '@node/blockmgr'
 import { InvCache } from '@node/inv-cache'
 import { type ConnectionType, NonceSet, Peer, type PeerStats } from '@node/peer'
 import { AbortError, type Logger, Service, silentLogger, sleep, timeoutSignal } from '@node/runtime'
@@ -231,6 +231,8 @@ interface ManualTarget {
 export interface ServerEvents {
   'peer:ready': (info: { id: number; addr: string; inbound: boolean; type: ConnectionType }) => void
   'peer:closed': (info: { id: number; addr: string }) => void
+  /** The block store could not write: the host must shut the node down (bitcoind aborts). */
+  fatal: (err: FatalStoreError) => void
 }
 
 export class Server extends Service {
@@ -271,6 +273,7 @@ export class Server extends Service {
   readonly #events: { [K in keyof ServerEvents]: Set<ServerEvents[K]> } = {
     'peer:ready': new Set(),
     'peer:closed': new Set(),
+    fatal: new Set(),
   }
   #nextId = 1
   #accepting = false
@@ -374,6 +377,7 @@ export class Server extends Service {
     await this.store.start()
     await this.blockManager.start()
     this.blockManager.on('tip', this.#onTip)
+    this.blockManager.on('fatal', this.#onFatal)
     this.#lastTipAt = this.#now()
     if (signal.aborted) throw new AbortError('Start was aborted.')
     await this.#loadAnchors()
@@ -427,6 +431,7 @@ export class Server extends Service {
     await withDeadline(Promise.allSettled([...this.#tasks]), PEER_CLOSE_DEADLINE_MS)
     // 3. The block manager, then the address manager (saves), the bans, the store.
     this.blockManager.off('tip', this.#onTip)
+    this.blockManager.off('fatal', this.#onFatal)
     await this.blockManager.stop()
     await this.addrManager.stop()
     await this.bans.stop()
@@ -1241,6 +1246,10 @@ export class Server extends Service {
     }
     if (e.ready) this.#log.info({ peer: e.peer.address, type: e.type }, 'Peer disconnected.')
     for (const fn of this.#events['peer:closed']) fn({ id: e.id, addr: e.peer.address })
+  }
+
+  readonly #onFatal = (err: FatalStoreError): void => {
+    for (const fn of this.#events.fatal) fn(err)
   }
 
   readonly #onTip = (): void => {
