@@ -9,7 +9,6 @@ import type { Logger, Startable } from '@node/wire'
 import type { DaemonContext, DaemonHost } from './cli.ts'
 import type { NodeConfig } from './config.ts'
 import type { NodeLogger } from './logging.ts'
-import { formatSubnet } from './net-address.ts'
 import { registerNodeMethods } from './rpc-methods.ts'
 
 /** Our BIP14 user agent. */
@@ -68,7 +67,7 @@ export function serverInit(config: NodeConfig, version: string): ConstructorPara
     maxOutbound: noOutbound ? 0 : undefined,
     maxBlockRelayOnly: noOutbound ? 0 : undefined,
     feelerIntervalMs: noOutbound ? 0 : undefined,
-    whitelist: config.whitelist.map((w) => formatSubnet(w.subnet)),
+    whitelist: config.whitelist.map((w) => w.subnet.toString()),
     userAgent: userAgent(version),
   }
 }

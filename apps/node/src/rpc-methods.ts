@@ -4,7 +4,7 @@
  * (getpeerinfo, getnetworkinfo, setban, …) and regtest mining
  * (generatetoaddress, generateblock).
  */
-import { formatService, NETWORK_NAMES, NetAddress, Network, parseService } from '@node/addrmgr'
+import { NETWORK_NAMES, type NetAddress, Network, parseService } from '@node/addrmgr'
 import { type HeaderEntry, medianTimePast, mineBlock } from '@node/blockmgr'
 import type { Server } from '@node/server'
 import {
@@ -108,11 +108,17 @@ function servicesHex(s: bigint): string {
 
 /** Core's network name of a peer's `host:port` (GetNetworkName of its routable class). */
 function networkName(addr: string): string {
-  const host = addr
-    .replace(/^\[/, '')
-    .replace(/\]:\d+$/, '')
-    .replace(/:\d+$/, '')
-  const a = NetAddress.tryParse(host)
+  let a: NetAddress | undefined
+  try {
+    a = parseService(addr, 0).addr
+  } catch {
+    a = undefined
+  }
+  return addressNetworkName(a)
+}
+
+/** Core GetNetworkName(addr.GetNetClass()): `ipv4`, `ipv6`, `onion`, …, or `not_publicly_routable`. */
+function addressNetworkName(a: NetAddress | undefined): string {
   if (!a?.isRoutable()) return NETWORK_NAMES[Network.UNROUTABLE]!
   return NETWORK_NAMES[a.getNetClass()] ?? NETWORK_NAMES[Network.UNROUTABLE]!
 }
@@ -731,7 +737,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         services: Number(a.services),
         address: a.addr.toString(),
         port: a.port,
-        network: networkName(formatService(a)),
+        network: addressNetworkName(a.addr),
       }))
     },
     {

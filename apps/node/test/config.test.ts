@@ -228,7 +228,7 @@ describe('loadConfig: flag syntax', () => {
       { host: '0.0.0.0', port: 9000 },
       { host: '10.1.1.1', port: 7000 },
     ])
-    expect(c.rpc.allowIp.map((s) => `${s.address}/${s.prefix}`)).toEqual([
+    expect(c.rpc.allowIp.map((s) => s.toString())).toEqual([
       '127.0.0.0/8',
       '::1/128',
       '10.0.0.0/8',
@@ -367,8 +367,11 @@ describe('loadConfig: errors', () => {
 
 describe('parseWhitelist', () => {
   it('grants Core implicit permissions without an @', () => {
-    expect(parseWhitelist('10.0.0.0/8')).toEqual({
-      subnet: { family: 4, address: '10.0.0.0', prefix: 8 },
+    expect({
+      ...parseWhitelist('10.0.0.0/8'),
+      subnet: parseWhitelist('10.0.0.0/8').subnet.toString(),
+    }).toEqual({
+      subnet: '10.0.0.0/8',
       permissions: ['noban', 'relay', 'mempool', 'download'],
       implicit: true,
       inbound: true,
@@ -377,8 +380,9 @@ describe('parseWhitelist', () => {
   })
 
   it('expands implied permissions and directions', () => {
-    expect(parseWhitelist('noban,forcerelay,out@2001:db8::/32')).toEqual({
-      subnet: { family: 6, address: '2001:db8::', prefix: 32 },
+    const w = parseWhitelist('noban,forcerelay,out@2001:db8::/32')
+    expect({ ...w, subnet: w.subnet.toString() }).toEqual({
+      subnet: '2001:db8::/32',
       permissions: ['noban', 'forcerelay', 'relay', 'download'],
       implicit: false,
       inbound: false,

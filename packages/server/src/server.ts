@@ -27,6 +27,7 @@ import {
   parseService,
   type ServiceAddress,
   serviceKey,
+  splitHostPort,
 } from '@node/addrmgr'
 import { BlockManager, BlockStore, type SyncPeer } from '@node/blockmgr'
 import { InvCache } from '@node/inv-cache'
@@ -1420,14 +1421,6 @@ async function withDeadline(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
   await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
   clearTimeout(timer)
-}
-
-function splitHostPort(s: string, defaultPort: number): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
-  if (m) return { host: m[1]!, port: m[2] ? Number(m[2]) : defaultPort }
-  const parts = s.split(':')
-  if (parts.length === 2) return { host: parts[0]!, port: Number(parts[1]) }
-  return { host: s, port: defaultPort }
 }
 
 function normalizeIp(ip: string): string {
