@@ -115,6 +115,8 @@ export interface NodeConfig {
   readonly discover: boolean
   readonly maxConnections: number
   readonly dnsSeed: boolean
+  /** Look up host names given to -connect, -addnode, -seednode and addnode (Core -dns). */
+  readonly dns: boolean
   readonly whitelist: readonly WhitelistEntry[]
   readonly rpc: RpcConfig
   readonly log: LogConfig
@@ -393,6 +395,7 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   if (bind.length > 0) listenDefault = true
   const listen = s.getBool('listen', listenDefault)
   const dnsSeed = s.getBool('dnsseed', dnsSeedDefault)
+  const dns = s.getBool('dns', true)
   // Core: -discover defaults to on when listening without -externalip.
   const discover = s.getBool('discover', listen && externalIp.length === 0)
   if (bind.length > 0 && !listen) {
@@ -480,6 +483,7 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     discover,
     maxConnections,
     dnsSeed,
+    dns,
     whitelist,
     rpc: { enabled: s.getBool('server', true), bind: rpcBind, port: rpcPort, allowIp, auth },
     log: {

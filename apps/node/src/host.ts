@@ -63,6 +63,7 @@ export function serverInit(config: NodeConfig, version: string): ConstructorPara
     externalIp: config.externalIp.map(endpoint),
     discover: config.discover,
     dnsSeed: config.dnsSeed && connect.mode === 'auto',
+    dns: config.dns,
     fixedSeeds: connect.mode === 'auto',
     maxOutbound: noOutbound ? 0 : undefined,
     maxBlockRelayOnly: noOutbound ? 0 : undefined,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { parseArgv } from '../src/args.ts'
 import { type LoadConfigDeps, loadConfig, parseWhitelist } from '../src/config.ts'
 import { defaultDatadir } from '../src/datadir.ts'
+import { serverInit } from '../src/host.ts'
 import { DAEMON_OPTION_TABLE } from '../src/options.ts'
 
 const HOME = '/home/op'
@@ -128,6 +129,24 @@ describe('loadConfig: flag syntax', () => {
     expect(c.discover).toBe(false)
     expect((await load(['-regtest'])).discover).toBe(true)
     expect((await load(['-regtest', '-listen=0'])).discover).toBe(false)
+  })
+
+  it('accepts host names for -connect, -addnode and -seednode, and -dns=0 turns their lookup off', async () => {
+    const c = await load([
+      '-regtest',
+      '-connect=node.example:18444',
+      '-addnode=other.example',
+      '-seednode=seed.example',
+    ])
+    expect(c.dns).toBe(true)
+    const init = serverInit(c, '0.1.0')
+    expect(init.connect).toEqual(['node.example:18444'])
+    expect(init.addnode).toEqual(['other.example:18444'])
+    expect(init.seednode).toEqual(['seed.example:18444'])
+    expect(init.dns).toBe(true)
+    const off = await load(['-regtest', '-dns=0', '-addnode=other.example'])
+    expect(off.dns).toBe(false)
+    expect(serverInit(off, '0.1.0').dns).toBe(false)
   })
 
   it('reads -nofoo=0 as a double negative (foo=1)', async () => {
