@@ -864,6 +864,9 @@ export class Server extends Service {
     const useDns = this.#init.dnsSeed && this.network.dnsSeeds.length > 0
     let found = 0
     let failed = 0
+    // Offline every seed fails the same way: one warning per round names them
+    // all (below); each failure alone is a debug line.
+    const failures: { seed: string; reason: string }[] = []
     if (useDns) {
       const seeds = [...this.network.dnsSeeds]
       for (let i = seeds.length - 1; i > 0; i--) {
@@ -900,7 +903,8 @@ export class Server extends Service {
         } catch (err) {
           if (signal.aborted) return
           failed++
-          this.#log.warn({ seed: host, err: (err as Error).message }, 'DNS seed lookup failed.')
+          failures.push({ seed: host, reason: (err as Error).message })
+          this.#log.debug({ seed: host, reason: (err as Error).message }, 'DNS seed lookup failed.')
         } finally {
           t.clear()
         }
@@ -932,13 +936,14 @@ export class Server extends Service {
       }
       const added = addrman.add(addrs, source)
       this.#log.warn(
-        { added, dnsSeedsFailed: failed },
+        { added, dnsSeedsFailed: failed, failures: failures.length > 0 ? failures : undefined },
         useDns ? 'No addresses from DNS seeds; added the fixed seeds.' : 'Added the fixed seeds.',
       )
     } else if (useDns) {
       this.#log.warn(
         {
           failed,
+          failures,
           retryInSeconds: this.#init.seedRetryMs / 1000,
           fixedSeedsInSeconds: fixed ? Math.max(0, (wait - sinceStart) / 1000) : undefined,
         },
