@@ -20,6 +20,7 @@ import {
   AddrManager,
   atomicWriteFile,
   formatService,
+  InvalidAddressError,
   NetAddress,
   Network,
   newBiasForOutbound,
@@ -27,6 +28,7 @@ import {
   parseService,
   type ServiceAddress,
   serviceKey,
+  splitHostPort,
 } from '@node/addrmgr'
 import { BlockManager, BlockStore, type FatalStoreError, type SyncPeer } from '@node/blockmgr'
 import { InvCache } from '@node/inv-cache'
@@ -158,6 +160,12 @@ export interface ServerInit {
   connectTimeoutMs?: number | undefined
   /** Bound on one DNS seed lookup, whatever the resolver does (default 10 s). */
   dnsTimeoutMs?: number | undefined
+  /**
+   * Resolve host names given to -connect, -addnode, -seednode and the addnode
+   * RPC (Core -dns, default true). Off, only numeric addresses and Tor/I2P
+   * names connect.
+   */
+  dns?: boolean | undefined
   /** After a seeding round, wait this long before the next one (default 60 s). */
   seedRetryMs?: number | undefined
   /** With DNS seeds configured, fixed seeds are used only this long after start (default 60 s, Core). */
@@ -226,6 +234,8 @@ interface ManualTarget {
   peerId: number | undefined
   tries: number
   nextAttempt: number
+  /** A name lookup for it is under way. */
+  resolving: boolean
 }
 
 export interface ServerEvents {
@@ -249,6 +259,7 @@ export class Server extends Service {
     maxBlockRelayOnly: number
     useAddrmanOutgoing: boolean
     dnsSeed: boolean
+    dns: boolean
     fixedSeeds: boolean
     dialIntervalMs: number
     connectTimeoutMs: number
@@ -299,6 +310,7 @@ export class Server extends Service {
       maxBlockRelayOnly: init.maxBlockRelayOnly ?? MAX_BLOCK_RELAY_ONLY,
       useAddrmanOutgoing: init.useAddrmanOutgoing ?? true,
       dnsSeed: init.dnsSeed ?? true,
+      dns: init.dns ?? true,
       fixedSeeds: init.fixedSeeds ?? true,
       dialIntervalMs: init.dialIntervalMs ?? DIAL_ROUND_MS,
       connectTimeoutMs: init.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
@@ -369,6 +381,7 @@ export class Server extends Service {
       m.peerId = undefined
       m.tries = 0
       m.nextAttempt = 0
+      m.resolving = false
     }
     this.#lastSeedAttempt = undefined
     this.#extraOutbound = false
@@ -383,10 +396,7 @@ export class Server extends Service {
     await this.#loadAnchors()
     if (this.#init.listen) await this.#listen()
     this.#accepting = true
-    for (const t of this.#init.connect ?? [])
-      this.#manual.set(t, { target: t, peerId: undefined, tries: 0, nextAttempt: 0 })
-    for (const t of this.#init.addnode ?? [])
-      this.#manual.set(t, { target: t, peerId: undefined, tries: 0, nextAttempt: 0 })
+    for (const t of [...(this.#init.connect ?? []), ...(this.#init.addnode ?? [])]) this.#addManual(t)
     for (const t of this.#init.seednode ?? []) this.#dialFetch(t)
     this.#feelerAt = this.#now() + this.#feelerDelay()
     this.#run(this.#dialLoop())
@@ -658,29 +668,91 @@ export class Server extends Service {
     for (const m of this.#manual.values()) {
       if (m.peerId !== undefined && this.#peers.has(m.peerId)) continue
       m.peerId = undefined
+      if (m.resolving) continue
       if (now < m.nextAttempt || manualCount >= MAX_ADDNODE + (this.#init.connect?.length ?? 0)) continue
-      let s: ServiceAddress
-      try {
-        s = parseService(m.target, this.network.defaultPort)
-      } catch (err) {
-        this.#log.warn({ err, target: m.target }, 'Cannot parse an addnode/connect target; skipped.')
-        this.#manual.delete(m.target)
-        continue
-      }
       m.tries++
       m.nextAttempt = now + Math.min(this.#init.manualRetryMaxMs, this.#init.manualRetryBaseMs * m.tries)
-      const entry = this.#dial(s, 'manual')
-      if (entry) {
-        m.peerId = entry.id
-        entry.manualTarget = m.target
-        void entry.peer.whenReady().then(
-          () => {
-            m.tries = 0
-          },
-          () => {},
-        )
+      const numeric = this.#numericService(m.target)
+      if (numeric) {
+        this.#dialManual(m, numeric)
+        continue
+      }
+      // A host name (Core: addnode stores the string and looks it up on each
+      // attempt). A failure logs one line and the target stays for the next try.
+      m.resolving = true
+      this.#run(
+        this.#lookupService(m.target, 'Cannot connect to an addnode/connect target; will try again.')
+          .then((s) => {
+            if (s && this.#manual.get(m.target) === m) this.#dialManual(m, s)
+          })
+          .finally(() => {
+            m.resolving = false
+          }),
+      )
+    }
+  }
+
+  #addManual(target: string): void {
+    this.#manual.set(target, { target, peerId: undefined, tries: 0, nextAttempt: 0, resolving: false })
+  }
+
+  #dialManual(m: ManualTarget, s: ServiceAddress): void {
+    const entry = this.#dial(s, 'manual')
+    if (entry) {
+      m.peerId = entry.id
+      entry.manualTarget = m.target
+      void entry.peer.whenReady().then(
+        () => {
+          m.tries = 0
+        },
+        () => {},
+      )
+    }
+  }
+
+  /** `target` as a numeric service (Core Lookup without DNS), or undefined if it is not one. */
+  #numericService(target: string): ServiceAddress | undefined {
+    try {
+      return parseService(target, this.network.defaultPort)
+    } catch {
+      return undefined
+    }
+  }
+
+  /**
+   * Core Lookup(target, defaultPort, fAllowLookup = -dns): a numeric address
+   * at once, else the first address the resolver gives for the host name
+   * (bounded by `dnsTimeoutMs`). A target that does not parse or resolve
+   * logs one warning line (no stack: it is bad input, not a fault) and
+   * gives undefined.
+   */
+  async #lookupService(target: string, message: string): Promise<ServiceAddress | undefined> {
+    const numeric = this.#numericService(target)
+    if (numeric) return numeric
+    const hp = splitHostPort(target, this.network.defaultPort)
+    let reason: string
+    if (!hp.valid) reason = 'bad port'
+    else if (hp.host === '' || /[\s[\]/]/.test(hp.host)) reason = 'not an address or host name'
+    else if (!this.#init.dns) reason = 'host names are not looked up (-dns=0)'
+    else {
+      const signal = this.shutdownSignal
+      const t = timeoutSignal(this.#init.dnsTimeoutMs, signal)
+      try {
+        const ips = await raceSignal(this.#resolve(hp.host, t.signal), t.signal)
+        for (const ip of ips) {
+          const addr = NetAddress.tryParse(ip)
+          if (addr) return { addr, port: hp.port }
+        }
+        reason = 'the name has no address'
+      } catch (err) {
+        if (signal?.aborted) return undefined
+        reason = (err as Error).message
+      } finally {
+        t.clear()
       }
     }
+    this.#log.warn({ target, reason }, message)
+    return undefined
   }
 
   #openOutbound(): void {
@@ -776,12 +848,16 @@ export class Server extends Service {
   }
 
   #dialFetch(target: string): void {
-    try {
-      const s = parseService(target, this.network.defaultPort)
-      this.#dial(s, 'addr-fetch')
-    } catch (err) {
-      this.#log.warn({ err, target }, 'Cannot parse a seed node.')
+    const numeric = this.#numericService(target)
+    if (numeric) {
+      this.#dial(numeric, 'addr-fetch')
+      return
     }
+    this.#run(
+      this.#lookupService(target, 'Cannot connect to a seed node.').then((s) => {
+        if (s) this.#dial(s, 'addr-fetch')
+      }),
+    )
   }
 
   // --- seeding ---------------------------------------------------------------
@@ -812,6 +888,9 @@ export class Server extends Service {
     const useDns = this.#init.dnsSeed && this.network.dnsSeeds.length > 0
     let found = 0
     let failed = 0
+    // Offline every seed fails the same way: one warning per round names them
+    // all (below); each failure alone is a debug line.
+    const failures: { seed: string; reason: string }[] = []
     if (useDns) {
       const seeds = [...this.network.dnsSeeds]
       for (let i = seeds.length - 1; i > 0; i--) {
@@ -848,7 +927,8 @@ export class Server extends Service {
         } catch (err) {
           if (signal.aborted) return
           failed++
-          this.#log.warn({ seed: host, err: (err as Error).message }, 'DNS seed lookup failed.')
+          failures.push({ seed: host, reason: (err as Error).message })
+          this.#log.debug({ seed: host, reason: (err as Error).message }, 'DNS seed lookup failed.')
         } finally {
           t.clear()
         }
@@ -880,13 +960,14 @@ export class Server extends Service {
       }
       const added = addrman.add(addrs, source)
       this.#log.warn(
-        { added, dnsSeedsFailed: failed },
+        { added, dnsSeedsFailed: failed, failures: failures.length > 0 ? failures : undefined },
         useDns ? 'No addresses from DNS seeds; added the fixed seeds.' : 'Added the fixed seeds.',
       )
     } else if (useDns) {
       this.#log.warn(
         {
           failed,
+          failures,
           retryInSeconds: this.#init.seedRetryMs / 1000,
           fixedSeedsInSeconds: fixed ? Math.max(0, (wait - sinceStart) / 1000) : undefined,
         },
@@ -1396,14 +1477,22 @@ export class Server extends Service {
 
   /** RPC addnode: add | remove | onetry. */
   addNode(target: string, command: 'add' | 'remove' | 'onetry'): void {
-    if (command === 'add') this.#manual.set(target, { target, peerId: undefined, tries: 0, nextAttempt: 0 })
+    if (command === 'add') this.#addManual(target)
     else if (command === 'remove') {
       const m = this.#manual.get(target)
       this.#manual.delete(target)
       if (m?.peerId !== undefined) this.#peers.get(m.peerId)?.peer.destroy()
     } else {
-      const s = parseService(target, this.network.defaultPort)
-      this.#dial(s, 'manual')
+      const numeric = this.#numericService(target)
+      if (numeric) this.#dial(numeric, 'manual')
+      else {
+        if (!this.#init.dns) throw new InvalidAddressError(target, 'host names are not looked up (-dns=0)')
+        this.#run(
+          this.#lookupService(target, 'Cannot connect to an addnode onetry target.').then((s) => {
+            if (s) this.#dial(s, 'manual')
+          }),
+        )
+      }
     }
   }
 
@@ -1456,14 +1545,6 @@ async function withDeadline(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
   await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
   clearTimeout(timer)
-}
-
-function splitHostPort(s: string, defaultPort: number): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
-  if (m) return { host: m[1]!, port: m[2] ? Number(m[2]) : defaultPort }
-  const parts = s.split(':')
-  if (parts.length === 2) return { host: parts[0]!, port: Number(parts[1]) }
-  return { host: s, port: defaultPort }
 }
 
 function normalizeIp(ip: string): string {
