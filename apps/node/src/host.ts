@@ -63,6 +63,7 @@ export function serverInit(config: NodeConfig, version: string): ConstructorPara
     seednode: config.seednode.map(endpoint),
     externalIp: config.externalIp.map(endpoint),
     discover: config.discover,
+    v2Transport: config.v2Transport,
     dnsSeed: config.dnsSeed && connect.mode === 'auto',
     fixedSeeds: connect.mode === 'auto',
     maxOutbound: noOutbound ? 0 : undefined,
