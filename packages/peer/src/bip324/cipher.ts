@@ -42,6 +42,8 @@ export const GARBAGE_TERMINATOR_LEN = 16
 export const SESSION_ID_LEN = 32
 
 const ZERO32 = new Uint8Array(32)
+/** Contents below this size are encrypted from one copied buffer into one output buffer. */
+const SMALL_PACKET = 16 * 1024
 
 /** The 96-bit nonce (packet or block index 4 bytes LE, then the rekey counter 8 bytes LE). */
 function nonce96(out: Uint8Array, offset: number, first: number, rekeyCounter: number): void {
@@ -226,8 +228,9 @@ export class PacketCipher {
 
   /**
    * Encrypt a packet whose contents are the concatenation of `contents`.
-   * Returns the wire pieces: the first holds the encrypted length and the
-   * start of the ciphertext, the last is the tag.
+   * Returns the wire pieces in order: one buffer for a small packet; for a
+   * large one the encrypted length, the header, each part's ciphertext (the
+   * payload's is never copied again) and the tag.
    */
   encrypt(contents: readonly Uint8Array[], aad: Uint8Array, ignore: boolean): Uint8Array[] {
     let len = 0
@@ -235,6 +238,22 @@ export class PacketCipher {
     if (len > 0xffffff) throw new RangeError(`A BIP324 packet holds at most 16,777,215 bytes, not ${len}.`)
     const lenBytes = new Uint8Array([len & 0xff, (len >>> 8) & 0xff, (len >>> 16) & 0xff])
     const encLen = this.#sendL.crypt(lenBytes)
+    if (len < SMALL_PACKET) {
+      // Small packets: one plaintext buffer, one cipher update, one output buffer.
+      const plain = new Uint8Array(HEADER_LEN + len)
+      plain[0] = ignore ? IGNORE_BIT : 0
+      let o = HEADER_LEN
+      for (const c of contents) {
+        plain.set(c, o)
+        o += c.length
+      }
+      const { pieces, tag } = this.#sendP.encrypt([plain], aad)
+      const out = new Uint8Array(LENGTH_LEN + plain.length + TAG_LEN)
+      out.set(encLen, 0)
+      out.set(pieces[0]!, LENGTH_LEN)
+      out.set(tag, LENGTH_LEN + plain.length)
+      return [out]
+    }
     const header = new Uint8Array([ignore ? IGNORE_BIT : 0])
     const { pieces, tag } = this.#sendP.encrypt([header, ...contents], aad)
     return [encLen, ...pieces, tag]

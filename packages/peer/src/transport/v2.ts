@@ -50,7 +50,6 @@ import {
   type EllSwiftKey,
 } from '../bip324/ellswift.ts'
 import { commandOfShortId, shortMessageId } from '../bip324/message-ids.ts'
-import { ZERO_COPY_MIN_BYTES } from '../constants.ts'
 import {
   V2BadMessageTypeError,
   V2DecryptError,
@@ -228,7 +227,7 @@ export class V2Transport implements Transport {
       type.set(name, 1)
     }
     const pieces = cipher.encrypt([type, payload], EMPTY, false)
-    if (payload.length < ZERO_COPY_MIN_BYTES) return [concat(pieces)]
+    if (pieces.length === 1) return pieces
     // [length, header, type, payload, tag]: the large ciphertext goes out as it is.
     return [concat(pieces.slice(0, 3)), pieces[3]!, pieces[4]!]
   }
