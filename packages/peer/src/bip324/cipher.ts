@@ -20,8 +20,10 @@ import {
   type Cipher,
   createCipheriv,
   createDecipheriv,
+  createSecretKey,
   type DecipherChaCha20Poly1305,
   hkdfSync,
+  type KeyObject,
 } from 'node:crypto'
 
 /** Packets (and length chunks) per key: after this many, both ciphers rekey. */
@@ -47,10 +49,16 @@ const SMALL_PACKET = 16 * 1024
 
 /** The 96-bit nonce (packet or block index 4 bytes LE, then the rekey counter 8 bytes LE). */
 function nonce96(out: Uint8Array, offset: number, first: number, rekeyCounter: number): void {
-  const v = new DataView(out.buffer, out.byteOffset + offset, 12)
-  v.setUint32(0, first >>> 0, true)
-  v.setUint32(4, rekeyCounter >>> 0, true)
-  v.setUint32(8, Math.floor(rekeyCounter / 0x100000000), true)
+  writeU32LE(out, offset, first)
+  writeU32LE(out, offset + 4, rekeyCounter)
+  writeU32LE(out, offset + 8, Math.floor(rekeyCounter / 0x100000000))
+}
+
+function writeU32LE(out: Uint8Array, o: number, v: number): void {
+  out[o] = v & 0xff
+  out[o + 1] = (v >>> 8) & 0xff
+  out[o + 2] = (v >>> 16) & 0xff
+  out[o + 3] = (v >>> 24) & 0xff
 }
 
 /** An OpenSSL `chacha20` stream at `block` of `nonce(first, rekeyCounter)`. */
@@ -99,12 +107,15 @@ export class FSChaCha20 {
  */
 export class FSChaCha20Poly1305 {
   #key: Uint8Array
+  // The same key as a KeyObject: a cipher per packet then skips converting the raw key each time.
+  #keyObject: KeyObject
   #packetCounter = 0
   #rekeyCounter = 0
   readonly #nonce = new Uint8Array(12)
 
   constructor(key: Uint8Array) {
     this.#key = key.slice()
+    this.#keyObject = createSecretKey(this.#key)
   }
 
   /** The nonce for the current packet. */
@@ -118,7 +129,9 @@ export class FSChaCha20Poly1305 {
    * one per part, and the tag. Advances to the next packet.
    */
   encrypt(parts: readonly Uint8Array[], aad: Uint8Array): { pieces: Uint8Array[]; tag: Uint8Array } {
-    const c = createCipheriv('chacha20-poly1305', this.#key, this.#currentNonce(), { authTagLength: TAG_LEN })
+    const c = createCipheriv('chacha20-poly1305', this.#keyObject, this.#currentNonce(), {
+      authTagLength: TAG_LEN,
+    })
     if (aad.length > 0) c.setAAD(aad, { plaintextLength: 0 })
     const pieces: Uint8Array[] = []
     for (const p of parts) pieces.push(c.update(p))
@@ -134,7 +147,7 @@ export class FSChaCha20Poly1305 {
    * to the next packet.
    */
   begin(aad: Uint8Array): DecipherChaCha20Poly1305 {
-    const d = createDecipheriv('chacha20-poly1305', this.#key, this.#currentNonce(), {
+    const d = createDecipheriv('chacha20-poly1305', this.#keyObject, this.#currentNonce(), {
       authTagLength: TAG_LEN,
     })
     if (aad.length > 0) d.setAAD(aad, { plaintextLength: 0 })
@@ -159,6 +172,7 @@ export class FSChaCha20Poly1305 {
     const newKey = ks.update(ZERO32)
     this.#key.fill(0)
     this.#key = newKey
+    this.#keyObject = createSecretKey(newKey)
     this.#packetCounter = 0
     this.#rekeyCounter++
   }
