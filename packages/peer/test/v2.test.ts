@@ -5,11 +5,12 @@
  * its handshake one byte at a time and then hostile input.
  */
 import { createConnection, type Socket } from 'node:net'
+import { expectNoLeaks, settledResources } from '@node/testkit'
 import { decodePayload, encodePayload, type Message } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type CloseInfo, NonceSet, Peer, type PeerEvents } from '../src/index.ts'
 import { concat, RawV2 } from './bip324/raw-v2.ts'
-import { magic, network, peerPair, peerServer, tick, until, versionMessage } from './helpers.ts'
+import { listen, magic, network, peerPair, peerServer, tick, until, versionMessage } from './helpers.ts'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -31,6 +32,25 @@ describe('two of our peers over v2', () => {
     for (let i = 0; i < 250; i++) await Promise.all([out.ping(), inp.ping()])
     expect(out.status).toBe('ready')
     expect(inp.status).toBe('ready')
+  })
+
+  it('a v2 pair, and a v2 attempt cut off mid-handshake, leave nothing behind after destroy', async () => {
+    const baseline = await settledResources()
+    const pair = await peerPair({ inbound: { v2Transport: true }, outbound: { v2Transport: true } })
+    await pair.out.ping()
+    await pair.close()
+    // Destroyed while waiting for the responder's key (a listener that never answers).
+    const silent = await listen(() => {})
+    const p = Peer.dial(
+      { nonces: new NonceSet() },
+      { network, host: '127.0.0.1', port: silent.port, v2Transport: true },
+    )
+    await until(() => p.status === 'handshaking')
+    expect(p.transportProtocol).toBe('detecting')
+    p.destroy()
+    await p.closed
+    await silent.close()
+    await expectNoLeaks(baseline)
   })
 
   it('a v1 outbound peer is served by a v2-capable inbound peer over v1', async () => {
