@@ -187,6 +187,11 @@ export interface ServerInit {
   staleTipAgeMs?: number | undefined
   /** How often stale tips and extra outbound peers are checked (default 45 s, Core). */
   extraPeerCheckMs?: number | undefined
+  /**
+   * BIP324 (Core -v2transport, default true): advertise NODE_P2P_V2, accept v2
+   * inbound, and try v2 first to outbound peers that advertise it.
+   */
+  v2Transport?: boolean | undefined
 }
 
 export interface PeerInfo {
@@ -205,6 +210,10 @@ export interface PeerInfo {
   readonly lastBlockAt: number
   /** Our end of the connection (`ip:port`), while connected. */
   readonly addrBind: string | undefined
+  /** `v1`, `v2` or `detecting` (Core getpeerinfo transport_protocol_type). */
+  readonly transportProtocol: 'v1' | 'v2' | 'detecting'
+  /** The BIP324 session id (hex), '' unless v2 (Core getpeerinfo session_id). */
+  readonly sessionId: string
 }
 
 interface PeerEntry {
@@ -268,6 +277,7 @@ export class Server extends Service {
     fixedSeedsDelayMs: number
     manualRetryBaseMs: number
     manualRetryMaxMs: number
+    v2Transport: boolean
   }
   readonly #resolve: (host: string, signal: AbortSignal) => Promise<string[]>
   readonly #now: () => number
@@ -319,6 +329,7 @@ export class Server extends Service {
       fixedSeedsDelayMs: init.fixedSeedsDelayMs ?? FIXED_SEEDS_DELAY_MS,
       manualRetryBaseMs: init.manualRetryBaseMs ?? ADDNODE_RETRY_BASE_MS,
       manualRetryMaxMs: init.manualRetryMaxMs ?? ADDNODE_RETRY_MAX_MS,
+      v2Transport: init.v2Transport ?? true,
     }
     this.network = init.network
     const logger = components.logger ?? silentLogger
@@ -547,7 +558,10 @@ export class Server extends Service {
       }
     }
     const id = this.#nextId++
-    const peer = Peer.accept(this.#peerComponents(), socket, { ...this.#peerInit('inbound'), id })
+    const peer = Peer.accept(this.#peerComponents(), socket, {
+      ...this.#peerInit('inbound', this.#init.v2Transport),
+      id,
+    })
     const addr = NetAddress.tryParse(ip)
     const service = addr ? { addr, port: socket.remotePort ?? 0 } : undefined
     this.#track(peer, id, true, 'inbound', service, undefined, false)
@@ -600,10 +614,18 @@ export class Server extends Service {
     return { logger: this.#log.child({ component: 'peer' }), nonces: this.#nonces, now: this.#now }
   }
 
-  #peerInit(type: ConnectionType) {
+  /** The services we advertise: Core's defaults, and NODE_P2P_V2 when -v2transport is on. */
+  get localServices(): bigint {
+    const base = Services.NODE_NETWORK | Services.NODE_WITNESS
+    return this.#init.v2Transport ? base | Services.NODE_P2P_V2 : base
+  }
+
+  #peerInit(type: ConnectionType, v2Transport: boolean) {
     return {
       network: this.network,
       connectionType: type,
+      services: this.localServices,
+      v2Transport,
       startHeight: () => this.blockManager.chain.tip.height,
       userAgent: this.#init.userAgent,
       handshakeTimeoutMs: this.#init.handshakeTimeoutMs,
@@ -795,7 +817,7 @@ export class Server extends Service {
       if (!s.addr.isValid() || (!this.#init.localRoutable && s.addr.isLocal())) return
       if (tries < RECENT_TRY_TRIES && ka.lastTry * 1000 > now - RECENT_TRY_MS) continue
       // Required services are checked after the handshake (the peer's own version is the truth).
-      this.#dial(s, type)
+      this.#dial(s, type, { services: ka.services })
       return
     }
   }
@@ -812,8 +834,18 @@ export class Server extends Service {
     return -Math.log(1 - Math.random()) * mean
   }
 
-  /** Dial an address; the peer is tracked from the moment the dial starts. */
-  #dial(s: ServiceAddress, type: ConnectionType): PeerEntry | undefined {
+  /**
+   * Dial an address; the peer is tracked from the moment the dial starts.
+   * v2 is tried when we speak it and the address advertises it (addrman's
+   * services), or for addnode/connect/seednode targets whose services we do
+   * not know (Core CConnman::OpenNetworkConnection's use_v2transport).
+   * `v1Retry`: the reconnection over v1 after a failed v2 attempt.
+   */
+  #dial(
+    s: ServiceAddress,
+    type: ConnectionType,
+    opts: { services?: bigint | undefined; v1Retry?: boolean } = {},
+  ): PeerEntry | undefined {
     if (!this.#accepting) return undefined
     const key = serviceKey(s.addr, s.port)
     if (this.#connectedTo(key)) return undefined
@@ -828,8 +860,14 @@ export class Server extends Service {
     const id = this.#nextId++
     const host = s.addr.net === Network.IPV6 ? s.addr.toString() : ip
     this.addrManager.addrman.attempt(s, this.#countFailures(), Math.floor(this.#now() / 1000))
+    const v2 =
+      this.#init.v2Transport &&
+      !opts.v1Retry &&
+      (opts.services !== undefined
+        ? (opts.services & Services.NODE_P2P_V2) !== 0n
+        : type === 'manual' || type === 'addr-fetch')
     const peer = Peer.dial(this.#peerComponents(), {
-      ...this.#peerInit(type),
+      ...this.#peerInit(type, v2),
       id,
       host,
       port: s.port,
@@ -1014,12 +1052,30 @@ export class Server extends Service {
       peer.on('ready', () => this.#onReady(entry)),
       peer.on('message', (m) => this.#onMessage(entry, m)),
       peer.on('misbehaving', (r) => this.#onMisbehaving(entry, r.error)),
-      peer.on('close', () => {
+      peer.on('close', (info) => {
         for (const off of offs) off()
         this.#onClose(entry)
+        if (info.reconnectAsV1) this.#reconnectAsV1(entry)
       }),
     ]
     return entry
+  }
+
+  /**
+   * Core's reconnect-as-v1: an outbound v2 attempt that the remote closed
+   * before sending anything is probably a v1-only node; dial it once more,
+   * over v1, with the same connection type (CConnman::DisconnectNodes and
+   * ShouldReconnectV1).
+   */
+  #reconnectAsV1(e: PeerEntry): void {
+    if (e.inbound || !e.service || !this.#accepting) return
+    this.#log.debug({ peer: e.peer.address }, 'Retrying with the v1 transport protocol.')
+    const again = this.#dial(e.service, e.type, { v1Retry: true })
+    if (again && e.manualTarget !== undefined) {
+      again.manualTarget = e.manualTarget
+      const m = this.#manual.get(e.manualTarget)
+      if (m && m.peerId === e.id) m.peerId = again.id
+    }
   }
 
   #onReady(e: PeerEntry): void {
@@ -1126,7 +1182,7 @@ export class Server extends Service {
     if (!this.#init.listen || this.blockManager.initialBlockDownload) return
     const best = this.localAddresses()[0]
     if (!best) return
-    const services = Services.NODE_NETWORK | Services.NODE_WITNESS
+    const services = this.localServices
     e.peer.relayAddresses([toAddrV2({ ...best, time: Math.floor(this.#now() / 1000), services })])
   }
 
@@ -1436,6 +1492,8 @@ export class Server extends Service {
         inflight: sync?.inFlightHeights ?? [],
         lastBlockAt: sync?.lastBlockAt ?? 0,
         addrBind: e.peer.localAddress,
+        transportProtocol: e.peer.transportProtocol,
+        sessionId: e.peer.sessionId ?? '',
       })
     }
     return out
