@@ -78,7 +78,10 @@ export type ScriptErrorCode = keyof typeof SCRIPT_ERRORS
 export class ScriptError extends NodeError {
   override readonly code: ScriptErrorCode
   readonly reason: string
+  /** The failing input, when known. */
   input: number | undefined
+  /** In a batch of checks (a block), the index of the failing transaction's check. */
+  check: number | undefined
   constructor(code: ScriptErrorCode, input?: number) {
     const text = SCRIPT_ERRORS[code]
     super(code, text)
@@ -86,6 +89,7 @@ export class ScriptError extends NodeError {
     this.code = code
     this.reason = `mandatory-script-verify-flag-failed (${text})`
     this.input = input
+    this.check = undefined
   }
 }
 

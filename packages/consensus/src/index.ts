@@ -46,7 +46,7 @@ export {
   isFinalTx,
   type SequenceLocks,
 } from './locktime.ts'
-// PARALLEL export { type ScriptCheck, ScriptCheckPool, type ScriptCheckPoolOptions } from './parallel.ts'
+export { type ScriptCheck, ScriptCheckPool, type ScriptCheckPoolOptions } from './parallel.ts'
 export { OP } from './script.ts'
 export { SignatureCache, type SignatureCacheOptions } from './sigcache.ts'
 export {
