@@ -8,8 +8,8 @@ import { sha256, Tx } from '@node/wire'
 import * as tiny from 'tiny-secp256k1'
 import { describe, expect, it } from 'vitest'
 import {
-  SIGHASH_DEFAULT,
   ScriptFlags as F,
+  SIGHASH_DEFAULT,
   SighashCache,
   type SpentOutput,
   TxVerifier,
@@ -37,7 +37,10 @@ interface Spend {
   tx: Tx
   spent: SpentOutput[]
   /** Sign input 0 for this leaf (BIP342 message), with the given options. */
-  sign(key: Uint8Array, opts?: { codeSeparatorPos?: number; hashType?: number; annex?: Uint8Array }): Uint8Array
+  sign(
+    key: Uint8Array,
+    opts?: { codeSeparatorPos?: number; hashType?: number; annex?: Uint8Array },
+  ): Uint8Array
   control: Uint8Array
   withWitness(items: Uint8Array[]): Tx
 }
@@ -124,7 +127,9 @@ describe('tapscript', () => {
     const p2wshScript = Uint8Array.from([OP.OP_0, OP.OP_0, OP.OP_0, OP.CHECKSIGADD])
     const p2wsh = [{ value: 1n, script: Uint8Array.from([0, 32, ...sha256(p2wshScript)]) }]
     const tx = s.withWitness([p2wshScript])
-    expect(() => new TxVerifier(tx, p2wsh).verify(0, FLAGS)).toThrow(expect.objectContaining({ code: 'BAD_OPCODE' }))
+    expect(() => new TxVerifier(tx, p2wsh).verify(0, FLAGS)).toThrow(
+      expect.objectContaining({ code: 'BAD_OPCODE' }),
+    )
   })
 
   it('OP_SUCCESSx makes the script succeed before anything runs, unless discouraged', () => {
