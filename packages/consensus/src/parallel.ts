@@ -101,13 +101,21 @@ export class ScriptCheckPool {
         const p = this.#pending.get(reply.id)
         if (!p) return
         this.#pending.delete(reply.id)
+        // Idle workers do not keep the process alive; busy ones do.
+        w.unref()
         this.#release(w)
         p.resolve(reply)
       })
       w.on('error', (err) => this.#failAll(err))
-      w.unref()
       this.#workers.push(w)
-      ready.push(new Promise((resolve) => w.once('online', () => resolve())))
+      ready.push(
+        new Promise((resolve) =>
+          w.once('online', () => {
+            w.unref()
+            resolve()
+          }),
+        ),
+      )
     }
     await Promise.all(ready)
     this.#idle = this.#workers.slice()
@@ -149,6 +157,7 @@ export class ScriptCheckPool {
     const id = this.#nextId++
     return new Promise<Reply>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
+      w.ref()
       w.postMessage({ id, jobs }, [jobs])
     })
   }

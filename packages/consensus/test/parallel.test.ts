@@ -2,6 +2,9 @@
  * Parallel verification gives the sequential verdict: all valid, or the
  * failure a sequential run meets first, whichever worker finds what.
  */
+import { spawnSync } from 'node:child_process'
+import { rmSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { Tx } from '@node/wire'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ScriptCheck, ScriptCheckPool, SignatureCache, TxVerifier } from '../src/index.ts'
@@ -102,6 +105,35 @@ describe('ScriptCheckPool', () => {
       expect(filled).toBe(20)
     } finally {
       await p.stop()
+    }
+  })
+
+  it('a verification in flight keeps the process alive; idle workers do not', () => {
+    const pkg = fileURLToPath(new URL('..', import.meta.url))
+    const file = `${pkg}test/.pool-alive.mjs`
+    writeFileSync(
+      file,
+      `import { Tx } from '@node/wire'
+import { ScriptCheckPool, ScriptFlags } from '@node/consensus'
+const tx = new Tx({ version: 2, locktime: 0, outputs: [{ value: 1n, script: Uint8Array.of(0x51) }],
+  inputs: [{ prevHash: new Uint8Array(32).fill(1), prevIndex: 0, script: new Uint8Array(0), sequence: 0, witness: [] }] })
+const pool = new ScriptCheckPool({ workers: 1 })
+await pool.start()
+console.log(await pool.verify([{ tx, spent: [{ value: 2n, script: Uint8Array.of(0x51) }], flags: ScriptFlags.P2SH }]))
+// No stop(): the idle worker must not hold the process open.
+`,
+    )
+    try {
+      const out = spawnSync(process.execPath, ['--conditions=@node/source', '--import', 'tsx', file], {
+        cwd: pkg,
+        encoding: 'utf8',
+        timeout: 30_000,
+      })
+      expect(out.stderr).toBe('')
+      expect(out.stdout).toBe('true\n')
+      expect(out.status).toBe(0)
+    } finally {
+      rmSync(file, { force: true })
     }
   })
 })
