@@ -4,10 +4,14 @@
  * Script failures use Core's `ScriptError` names (src/script/script_error.h)
  * and texts (src/script/script_error.cpp, `ScriptErrorString`); the reject
  * reason wraps the text the way Core's `CheckInputScripts`
- * (src/validation.cpp) does: `mandatory-script-verify-flag-failed (<text>)`.
+ * (src/validation.cpp) does: `block-script-verify-flag-failed (<text>)` under
+ * consensus flags, `mempool-script-verify-flag-failed (<text>)` when policy
+ * flags were in force (Core's STANDARD_NOT_MANDATORY_VERIFY_FLAGS). Core
+ * before its rename of these errors said `mandatory-script-verify-flag-failed`.
  * Transaction-rule failures carry Core's reject reasons (`bad-txns-…`).
  */
 import { NodeError, ProtocolError } from '@node/wire'
+import { CONSENSUS_FLAGS, STANDARD_FLAGS } from './flags.ts'
 
 /** Core's `ScriptError_t` names, without the `SCRIPT_ERR_` prefix, with Core's texts. */
 export const SCRIPT_ERRORS = {
@@ -65,31 +69,40 @@ export const SCRIPT_ERRORS = {
   OP_CODESEPARATOR: 'Using OP_CODESEPARATOR in non-witness script',
   SIG_FINDANDDELETE: 'Signature is found in scriptCode',
   // Core turns a CScriptNum overflow or non-minimal number into SCRIPT_ERR_SCRIPTNUM.
-  SCRIPTNUM: 'Script number overflow or non-minimal encoding',
+  SCRIPTNUM: 'Script number overflowed or is non-minimally encoded',
 } as const
 
 export type ScriptErrorCode = keyof typeof SCRIPT_ERRORS
 
+/** Core's STANDARD_NOT_MANDATORY_VERIFY_FLAGS (src/policy/policy.h). */
+const POLICY_FLAGS = STANDARD_FLAGS & ~CONSENSUS_FLAGS
+
 /**
  * A script did not verify. `code` is Core's error name (e.g. `EVAL_FALSE`),
  * `message` Core's text, `reason` Core's reject reason. `input` is the input
- * index when known.
+ * index and `flags` the flags of the verification, when known.
  */
 export class ScriptError extends NodeError {
   override readonly code: ScriptErrorCode
-  readonly reason: string
   /** The failing input, when known. */
   input: number | undefined
   /** In a batch of checks (a block), the index of the failing transaction's check. */
   check: number | undefined
-  constructor(code: ScriptErrorCode, input?: number) {
-    const text = SCRIPT_ERRORS[code]
-    super(code, text)
+  /** The flags the script was verified with, when known. */
+  flags: number | undefined
+  constructor(code: ScriptErrorCode, input?: number, flags?: number) {
+    super(code, SCRIPT_ERRORS[code])
     this.name = 'ScriptError'
     this.code = code
-    this.reason = `mandatory-script-verify-flag-failed (${text})`
     this.input = input
     this.check = undefined
+    this.flags = flags
+  }
+
+  /** Core's reject reason: block- or mempool-script-verify-flag-failed (text). */
+  get reason(): string {
+    const kind = this.flags !== undefined && this.flags & POLICY_FLAGS ? 'mempool' : 'block'
+    return `${kind}-script-verify-flag-failed (${this.message})`
   }
 }
 

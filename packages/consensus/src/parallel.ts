@@ -206,7 +206,7 @@ export class ScriptCheckPool {
     if (!first) return true
     if (first.code === undefined)
       throw new Error(`Check ${first.check} input ${first.input}: ${first.message}`)
-    const err = new ScriptError(first.code, first.input)
+    const err = new ScriptError(first.code, first.input, checks[first.check]!.flags)
     err.check = first.check
     throw err
   }

@@ -166,7 +166,10 @@ export class TxVerifier {
     try {
       verifyScript(input.script, prev.script, input.witness, flags, checker)
     } catch (err) {
-      if (err instanceof ScriptError) err.input = index
+      if (err instanceof ScriptError) {
+        err.input = index
+        err.flags = flags
+      }
       throw err
     }
     return true

@@ -56,7 +56,7 @@ describe('differences from bcoin 1.0.2, all error names (same verdict)', () => {
     expect(() => new TxVerifier(c.tx, c.spent).verify(0, c.flags)).toThrow(
       expect.objectContaining({
         reason:
-          'mandatory-script-verify-flag-failed (Signature must be zero for failed CHECK(MULTI)SIG operation)',
+          'mempool-script-verify-flag-failed (Signature must be zero for failed CHECK(MULTI)SIG operation)',
       }),
     )
   })

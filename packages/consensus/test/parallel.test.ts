@@ -64,7 +64,7 @@ describe('ScriptCheckPool', () => {
     await expect(pool.verify(bad)).rejects.toMatchObject({
       name: 'ScriptError',
       reason:
-        'mandatory-script-verify-flag-failed (Script evaluated without error but finished with a false/empty top stack element)',
+        'block-script-verify-flag-failed (Script evaluated without error but finished with a false/empty top stack element)',
     })
   })
 
