@@ -128,14 +128,13 @@ export class TransactionChecker implements SignatureChecker {
   }
 }
 
-/** Throws TypeError for flag sets Core's interpreter never runs with. */
+/** Throws TypeError for flag sets Core's `VerifyScript` asserts against (and unknown bits). */
 export function assertValidFlags(flags: number): void {
   if (!Number.isInteger(flags) || flags < 0 || (flags & ~ALL_SCRIPT_FLAGS) !== 0)
     throw new TypeError(`Unknown script verification flags ${flags}.`)
   if (flags & F.WITNESS && !(flags & F.P2SH)) throw new TypeError('WITNESS requires P2SH.')
   if (flags & F.CLEANSTACK && !(flags & F.WITNESS))
     throw new TypeError('CLEANSTACK requires WITNESS and P2SH.')
-  if (flags & F.TAPROOT && !(flags & F.WITNESS)) throw new TypeError('TAPROOT requires WITNESS.')
 }
 
 /**

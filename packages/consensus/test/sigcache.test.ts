@@ -1,6 +1,8 @@
 /** The signature cache: salted keys, fixed memory, and it saves verifications. */
+
+import { Tx } from '@node/wire'
 import { describe, expect, it } from 'vitest'
-import { SignatureCache, TxVerifier } from '../src/index.ts'
+import { SIGHASH_ALL, SighashCache, SignatureCache, segwitV0Sighash, TxVerifier } from '../src/index.ts'
 import { BLOCK_FLAGS, p2wpkhSpend } from './build.ts'
 
 describe('SignatureCache', () => {
@@ -28,5 +30,25 @@ describe('SignatureCache', () => {
     expect([...new Uint8Array(cache.table)].some((b) => b !== 0)).toBe(false)
     new TxVerifier(tx, spent, { sigcache: cache, storeInCache: true }).verifyAll(BLOCK_FLAGS)
     expect([...new Uint8Array(cache.table)].some((b) => b !== 0)).toBe(true)
+  })
+
+  it('a hit is trusted without verifying: an entry for a forged signature makes it pass', () => {
+    // This is what makes the salt essential: whoever can write entries decides validity.
+    const { tx, spent } = p2wpkhSpend('cache', 2)
+    const [sig, pub] = tx.inputs[0]!.witness as [Uint8Array, Uint8Array]
+    const forged = sig.slice()
+    forged[10]! ^= 1
+    const bad = new Tx({
+      version: tx.version,
+      locktime: tx.locktime,
+      outputs: tx.outputs,
+      inputs: [{ ...tx.inputs[0]!, witness: [forged, pub] }],
+    })
+    const cache = new SignatureCache({ maxBytes: 4096 })
+    expect(() => new TxVerifier(bad, spent, { sigcache: cache }).verifyAll(BLOCK_FLAGS)).toThrow()
+    const scriptCode = Uint8Array.from([0x76, 0xa9, 0x14, ...spent[0]!.script.subarray(2), 0x88, 0xac])
+    const hash = segwitV0Sighash(new SighashCache(bad), 0, scriptCode, spent[0]!.value, SIGHASH_ALL)
+    cache.add(cache.key(0x45, hash, forged.subarray(0, -1), pub)) // 0x45: the ECDSA kind byte
+    expect(new TxVerifier(bad, spent, { sigcache: cache }).verifyAll(BLOCK_FLAGS)).toBe(true)
   })
 })

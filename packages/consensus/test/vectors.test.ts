@@ -42,7 +42,7 @@ const INTERNAL_KEY = Uint8Array.from(
 /** Core's test names for errors that differ from the enum names. */
 const ERROR_NAMES: Record<string, string> = { NULLFAIL: 'SIG_NULLFAIL' }
 
-function runScriptCase(entry: Entry): { code: string; error?: unknown } {
+function runScriptCase(entry: Entry, flagsOverride?: number): { code: string; error?: unknown } {
   let i = 0
   let witness: Uint8Array[] = []
   let amount = 0n
@@ -63,8 +63,9 @@ function runScriptCase(entry: Entry): { code: string; error?: unknown } {
   }
   const scriptSig = parseScriptText(entry[i] as string)
   let pubkeyText = entry[i + 1] as string
-  let flags = parseScriptFlags(entry[i + 2] as string)
-  if (flags & ScriptFlags.CLEANSTACK) flags |= ScriptFlags.P2SH | ScriptFlags.WITNESS
+  let flags = flagsOverride ?? parseScriptFlags(entry[i + 2] as string)
+  if (flagsOverride === undefined && flags & ScriptFlags.CLEANSTACK)
+    flags |= ScriptFlags.P2SH | ScriptFlags.WITNESS
   let scriptPubKey: Uint8Array
   if (pubkeyText.includes('#TAPROOTOUTPUT#')) {
     const leaf = tapleafHash(0xc0, parseScriptText(scriptText!))
@@ -122,6 +123,43 @@ describe('script_tests.json', () => {
           `${JSON.stringify(entry)} → ${got.code} ${got.code === 'THREW' ? String(got.error) : ''}`,
         )
     }
+    expect(failures).toEqual([])
+  })
+})
+
+describe('script_tests.json flag monotonicity', () => {
+  // Core's script_json_test: removing flags from a passing case keeps it
+  // passing, adding flags to a failing one keeps it failing (random flags of
+  // the low 16 bits; the three non-restrictive taproot policy flags kept as
+  // they are; invalid combinations skipped).
+  const entries = fixture<Entry[]>('script_tests.json').filter((e) => e.length > 1)
+  it('holds for 8 random flag sets per case', () => {
+    let seed = 0x2545f491
+    const rand16 = (): number => {
+      seed ^= seed << 13
+      seed ^= seed >>> 17
+      seed ^= seed << 5
+      return (seed >>> 0) & 0xffff
+    }
+    const failures: string[] = []
+    let runs = 0
+    for (const entry of entries) {
+      const i = Array.isArray(entry[0]) ? 1 : 0
+      let flags = parseScriptFlags(entry[i + 2] as string)
+      if (flags & ScriptFlags.CLEANSTACK) flags |= ScriptFlags.P2SH | ScriptFlags.WITNESS
+      const expectOk = entry[i + 3] === 'OK'
+      for (let k = 0; k < 8; k++) {
+        const extra = rand16()
+        const combined = expectOk ? flags & ~extra : flags | extra
+        if (combined & ScriptFlags.CLEANSTACK && ~combined & (ScriptFlags.P2SH | ScriptFlags.WITNESS))
+          continue
+        if (combined & ScriptFlags.WITNESS && ~combined & ScriptFlags.P2SH) continue
+        runs++
+        const ok = runScriptCase(entry, combined).code === 'OK'
+        if (ok !== expectOk) failures.push(`${JSON.stringify(entry)} with flags ${combined}`)
+      }
+    }
+    expect(runs).toBeGreaterThan(5000)
     expect(failures).toEqual([])
   })
 })
