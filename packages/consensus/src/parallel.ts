@@ -71,10 +71,12 @@ export class ScriptCheckPool {
   readonly #options: ScriptCheckPoolOptions
   #workers: Worker[] = []
   #idle: Worker[] = []
-  #waiting: ((w: Worker) => void)[] = []
+  #waiting: { resolve: (w: Worker) => void; reject: (e: Error) => void }[] = []
   #pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>()
   #nextId = 1
   #started = false
+  /** Set when a worker died: the pool refuses work until stopped and started again. */
+  #broken: Error | undefined
 
   constructor(options: ScriptCheckPoolOptions = {}) {
     this.#options = options
@@ -106,7 +108,11 @@ export class ScriptCheckPool {
         this.#release(w)
         p.resolve(reply)
       })
-      w.on('error', (err) => this.#failAll(err))
+      w.on('error', (err) => this.#fatal(err))
+      w.on('exit', (code) => {
+        if (this.#workers.includes(w))
+          this.#fatal(new Error(`A script check worker exited with code ${code}.`))
+      })
       this.#workers.push(w)
       ready.push(
         new Promise((resolve) =>
@@ -125,6 +131,7 @@ export class ScriptCheckPool {
   async stop(): Promise<void> {
     if (!this.#started) return
     this.#started = false
+    this.#broken = undefined
     const workers = this.#workers
     this.#workers = []
     this.#idle = []
@@ -132,28 +139,36 @@ export class ScriptCheckPool {
     await Promise.all(workers.map((w) => w.terminate()))
   }
 
+  #fatal(err: Error): void {
+    this.#broken ??= err
+    this.#failAll(err)
+  }
+
   #failAll(err: Error): void {
     const pending = [...this.#pending.values()]
     this.#pending.clear()
     for (const p of pending) p.reject(err)
+    const waiting = this.#waiting
     this.#waiting = []
+    for (const w of waiting) w.reject(err)
   }
 
   #release(w: Worker): void {
     const next = this.#waiting.shift()
-    if (next) next(w)
+    if (next) next.resolve(w)
     else this.#idle.push(w)
   }
 
   #acquire(): Promise<Worker> {
     const w = this.#idle.pop()
     if (w) return Promise.resolve(w)
-    return new Promise((resolve) => this.#waiting.push(resolve))
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }))
   }
 
   async #run(jobs: ArrayBuffer): Promise<Reply> {
     const w = await this.#acquire()
     if (!this.#started) throw new Error('The script check pool stopped.')
+    if (this.#broken) throw this.#broken
     const id = this.#nextId++
     return new Promise<Reply>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
@@ -171,6 +186,7 @@ export class ScriptCheckPool {
     for (const c of checks) assertValidFlags(c.flags)
     if (this.size === 0) return this.#verifyHere(checks)
     if (!this.#started) throw new Error('Start the script check pool before verifying.')
+    if (this.#broken) throw new Error(`The script check pool is broken: ${this.#broken.message}`)
     const total = checks.reduce((n, c) => n + inputCount(c), 0)
     if (total === 0) return true
     const batches = Math.max(1, Math.min(total, this.size * (this.#options.batchesPerWorker ?? 4)))
@@ -195,7 +211,11 @@ export class ScriptCheckPool {
       }
     }
     if (batch.length > 0) runs.push(this.#run(encodeJobs(batch)))
-    const replies = await Promise.all(runs)
+    // Wait for every batch, so that none is left to fail unobserved.
+    const settled = await Promise.allSettled(runs)
+    const crash = settled.find((r) => r.status === 'rejected')
+    if (crash) throw (crash as PromiseRejectedResult).reason
+    const replies = settled.map((r) => (r as PromiseFulfilledResult<Reply>).value)
     let first: { check: number; input: number; code?: ScriptErrorCode; message?: string } | undefined
     for (const r of replies) {
       const f = r.fail ?? r.error

@@ -136,4 +136,15 @@ console.log(await pool.verify([{ tx, spent: [{ value: 2n, script: Uint8Array.of(
       rmSync(file, { force: true })
     }
   })
+
+  it('stopping fails the verification in flight; the pool works again after start', async () => {
+    const p = new ScriptCheckPool({ workers: 1, batchesPerWorker: 4 })
+    await p.start()
+    const running = expect(p.verify(checks.slice(0, 60))).rejects.toThrow(/stopped/)
+    await p.stop()
+    await running
+    await p.start()
+    expect(await p.verify(checks.slice(0, 5))).toBe(true)
+    await p.stop()
+  })
 })
