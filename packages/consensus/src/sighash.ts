@@ -109,6 +109,7 @@ export class SighashCache {
   #outputs: Uint8Array | undefined
   #amounts: Uint8Array | undefined
   #scripts: Uint8Array | undefined
+  #v0: { prevouts: Uint8Array; sequences: Uint8Array; outputs: Uint8Array } | undefined
 
   constructor(tx: Tx, spent?: readonly TxOut[]) {
     this.tx = tx
@@ -156,6 +157,16 @@ export class SighashCache {
     }
     return this.#scripts
   }
+  /** BIP143's double hashes of the outpoints, sequences and outputs (SHA256 of the single ones). */
+  v0(): { prevouts: Uint8Array; sequences: Uint8Array; outputs: Uint8Array } {
+    this.#v0 ??= {
+      prevouts: sha256(this.prevouts()),
+      sequences: sha256(this.sequences()),
+      outputs: sha256(this.outputs()),
+    }
+    return this.#v0
+  }
+
   #spentOutputs(): readonly TxOut[] {
     if (!this.spent || this.spent.length !== this.tx.inputs.length)
       throw new TypeError('Taproot signature hashes need every spent output.')
@@ -177,11 +188,11 @@ export function segwitV0Sighash(
   const tx = cache.tx
   const base = hashType & 0x1f
   const anyoneCanPay = (hashType & SIGHASH_ANYONECANPAY) !== 0
-  const hashPrevouts = anyoneCanPay ? ZERO32 : sha256(cache.prevouts())
+  const hashPrevouts = anyoneCanPay ? ZERO32 : cache.v0().prevouts
   const hashSequence =
-    !anyoneCanPay && base !== SIGHASH_SINGLE && base !== SIGHASH_NONE ? sha256(cache.sequences()) : ZERO32
+    !anyoneCanPay && base !== SIGHASH_SINGLE && base !== SIGHASH_NONE ? cache.v0().sequences : ZERO32
   let hashOutputs: Uint8Array = ZERO32
-  if (base !== SIGHASH_SINGLE && base !== SIGHASH_NONE) hashOutputs = sha256(cache.outputs())
+  if (base !== SIGHASH_SINGLE && base !== SIGHASH_NONE) hashOutputs = cache.v0().outputs
   else if (base === SIGHASH_SINGLE && index < tx.outputs.length) {
     const w = new Writer(64)
     writeOutput(w, tx.outputs[index]!)
