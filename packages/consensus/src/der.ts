@@ -58,6 +58,7 @@ export function isValidSignatureEncoding(sig: Uint8Array): boolean {
 export function parseDerLax(input: Uint8Array): Uint8Array | undefined {
   const len = input.length
   let pos = 0
+  // Sequence tag and length (the length's value is not checked).
   if (pos === len || input[pos] !== 0x30) return undefined
   pos++
   if (pos === len) return undefined
@@ -67,52 +68,65 @@ export function parseDerLax(input: Uint8Array): Uint8Array | undefined {
     if (lenbyte > len - pos) return undefined
     pos += lenbyte
   }
-  const readInt = (): { at: number; size: number } | undefined => {
-    if (pos === len || input[pos] !== 0x02) return undefined
-    pos++
-    if (pos === len) return undefined
-    let lb = input[pos++]!
-    let size: number
-    if (lb & 0x80) {
-      lb -= 0x80
-      if (lb > len - pos) return undefined
-      while (lb > 0 && input[pos] === 0) {
-        pos++
-        lb--
-      }
-      if (lb >= 4) return undefined
-      size = 0
-      while (lb > 0) {
-        size = size * 256 + input[pos]!
-        pos++
-        lb--
-      }
-    } else size = lb
-    if (size > len - pos) return undefined
-    return { at: pos, size }
-  }
-  const r = readInt()
-  if (!r) return undefined
-  pos += r.size
-  const s = readInt()
-  if (!s) return undefined
-  const out = new Uint8Array(64)
-  let overflow = false
-  for (const [v, off] of [
-    [r, 0],
-    [s, 32],
-  ] as const) {
-    let at = v.at
-    let size = v.size
-    while (size > 0 && input[at] === 0) {
-      size--
-      at++
+  // R: tag, length (long form with leading zero bytes allowed), value.
+  if (pos === len || input[pos] !== 0x02) return undefined
+  pos++
+  if (pos === len) return undefined
+  let rlen = input[pos++]!
+  if (rlen & 0x80) {
+    let lb = rlen - 0x80
+    if (lb > len - pos) return undefined
+    while (lb > 0 && input[pos] === 0) {
+      pos++
+      lb--
     }
-    if (size > 32) overflow = true
-    else out.set(input.subarray(at, at + size), off + 32 - size)
+    if (lb >= 4) return undefined
+    rlen = 0
+    while (lb > 0) {
+      rlen = rlen * 256 + input[pos]!
+      pos++
+      lb--
+    }
   }
-  if (!overflow && (compare32(out, 0, ORDER) >= 0 || compare32(out, 32, ORDER) >= 0)) overflow = true
-  if (overflow) out.fill(0)
+  if (rlen > len - pos) return undefined
+  let rpos = pos
+  pos += rlen
+  // S, the same way.
+  if (pos === len || input[pos] !== 0x02) return undefined
+  pos++
+  if (pos === len) return undefined
+  let slen = input[pos++]!
+  if (slen & 0x80) {
+    let lb = slen - 0x80
+    if (lb > len - pos) return undefined
+    while (lb > 0 && input[pos] === 0) {
+      pos++
+      lb--
+    }
+    if (lb >= 4) return undefined
+    slen = 0
+    while (lb > 0) {
+      slen = slen * 256 + input[pos]!
+      pos++
+      lb--
+    }
+  }
+  if (slen > len - pos) return undefined
+  let spos = pos
+  // Leading zeros of R and S are ignored; more than 32 bytes left is an overflow.
+  while (rlen > 0 && input[rpos] === 0) {
+    rlen--
+    rpos++
+  }
+  while (slen > 0 && input[spos] === 0) {
+    slen--
+    spos++
+  }
+  const out = new Uint8Array(64)
+  if (rlen > 32 || slen > 32) return out
+  for (let i = 0; i < rlen; i++) out[32 - rlen + i] = input[rpos + i]!
+  for (let i = 0; i < slen; i++) out[64 - slen + i] = input[spos + i]!
+  if (compare32(out, 0, ORDER) >= 0 || compare32(out, 32, ORDER) >= 0) out.fill(0)
   return out
 }
 

@@ -80,6 +80,10 @@ function fail(code: ScriptErrorCode): never {
   throw new ScriptError(code)
 }
 
+function need(stack: readonly Uint8Array[], n: number): void {
+  if (stack.length < n) fail('INVALID_STACK_OPERATION')
+}
+
 function num(v: Uint8Array, minimal: boolean, maxSize = 4): number {
   try {
     return decodeNum(v, minimal, maxSize)
@@ -177,6 +181,8 @@ export function evalScript(
   sigversion: SigVersion,
   exec: ExecData = newExecData(),
 ): void {
+  // An empty script changes nothing (the common scriptSig of segwit spends).
+  if (script.length === 0) return
   const legacyLimits = sigversion === SigVersion.BASE || sigversion === SigVersion.WITNESS_V0
   if (legacyLimits && script.length > MAX_SCRIPT_SIZE) fail('SCRIPT_SIZE')
   const minimal = (flags & F.MINIMALDATA) !== 0
@@ -189,10 +195,6 @@ export function evalScript(
   let beginCodeHash = 0
   let opcodePos = 0
   exec.codeSeparatorPos = 0xffffffff
-  const top = (i: number): Uint8Array => stack[stack.length + i]!
-  const need = (n: number): void => {
-    if (stack.length < n) fail('INVALID_STACK_OPERATION')
-  }
 
   for (; r.pos < end; opcodePos++) {
     const fExec = falseCount === 0
@@ -236,9 +238,9 @@ export function evalScript(
             if (flags & F.DISCOURAGE_UPGRADABLE_NOPS) fail('DISCOURAGE_UPGRADABLE_NOPS')
             break
           }
-          need(1)
+          need(stack, 1)
           // Five bytes: lock times reach 2^32 - 1.
-          const lockTime = num(top(-1), minimal, 5)
+          const lockTime = num(stack[stack.length - 1]!, minimal, 5)
           if (lockTime < 0) fail('NEGATIVE_LOCKTIME')
           if (!checker.checkLockTime(lockTime)) fail('UNSATISFIED_LOCKTIME')
           break
@@ -248,8 +250,8 @@ export function evalScript(
             if (flags & F.DISCOURAGE_UPGRADABLE_NOPS) fail('DISCOURAGE_UPGRADABLE_NOPS')
             break
           }
-          need(1)
-          const sequence = num(top(-1), minimal, 5)
+          need(stack, 1)
+          const sequence = num(stack[stack.length - 1]!, minimal, 5)
           if (sequence < 0) fail('NEGATIVE_LOCKTIME')
           // With the disable flag set the operand constrains nothing (reserved for upgrades).
           if (sequence & SEQUENCE_LOCKTIME_DISABLE_FLAG) break
@@ -271,7 +273,7 @@ export function evalScript(
           let value = false
           if (fExec) {
             if (stack.length < 1) fail('INVALID_STACK_OPERATION')
-            const v = top(-1)
+            const v = stack[stack.length - 1]!
             if (sigversion === SigVersion.TAPSCRIPT) {
               // Tapscript requires minimal IF/NOTIF arguments (consensus).
               if (v.length > 1 || (v.length === 1 && v[0] !== 1)) fail('TAPSCRIPT_MINIMALIF')
@@ -300,15 +302,15 @@ export function evalScript(
           if (!vfExec.pop()) falseCount--
           break
         case OP.VERIFY:
-          need(1)
-          if (castToBool(top(-1))) stack.pop()
+          need(stack, 1)
+          if (castToBool(stack[stack.length - 1]!)) stack.pop()
           else fail('VERIFY')
           break
         case OP.RETURN:
           fail('OP_RETURN')
           break
         case OP.TOALTSTACK:
-          need(1)
+          need(stack, 1)
           alt.push(stack.pop()!)
           break
         case OP.FROMALTSTACK:
@@ -316,46 +318,46 @@ export function evalScript(
           stack.push(alt.pop()!)
           break
         case OP['2DROP']:
-          need(2)
+          need(stack, 2)
           stack.length -= 2
           break
         case OP['2DUP']: {
-          need(2)
-          const a = top(-2)
-          const b = top(-1)
+          need(stack, 2)
+          const a = stack[stack.length - 2]!
+          const b = stack[stack.length - 1]!
           stack.push(a, b)
           break
         }
         case OP['3DUP']: {
-          need(3)
-          const a = top(-3)
-          const b = top(-2)
-          const c = top(-1)
+          need(stack, 3)
+          const a = stack[stack.length - 3]!
+          const b = stack[stack.length - 2]!
+          const c = stack[stack.length - 1]!
           stack.push(a, b, c)
           break
         }
         case OP['2OVER']: {
-          need(4)
-          const a = top(-4)
-          const b = top(-3)
+          need(stack, 4)
+          const a = stack[stack.length - 4]!
+          const b = stack[stack.length - 3]!
           stack.push(a, b)
           break
         }
         case OP['2ROT']: {
-          need(6)
+          need(stack, 6)
           const [a, b] = stack.splice(stack.length - 6, 2)
           stack.push(a!, b!)
           break
         }
         case OP['2SWAP']: {
-          need(4)
+          need(stack, 4)
           const [a, b] = stack.splice(stack.length - 4, 2)
           stack.push(a!, b!)
           break
         }
         case OP.IFDUP: {
-          need(1)
-          const v = top(-1)
+          need(stack, 1)
+          const v = stack[stack.length - 1]!
           if (castToBool(v)) stack.push(v)
           break
         }
@@ -363,58 +365,58 @@ export function evalScript(
           stack.push(encodeNum(stack.length))
           break
         case OP.DROP:
-          need(1)
+          need(stack, 1)
           stack.pop()
           break
         case OP.DUP:
-          need(1)
-          stack.push(top(-1))
+          need(stack, 1)
+          stack.push(stack[stack.length - 1]!)
           break
         case OP.NIP:
-          need(2)
+          need(stack, 2)
           stack.splice(stack.length - 2, 1)
           break
         case OP.OVER:
-          need(2)
-          stack.push(top(-2))
+          need(stack, 2)
+          stack.push(stack[stack.length - 2]!)
           break
         case OP.PICK:
         case OP.ROLL: {
-          need(2)
-          const n = clampInt(num(top(-1), minimal))
+          need(stack, 2)
+          const n = clampInt(num(stack[stack.length - 1]!, minimal))
           stack.pop()
           if (n < 0 || n >= stack.length) fail('INVALID_STACK_OPERATION')
-          const v = top(-n - 1)
+          const v = stack[stack.length - n - 1]!
           if (opcode === OP.ROLL) stack.splice(stack.length - n - 1, 1)
           stack.push(v)
           break
         }
         case OP.ROT: {
-          need(3)
+          need(stack, 3)
           const [a] = stack.splice(stack.length - 3, 1)
           stack.push(a!)
           break
         }
         case OP.SWAP: {
-          need(2)
-          const a = top(-2)
-          stack[stack.length - 2] = top(-1)
+          need(stack, 2)
+          const a = stack[stack.length - 2]!
+          stack[stack.length - 2] = stack[stack.length - 1]!
           stack[stack.length - 1] = a
           break
         }
         case OP.TUCK: {
-          need(2)
-          stack.splice(stack.length - 2, 0, top(-1))
+          need(stack, 2)
+          stack.splice(stack.length - 2, 0, stack[stack.length - 1]!)
           break
         }
         case OP.SIZE:
-          need(1)
-          stack.push(encodeNum(top(-1).length))
+          need(stack, 1)
+          stack.push(encodeNum(stack[stack.length - 1]!.length))
           break
         case OP.EQUAL:
         case OP.EQUALVERIFY: {
-          need(2)
-          const equal = bytesEqual(top(-2), top(-1))
+          need(stack, 2)
+          const equal = bytesEqual(stack[stack.length - 2]!, stack[stack.length - 1]!)
           stack.length -= 2
           stack.push(equal ? TRUE : FALSE)
           if (opcode === OP.EQUALVERIFY) {
@@ -429,8 +431,8 @@ export function evalScript(
         case OP.ABS:
         case OP.NOT:
         case OP['0NOTEQUAL']: {
-          need(1)
-          let n = num(top(-1), minimal)
+          need(stack, 1)
+          let n = num(stack[stack.length - 1]!, minimal)
           if (opcode === OP['1ADD']) n += 1
           else if (opcode === OP['1SUB']) n -= 1
           else if (opcode === OP.NEGATE) n = -n
@@ -454,9 +456,9 @@ export function evalScript(
         case OP.GREATERTHANOREQUAL:
         case OP.MIN:
         case OP.MAX: {
-          need(2)
-          const a = num(top(-2), minimal)
-          const b = num(top(-1), minimal)
+          need(stack, 2)
+          const a = num(stack[stack.length - 2]!, minimal)
+          const b = num(stack[stack.length - 1]!, minimal)
           let n: number
           switch (opcode) {
             case OP.ADD:
@@ -499,16 +501,16 @@ export function evalScript(
           stack.length -= 2
           stack.push(encodeNum(n))
           if (opcode === OP.NUMEQUALVERIFY) {
-            if (castToBool(top(-1))) stack.pop()
+            if (castToBool(stack[stack.length - 1]!)) stack.pop()
             else fail('NUMEQUALVERIFY')
           }
           break
         }
         case OP.WITHIN: {
-          need(3)
-          const x = num(top(-3), minimal)
-          const lo = num(top(-2), minimal)
-          const hi = num(top(-1), minimal)
+          need(stack, 3)
+          const x = num(stack[stack.length - 3]!, minimal)
+          const lo = num(stack[stack.length - 2]!, minimal)
+          const hi = num(stack[stack.length - 1]!, minimal)
           stack.length -= 3
           stack.push(lo <= x && x < hi ? TRUE : FALSE)
           break
@@ -518,8 +520,8 @@ export function evalScript(
         case OP.SHA256:
         case OP.HASH160:
         case OP.HASH256: {
-          need(1)
-          const v = top(-1)
+          need(stack, 1)
+          const v = stack[stack.length - 1]!
           let h: Uint8Array
           if (opcode === OP.RIPEMD160) h = createHash('ripemd160').update(v).digest()
           else if (opcode === OP.SHA1) h = createHash('sha1').update(v).digest()
@@ -536,9 +538,9 @@ export function evalScript(
           break
         case OP.CHECKSIG:
         case OP.CHECKSIGVERIFY: {
-          need(2)
-          const sig = top(-2)
-          const pubkey = top(-1)
+          need(stack, 2)
+          const sig = stack[stack.length - 2]!
+          const pubkey = stack[stack.length - 1]!
           const ok = evalChecksig(sig, pubkey, script, beginCodeHash, exec, flags, checker, sigversion)
           stack.length -= 2
           stack.push(ok ? TRUE : FALSE)
@@ -551,10 +553,10 @@ export function evalScript(
         case OP.CHECKSIGADD: {
           // Only in tapscript; before it this byte is an undefined opcode.
           if (sigversion === SigVersion.BASE || sigversion === SigVersion.WITNESS_V0) fail('BAD_OPCODE')
-          need(3)
-          const sig = top(-3)
-          const n = num(top(-2), minimal)
-          const pubkey = top(-1)
+          need(stack, 3)
+          const sig = stack[stack.length - 3]!
+          const n = num(stack[stack.length - 2]!, minimal)
+          const pubkey = stack[stack.length - 1]!
           const ok = evalChecksig(sig, pubkey, script, beginCodeHash, exec, flags, checker, sigversion)
           stack.length -= 3
           stack.push(encodeNum(n + (ok ? 1 : 0)))
@@ -564,8 +566,8 @@ export function evalScript(
         case OP.CHECKMULTISIGVERIFY: {
           if (sigversion === SigVersion.TAPSCRIPT) fail('TAPSCRIPT_CHECKMULTISIG')
           let i = 1
-          need(i)
-          let keys = clampInt(num(top(-i), minimal))
+          need(stack, i)
+          let keys = clampInt(num(stack[stack.length - i]!, minimal))
           if (keys < 0 || keys > MAX_PUBKEYS_PER_MULTISIG) fail('PUBKEY_COUNT')
           opCount += keys
           if (opCount > MAX_OPS_PER_SCRIPT) fail('OP_COUNT')
@@ -573,24 +575,24 @@ export function evalScript(
           // ikey2 is the position of the last non-signature item: what NULLFAIL inspects.
           let ikey2 = keys + 2
           i += keys
-          need(i)
-          let sigs = clampInt(num(top(-i), minimal))
+          need(stack, i)
+          let sigs = clampInt(num(stack[stack.length - i]!, minimal))
           if (sigs < 0 || sigs > keys) fail('SIG_COUNT')
           let isig = ++i
           i += sigs
-          need(i)
+          need(stack, i)
           let scriptCode = script.subarray(beginCodeHash)
           if (sigversion === SigVersion.BASE) {
             for (let k = 0; k < sigs; k++) {
-              const res = findAndDelete(scriptCode, pushData(top(-isig - k)))
+              const res = findAndDelete(scriptCode, pushData(stack[stack.length - isig - k]!))
               if (res.found > 0 && flags & F.CONST_SCRIPTCODE) fail('SIG_FINDANDDELETE')
               scriptCode = res.script
             }
           }
           let success = true
           while (success && sigs > 0) {
-            const sig = top(-isig)
-            const pubkey = top(-ikey)
+            const sig = stack[stack.length - isig]!
+            const pubkey = stack[stack.length - ikey]!
             checkSignatureEncoding(sig, flags)
             checkPubKeyEncoding(pubkey, flags, sigversion)
             const ok = checker.checkEcdsa(sig, pubkey, scriptCode, sigversion)
@@ -605,13 +607,14 @@ export function evalScript(
           }
           // Pop every argument; with NULLFAIL a failure needs every signature empty.
           while (i-- > 1) {
-            if (!success && flags & F.NULLFAIL && !ikey2 && top(-1).length) fail('SIG_NULLFAIL')
+            if (!success && flags & F.NULLFAIL && !ikey2 && stack[stack.length - 1]!.length)
+              fail('SIG_NULLFAIL')
             if (ikey2 > 0) ikey2--
             stack.pop()
           }
           // The historic off-by-one: one extra item is consumed (BIP147 makes it empty).
           if (stack.length < 1) fail('INVALID_STACK_OPERATION')
-          if (flags & F.NULLDUMMY && top(-1).length) fail('SIG_NULLDUMMY')
+          if (flags & F.NULLDUMMY && stack[stack.length - 1]!.length) fail('SIG_NULLDUMMY')
           stack.pop()
           stack.push(success ? TRUE : FALSE)
           if (opcode === OP.CHECKMULTISIGVERIFY) {

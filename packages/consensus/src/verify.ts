@@ -57,20 +57,14 @@ export class TransactionChecker implements SignatureChecker {
     this.#store = options.storeInCache ?? false
   }
 
-  #cached(
-    kind: number,
-    hash: Uint8Array,
-    sig: Uint8Array,
-    pubkey: Uint8Array,
-    verify: () => boolean,
-  ): boolean {
+  /** Verify through the signature cache (no closures: this is the hot path). */
+  #cached(kind: number, hash: Uint8Array, sig: Uint8Array, pubkey: Uint8Array): boolean {
     const cache = this.#cache
-    if (!cache) return verify()
-    const key = cache.key(kind, hash, sig, pubkey)
-    if (cache.has(key)) return true
-    if (!verify()) return false
-    if (this.#store) cache.add(key)
-    return true
+    const key = cache ? cache.key(kind, hash, sig, pubkey) : undefined
+    if (key && cache!.has(key)) return true
+    const ok = kind === KIND_ECDSA ? verifyEcdsa(sig, hash, pubkey) : verifySchnorr(sig, hash, pubkey)
+    if (ok && key && this.#store) cache!.add(key)
+    return ok
   }
 
   checkEcdsa(sig: Uint8Array, pubkey: Uint8Array, scriptCode: Uint8Array, sigversion: SigVersion): boolean {
@@ -81,7 +75,7 @@ export class TransactionChecker implements SignatureChecker {
       sigversion === SigVersion.BASE
         ? legacySighash(this.tx, this.index, scriptCode, hashType)
         : segwitV0Sighash(this.#hashes, this.index, scriptCode, this.amount, hashType)
-    return this.#cached(KIND_ECDSA, hash, der, pubkey, () => verifyEcdsa(der, hash, pubkey))
+    return this.#cached(KIND_ECDSA, hash, der, pubkey)
   }
 
   checkSchnorr(sig: Uint8Array, pubkey: Uint8Array, sigversion: SigVersion, exec: ExecData): void {
@@ -100,8 +94,7 @@ export class TransactionChecker implements SignatureChecker {
         : undefined
     const hash = taprootSighash(this.#hashes, this.index, hashType, exec.annexHash, tapscript)
     if (!hash) throw new ScriptError('SCHNORR_SIG_HASHTYPE')
-    if (!this.#cached(KIND_SCHNORR, hash, s, pubkey, () => verifySchnorr(s, hash, pubkey)))
-      throw new ScriptError('SCHNORR_SIG')
+    if (!this.#cached(KIND_SCHNORR, hash, s, pubkey)) throw new ScriptError('SCHNORR_SIG')
   }
 
   /** BIP65 (Core's `CheckLockTime`). */
