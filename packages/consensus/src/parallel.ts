@@ -14,7 +14,7 @@ import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { decodeTx, type Tx } from '@node/wire'
+import { decodeTx, type Logger, silentLogger, type Tx } from '@node/wire'
 import { ScriptError, type ScriptErrorCode } from './errors.ts'
 import { encodeJobs, type JobEntry } from './jobs.ts'
 import type { SignatureCache } from './sigcache.ts'
@@ -36,6 +36,8 @@ export interface ScriptCheckPoolOptions {
   storeInCache?: boolean
   /** Batches per worker per call, for load balance; default 4. */
   batchesPerWorker?: number
+  /** Parent logger; the pool logs as a `script-checks` child. */
+  logger?: Logger
 }
 
 interface Reply {
@@ -69,6 +71,7 @@ function spawn(workerData: unknown): Worker {
 export class ScriptCheckPool {
   readonly size: number
   readonly #options: ScriptCheckPoolOptions
+  readonly #log: Logger
   #workers: Worker[] = []
   #idle: Worker[] = []
   #waiting: { resolve: (w: Worker) => void; reject: (e: Error) => void }[] = []
@@ -80,6 +83,7 @@ export class ScriptCheckPool {
 
   constructor(options: ScriptCheckPoolOptions = {}) {
     this.#options = options
+    this.#log = (options.logger ?? silentLogger).child({ component: 'script-checks' })
     this.size = options.workers ?? os.availableParallelism()
     if (!Number.isInteger(this.size) || this.size < 0)
       throw new TypeError(`Invalid worker count ${this.size}.`)
@@ -125,6 +129,7 @@ export class ScriptCheckPool {
     }
     await Promise.all(ready)
     this.#idle = this.#workers.slice()
+    this.#log.debug({ workers: this.size }, 'script check workers started')
   }
 
   /** Terminate the workers; pending verifications reject. Idempotent. */
@@ -137,9 +142,12 @@ export class ScriptCheckPool {
     this.#idle = []
     this.#failAll(new Error('The script check pool stopped.'))
     await Promise.all(workers.map((w) => w.terminate()))
+    this.#log.debug('script check workers stopped')
   }
 
   #fatal(err: Error): void {
+    if (!this.#broken)
+      this.#log.error({ err }, 'a script check worker failed; the pool refuses work until restarted')
     this.#broken ??= err
     this.#failAll(err)
   }
