@@ -6,12 +6,10 @@
  * {asm, desc, hex, address, type}) and hex. Without undo data there is no
  * `fee` and no `prevout`, as in Core when a block's undo data is missing.
  */
-import { hashToHex, type NetworkParams, type Tx, toHex } from '@node/wire'
+import { COIN, hashToHex, type NetworkParams, type Tx, toHex } from '@node/wire'
 import { scriptToAddress } from './address.ts'
 import { inferDescriptor } from './descriptor.ts'
 import { scriptAsm, solve } from './script.ts'
-
-const COIN = 100_000_000n
 
 /** Core ValueFromAmount: satoshis as a BTC number (exact for every amount up to 21M BTC). */
 export function btcValue(sats: bigint): number {

@@ -9,6 +9,8 @@
  * chain for transaction validity (see the README's trust model). A full
  * validator plugs in through the BlockValidator seam.
  */
+
+import { checkTransaction, TxValidationError } from '@node/consensus'
 import {
   type Block,
   blockHash,
@@ -23,7 +25,6 @@ import {
   witnessCommitmentIndex,
   witnessMerkleRoot,
 } from '@node/wire'
-import { BadTransactionError, checkTransaction } from './check-transaction.ts'
 import { BadBlockError } from './errors.ts'
 import { checkProofOfWork } from './pow.ts'
 
@@ -92,7 +93,7 @@ export function checkBlock(block: Block, p: NetworkParams, raw?: Uint8Array): vo
     try {
       checkTransaction(tx)
     } catch (err) {
-      if (!(err instanceof BadTransactionError)) throw err
+      if (!(err instanceof TxValidationError)) throw err
       throw new BadBlockError(
         err.reason,
         `Transaction check failed (tx hash ${hashToHex(tx.txid())}): ${err.message}`,

@@ -26,12 +26,6 @@ export {
   type TipChange,
 } from './chain.ts'
 export {
-  BadTransactionError,
-  COIN,
-  checkTransaction,
-  MAX_MONEY,
-} from './check-transaction.ts'
-export {
   type BlockValidator,
   bip34HeightPush,
   checkBlock,

@@ -2,11 +2,10 @@
  * Context-free transaction checks: Core's `CheckTransaction`
  * (src/consensus/tx_check.cpp), with its reject reasons.
  */
-import { type Tx, toHex } from '@node/wire'
+import { MAX_MONEY, type Tx, toHex } from '@node/wire'
 import { TxValidationError } from './errors.ts'
 
 /** 21 million bitcoin in satoshis (src/consensus/amount.h). */
-export const MAX_MONEY = 21_000_000n * 100_000_000n
 /** src/consensus/consensus.h. */
 export const MAX_BLOCK_WEIGHT = 4_000_000
 export const WITNESS_SCALE_FACTOR = 4

@@ -8,7 +8,7 @@
  * verifyInput(txBytes, 0, [{ value: 10_000n, script: prevScriptPubKey }], ScriptFlags.P2SH | ScriptFlags.WITNESS)
  * ```
  */
-export { checkTransaction, MAX_BLOCK_WEIGHT, MAX_MONEY, moneyRange } from './checktx.ts'
+export { checkTransaction, MAX_BLOCK_WEIGHT, moneyRange } from './checktx.ts'
 export { isLowS, isValidSignatureEncoding, parseDerLax } from './der.ts'
 export {
   isScriptError,

@@ -2,9 +2,9 @@
  * CheckTransaction's reject reasons, one per rule (tx_invalid.json's BADTX
  * cases cover them too, without naming the reason).
  */
-import { Tx, type TxIn, type TxOut } from '@node/wire'
+import { MAX_MONEY, Tx, type TxIn, type TxOut } from '@node/wire'
 import { describe, expect, it } from 'vitest'
-import { checkTransaction, MAX_MONEY } from '../src/index.ts'
+import { checkTransaction } from '../src/index.ts'
 
 const input = (n: number, script = Uint8Array.of(0x51)): TxIn => ({
   prevHash: new Uint8Array(32).fill(n + 1),

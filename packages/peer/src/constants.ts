@@ -113,8 +113,6 @@ export const DESIRABLE_SERVICES = Services.NODE_NETWORK | Services.NODE_WITNESS
 
 /** BIP152: the compact block version we speak (witness). */
 export const CMPCTBLOCKS_VERSION = 2n
-/** Core MAX_MONEY in satoshis; a feefilter outside [0, MAX_MONEY] is ignored. */
-export const MAX_MONEY = 21_000_000n * 100_000_000n
 
 /** The statistics bucket for commands we do not know (Core NET_MESSAGE_TYPE_OTHER). */
 export const OTHER_COMMAND = '*other*'

@@ -102,3 +102,8 @@ export const ADDRV2_SIZES: Readonly<Record<number, number>> = {
   5: 32,
   6: 16,
 }
+
+/** Core COIN (src/consensus/amount.h): satoshis in one bitcoin. */
+export const COIN = 100_000_000n
+/** Core MAX_MONEY (src/consensus/amount.h): no amount may exceed 21 million BTC. */
+export const MAX_MONEY = 21_000_000n * COIN

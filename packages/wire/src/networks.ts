@@ -5,6 +5,7 @@
  * Core builds them and their hashes are checked by the tests.
  */
 import { type Block, blockHash, merkleRoot } from './block.ts'
+import { COIN } from './constants.ts'
 import { fromHex, type Hash } from './hash.ts'
 import { Tx } from './tx.ts'
 
@@ -126,8 +127,6 @@ function createGenesis(
     txs: [coinbase],
   }
 }
-
-const COIN = 100_000_000n
 
 function make(
   p: Omit<NetworkParams, 'genesisHash' | 'magic' | 'powLimit'> & { magic: string; powLimit: string },
