@@ -1,12 +1,12 @@
 /**
- * The daemon's host: builds the node from its configuration — the Server
+ * The daemon's host: builds the node from its configuration — createNode
  * (address manager, ban list, block store, block manager, peers) and the
  * JSON-RPC server with every node method — for runDaemon to start in order
  * and stop in reverse.
  */
 
 import type { Logger, Startable } from '@node/runtime'
-import { Server } from '@node/server'
+import { createNode, type ServerInit } from '@node/server'
 import type { DaemonContext, DaemonHost } from './cli.ts'
 import type { NodeConfig } from './config.ts'
 import type { NodeLogger } from './logging.ts'
@@ -49,7 +49,7 @@ function endpoint(e: { host: string; port: number }): string {
 }
 
 /** The Server's options from the daemon's configuration. */
-export function serverInit(config: NodeConfig, version: string): ConstructorParameters<typeof Server>[1] {
+export function serverInit(config: NodeConfig, version: string): ServerInit {
   const connect = config.connect
   const noOutbound = connect.mode === 'none'
   return {
@@ -78,7 +78,7 @@ export function nodeHost(version: string): DaemonHost {
   return {
     build(ctx: DaemonContext): Startable[] {
       const logger = componentLogger(ctx.logger)
-      const server = new Server({ logger }, serverInit(ctx.config, version))
+      const server = createNode(serverInit(ctx.config, version), { logger })
       for (const w of ctx.config.warnings) logger.child({ component: 'node' }).warn(w)
       if (ctx.rpc) {
         registerNodeMethods(ctx.rpc, server, {

@@ -1,0 +1,301 @@
+/**
+ * Outbound connections (Core net.cpp `CConnman::ThreadOpenConnections`,
+ * `CConnman::ThreadOpenAddedConnections`, `CConnman::OpenNetworkConnection`).
+ *
+ * Every round (500 ms):
+ * - `addnode` / `connect` targets that are not connected are dialled, each
+ *   with its own retry backoff (backoff.ts); with `connect`, nothing else is.
+ * - Otherwise seeding gets its chance (seeding.ts), then one automatic
+ *   connection in Core's order: an anchor as block-relay-only (anchors.ts),
+ *   full-relay peers up to the target, block-relay-only peers up to theirs,
+ *   one full-relay peer past the target while the tip looks stale
+ *   (stale-tip.ts), and a feeler about every 2 minutes (exponentially
+ *   distributed). Targets come from slots.ts.
+ * - The candidate comes from the address manager: up to 100 tries, one
+ *   outbound peer per network group (feelers excepted), an address tried in
+ *   the last 10 minutes skipped for the first 30 tries.
+ * - A failed attempt counts against the address only while we are online
+ *   (backoff.ts `shouldCountFailures`, Core's count_failures).
+ * `seednode` targets are dialled once at start as address-fetch connections.
+ */
+import {
+  type AddrManager,
+  Network,
+  newBiasForOutbound,
+  parseService,
+  type RandomSource,
+  type ServiceAddress,
+} from '@node/addrmgr'
+import type { ConnectionType } from '@node/peer'
+import { AbortError, type Logger, Service, sleep } from '@node/runtime'
+import type { Anchors } from './anchors.ts'
+import { type OutboundForCounting, RetryBackoff, shouldCountFailures } from './backoff.ts'
+import type { BanList } from './bans.ts'
+import { type NodeComponents, randomUnit } from './components.ts'
+import type { ResolvedInit } from './config.ts'
+import {
+  FEELER_INTERVAL_MS,
+  MAX_TRIES_PER_ROUND,
+  POLICY_STOP_DEADLINE_MS,
+  RECENT_TRY_SKIP_MS,
+  RECENT_TRY_SKIP_TRIES,
+} from './constants.ts'
+import { countConnections, type PeerEntry, type PeerHost } from './peers.ts'
+import type { Seeding } from './seeding.ts'
+import type { SlotLimits } from './slots.ts'
+import type { StaleTipCheck } from './stale-tip.ts'
+import { Tasks } from './tasks.ts'
+
+export type OutboundInit = Pick<
+  ResolvedInit,
+  | 'network'
+  | 'connect'
+  | 'addnode'
+  | 'seednode'
+  | 'useAddrmanOutgoing'
+  | 'localRoutable'
+  | 'feelerIntervalMs'
+  | 'dialIntervalMs'
+  | 'manualRetryBaseMs'
+  | 'manualRetryMaxMs'
+  | 'maxConnections'
+> & { limits: SlotLimits }
+
+/** The policies the connection loop consults. */
+export interface OutboundPolicies {
+  readonly seeding: Seeding
+  readonly anchors: Anchors
+  readonly staleTip: StaleTipCheck
+}
+
+interface ManualTarget {
+  readonly target: string
+  peerId: number | undefined
+}
+
+export class OutboundConnections extends Service {
+  readonly #log: Logger
+  readonly #addrManager: AddrManager
+  readonly #bans: BanList
+  readonly #now: () => number
+  readonly #random: RandomSource
+  readonly #host: PeerHost
+  readonly #policies: OutboundPolicies
+  readonly #init: OutboundInit
+  readonly #tasks: Tasks
+  /** addnode and connect targets; RPC `addnode add` entries survive a restart. */
+  readonly #manual = new Map<string, ManualTarget>()
+  #backoff: RetryBackoff
+  #feelerAt = 0
+
+  constructor(
+    components: Pick<NodeComponents, 'logger' | 'addrManager' | 'bans' | 'now' | 'random'>,
+    host: PeerHost,
+    policies: OutboundPolicies,
+    init: OutboundInit,
+  ) {
+    super()
+    this.#log = components.logger.child({ component: 'server', policy: 'outbound' })
+    this.#addrManager = components.addrManager
+    this.#bans = components.bans
+    this.#now = components.now
+    this.#random = components.random
+    this.#host = host
+    this.#policies = policies
+    this.#init = init
+    this.#tasks = new Tasks(this.#log)
+    this.#backoff = this.#newBackoff()
+  }
+
+  protected async onStart(signal: AbortSignal): Promise<void> {
+    // Nothing of the last run carries over but the RPC-added targets.
+    this.#backoff = this.#newBackoff()
+    for (const m of this.#manual.values()) m.peerId = undefined
+    for (const t of this.#init.connect ?? []) this.#manual.set(t, { target: t, peerId: undefined })
+    for (const t of this.#init.addnode ?? []) this.#manual.set(t, { target: t, peerId: undefined })
+    for (const t of this.#init.seednode ?? []) this.#dialFetch(t)
+    this.#feelerAt = this.#now() + this.#feelerDelay()
+    this.#tasks.run(this.#dialLoop(signal))
+  }
+
+  protected async onStop(): Promise<void> {
+    // The loop sees the aborted signal and ends.
+    await this.#tasks.settle(POLICY_STOP_DEADLINE_MS)
+  }
+
+  // --- RPC ---------------------------------------------------------------------
+
+  /** RPC addnode: add | remove | onetry. */
+  addNode(target: string, command: 'add' | 'remove' | 'onetry'): void {
+    if (command === 'add') {
+      this.#manual.set(target, { target, peerId: undefined })
+      this.#backoff.forget(target)
+    } else if (command === 'remove') {
+      const m = this.#manual.get(target)
+      this.#manual.delete(target)
+      this.#backoff.forget(target)
+      if (m?.peerId !== undefined) this.#host.get(m.peerId)?.peer.destroy()
+    } else {
+      this.dial(parseService(target, this.#init.network.defaultPort), 'manual')
+    }
+  }
+
+  addedNodes(): { target: string; connected: boolean }[] {
+    return [...this.#manual.values()].map((m) => ({
+      target: m.target,
+      connected: m.peerId !== undefined && this.#host.get(m.peerId)?.ready === true,
+    }))
+  }
+
+  /**
+   * Core OpenNetworkConnection: dial unless already connected or (for
+   * automatic connections) banned or discouraged; the attempt is recorded
+   * in the address manager.
+   */
+  dial(s: ServiceAddress, type: ConnectionType): PeerEntry | undefined {
+    if (!this.#host.accepting || this.#host.connectedTo(s)) return undefined
+    const ip = s.addr.toString()
+    if (
+      type !== 'manual' &&
+      !this.#bans.isWhitelisted(ip) &&
+      (this.#bans.isBanned(ip) || this.#bans.isDiscouraged(ip))
+    ) {
+      return undefined
+    }
+    this.#addrManager.addrman.attempt(s, this.#countFailures(), Math.floor(this.#now() / 1000))
+    return this.#host.connect(s, type)
+  }
+
+  // --- the loop ----------------------------------------------------------------
+
+  #newBackoff(): RetryBackoff {
+    return new RetryBackoff(
+      { now: this.#now },
+      { stepMs: this.#init.manualRetryBaseMs, maxMs: this.#init.manualRetryMaxMs },
+    )
+  }
+
+  async #dialLoop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await sleep(this.#init.dialIntervalMs, signal)
+      if (signal.aborted) return
+      try {
+        this.#connectManual()
+        if ((this.#init.connect ?? []).length > 0 || !this.#init.useAddrmanOutgoing) continue
+        this.#policies.seeding.maybeSeed(countConnections(this.#host.peers()).full)
+        this.#openOutbound()
+      } catch (err) {
+        if (err instanceof AbortError) return
+        this.#log.error({ err }, 'Outbound connection round failed.')
+      }
+    }
+  }
+
+  /** Core ThreadOpenAddedConnections, with a per-target backoff. */
+  #connectManual(): void {
+    const manualCount = countConnections(this.#host.peers()).manual
+    const max = this.#init.limits.manual + (this.#init.connect?.length ?? 0)
+    for (const m of this.#manual.values()) {
+      if (m.peerId !== undefined && this.#host.get(m.peerId)) continue
+      m.peerId = undefined
+      if (!this.#backoff.canAttempt(m.target) || manualCount >= max) continue
+      let s: ServiceAddress
+      try {
+        s = parseService(m.target, this.#init.network.defaultPort)
+      } catch (err) {
+        this.#log.warn({ err, target: m.target }, 'Cannot parse an addnode/connect target; skipped.')
+        this.#manual.delete(m.target)
+        continue
+      }
+      // Counted as failed until the handshake completes: this sets the wait before the next try.
+      this.#backoff.recordFailure(m.target)
+      const entry = this.dial(s, 'manual')
+      if (entry) {
+        m.peerId = entry.id
+        void entry.peer.whenReady().then(
+          () => this.#backoff.recordSuccess(m.target),
+          () => {},
+        )
+      }
+    }
+  }
+
+  #openOutbound(): void {
+    const c = countConnections(this.#host.peers())
+    const limits = this.#init.limits
+    const full = limits['outbound-full-relay']
+    const blockRelay = limits['block-relay-only']
+    const addrman = this.#addrManager.addrman
+    const now = this.#now()
+    let type: ConnectionType | undefined
+    let anchor: ServiceAddress | undefined
+    if (this.#policies.anchors.size > 0 && c.blockRelay < blockRelay) {
+      anchor = this.#policies.anchors.take()
+      type = 'block-relay-only'
+    } else if (c.full < full) type = 'outbound-full-relay'
+    else if (c.blockRelay < blockRelay) type = 'block-relay-only'
+    else if (this.#policies.staleTip.extraOutbound && c.full <= full) type = 'outbound-full-relay'
+    else if (
+      this.#init.feelerIntervalMs !== 0 &&
+      now >= this.#feelerAt &&
+      c.feeler < limits.feeler &&
+      addrman.size() > 0
+    ) {
+      type = 'feeler'
+      this.#feelerAt = now + this.#feelerDelay()
+    }
+    if (!type) return
+    if (anchor) {
+      this.dial(anchor, type)
+      return
+    }
+    addrman.resolveCollisions()
+    const groups = new Set<string>()
+    for (const e of this.#host.peers()) if (!e.inbound && e.type !== 'feeler') groups.add(e.group)
+    const outbound = c.full + c.blockRelay
+    for (let tries = 0; tries < MAX_TRIES_PER_ROUND; tries++) {
+      let ka = type === 'feeler' ? addrman.selectTriedCollision() : undefined
+      ka ??= addrman.select({ newOnly: type === 'feeler', newBias: newBiasForOutbound(outbound), tries })
+      if (!ka) return
+      const s: ServiceAddress = { addr: ka.addr, port: ka.port }
+      if (this.#host.connectedTo(s)) continue
+      if (type !== 'feeler' && groups.has(this.#host.groupOf(s))) continue
+      if (!s.addr.isValid() || (!this.#init.localRoutable && s.addr.isLocal())) return
+      if (tries < RECENT_TRY_SKIP_TRIES && ka.lastTry * 1000 > now - RECENT_TRY_SKIP_MS) continue
+      // Required services are checked after the handshake (the peer's own version is the truth).
+      this.dial(s, type)
+      return
+    }
+  }
+
+  /** Core FEELER_INTERVAL: exponentially distributed (a Poisson process). */
+  #feelerDelay(): number {
+    const mean = this.#init.feelerIntervalMs ?? FEELER_INTERVAL_MS
+    return -Math.log(1 - randomUnit(this.#random)) * mean
+  }
+
+  /** Core count_failures: the outbound peers we have now, as the rule sees them. */
+  #countFailures(): boolean {
+    const outbound: OutboundForCounting[] = []
+    for (const e of this.#host.peers()) {
+      if (e.inbound || !e.service) continue
+      outbound.push({ type: e.type, network: privacyNetwork(e.service.addr.net), group: e.group })
+    }
+    return shouldCountFailures(outbound, this.#init.maxConnections)
+  }
+
+  #dialFetch(target: string): void {
+    try {
+      this.dial(parseService(target, this.#init.network.defaultPort), 'addr-fetch')
+    } catch (err) {
+      this.#log.warn({ err, target }, 'Cannot parse a seed node.')
+    }
+  }
+}
+
+function privacyNetwork(net: number): string {
+  if (net === Network.ONION) return 'onion'
+  if (net === Network.I2P) return 'i2p'
+  if (net === Network.CJDNS) return 'cjdns'
+  return 'ip'
+}
