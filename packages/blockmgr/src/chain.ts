@@ -21,6 +21,7 @@ import {
   type NetworkParams,
   toHex,
 } from '@node/wire'
+import { STALE_RELAY_AGE_LIMIT_SECONDS } from './constants.ts'
 import {
   BadDifficultyError,
   BadProofOfWorkError,
@@ -551,23 +552,39 @@ export class HeaderChain {
     return c[0]!
   }
 
-  /** Headers to answer `getheaders`: after the fork point, up to `stop` or `max` (2,000). */
-  headersAfter(locator: readonly Hash[], stop: Hash, max = 2000): HeaderEntry[] {
-    let start: HeaderEntry | undefined
+  /**
+   * Headers to answer `getheaders` (Core `ProcessGetHeaders`): after the
+   * fork point of the locator with our chain of blocks (the active chain,
+   * not the best header chain: Core serves headers of blocks it has), up to
+   * `stop` or `max` (2,000). An empty locator asks for the single block named
+   * by `stop`, served only when Core's BlockRequestAllowed would serve it;
+   * `undefined` then means "answer nothing".
+   */
+  headersAfter(locator: readonly Hash[], stop: Hash, max = 2000): HeaderEntry[] | undefined {
     if (locator.length === 0) {
-      // Core: an empty locator asks for the single header named by the stop hash.
       const e = this.#index.get(toHex(stop))
-      return e ? [e] : []
+      return e && this.blockRequestAllowed(e) ? [e] : undefined
     }
-    start = this.findFork(locator, 'best')
+    const start = this.findFork(locator, 'active')
     const out: HeaderEntry[] = []
     const stopKey = toHex(stop)
-    for (let h = start.height + 1; h < this.#best.length && out.length < max; h++) {
-      const e = this.#best[h]!
+    for (let h = start.height + 1; h < this.#active.length && out.length < max; h++) {
+      const e = this.#active[h]!
       out.push(e)
       if (e.key === stopKey) break
     }
     return out
+  }
+
+  /**
+   * Whether a block (or its header alone, for getheaders) may be served
+   * (Core `BlockRequestAllowed`): on our chain of blocks, or stored and not
+   * older than a month next to the best header (Core STALE_RELAY_AGE_LIMIT),
+   * so that a peer cannot learn which stale branches we hold.
+   */
+  blockRequestAllowed(e: HeaderEntry): boolean {
+    if (this.#active[e.height] === e) return true
+    return e.haveData && this.bestHeader.time - e.time < STALE_RELAY_AGE_LIMIT_SECONDS
   }
 
   /** Blocks to announce in answer to `getblocks`: after the fork point, blocks we have, up to 500. */

@@ -49,6 +49,7 @@ import {
   MAX_GETBLOCKS_RESULTS,
   MAX_HEADERS_RESULTS,
   MAX_TIP_AGE,
+  MIN_BLOCKS_TO_KEEP,
   MAX_UNCONNECTING_HEADERS,
   PROGRESS_INTERVAL,
   TICK_INTERVAL,
@@ -663,7 +664,14 @@ export class BlockManager extends Service {
         entry = this.chain.addHeaders([block.header]).last
         if (entry) this.#persistHeaders([entry])
       } catch (err) {
-        if (isProtocolError(err) && err.severity !== 'ignore') s.peer.misbehaving(err)
+        if (err instanceof ValidationError && err.code === 'ORPHAN_HEADER' && !pushed) {
+          // A whole block whose parent we do not know: Core's AcceptBlockHeader
+          // fails it with BLOCK_MISSING_PREV, which MaybePunishNodeForBlock
+          // punishes (a compact block asks for headers instead).
+          s.peer.misbehaving(
+            new ValidationError('MISSING_PREV', 'prev-blk-not-found', 'A block whose parent we do not know.'),
+          )
+        } else if (isProtocolError(err) && err.severity !== 'ignore') s.peer.misbehaving(err)
         return
       }
     }
@@ -671,14 +679,21 @@ export class BlockManager extends Service {
       this.#schedule()
       return
     }
-    if (!requested && !this.chain.onBestChain(entry)) {
-      // Unrequested and not on the best chain: not worth storing (Core
-      // processes such blocks only if they would extend the best chain).
-      this.#log.debug(
-        { peer: s.peer.label, hash: hashToHex(hash) },
-        'Ignored an unrequested block off the best chain.',
-      )
-      return
+    if (!requested) {
+      // Core AcceptBlock: an unrequested block is processed only if it has at
+      // least as much work as our tip (a candidate for it) and is not more
+      // than MIN_BLOCKS_TO_KEEP (288) blocks above our tip.
+      const tip = this.chain.tip
+      const why =
+        entry.chainWork < tip.chainWork
+          ? 'less work than our tip'
+          : entry.height > tip.height + MIN_BLOCKS_TO_KEEP
+            ? 'too far ahead of our tip'
+            : undefined
+      if (why) {
+        this.#log.debug({ peer: s.peer.label, hash: hashToHex(hash), why }, 'Ignored an unrequested block.')
+        return
+      }
     }
     try {
       checkBlock(block, this.network)
@@ -845,8 +860,13 @@ export class BlockManager extends Service {
     // Core does not serve headers while it is itself in initial block download.
     if (this.initialBlockDownload) return
     const entries = this.chain.headersAfter(msg.locator, msg.hashStop, MAX_HEADERS_RESULTS)
-    const last = entries[entries.length - 1]
-    if (last && (!s.bestKnown || last.chainWork > s.bestKnown.chainWork)) s.bestKnown = last
+    // Core answers nothing for a stop block it may not serve (header only, or stale).
+    if (!entries) return
+    // The peer now has the last header we sent, or our tip when the answer is
+    // empty (its locator started at our tip): Core sets pindexBestHeaderSent
+    // either way, so the next block goes to a sendheaders peer as `headers`.
+    const last = entries[entries.length - 1] ?? this.chain.tip
+    if (!s.bestKnown || last.chainWork > s.bestKnown.chainWork) s.bestKnown = last
     s.peer.send({ command: 'headers', headers: entries.map((e) => e.header) })
   }
 
@@ -960,6 +980,10 @@ export class BlockManager extends Service {
         s.peer.send(compact)
         continue
       }
+      // Before the block is on our chain only high-bandwidth peers hear of it
+      // (Core NewPoWValidBlock); headers and inv wait for the tip to move
+      // (Core UpdatedBlockTip), so a peer that asks for the headers gets them.
+      if (block) continue
       if (s.peer.prefersHeaders && c.connected.length <= MAX_BLOCKS_TO_ANNOUNCE) {
         // Headers from the first new block the peer does not know.
         const fresh = c.connected.filter((e) => !s.peer.hasInventory(InvType.BLOCK, e.hash))

@@ -93,9 +93,13 @@ describe('header chain on real mainnet headers', () => {
     expect(loc.length).toBeLessThanOrEqual(101)
     const heights = loc.map((h) => chain.get(h)!.height)
     expect(heights.slice(0, 11)).toEqual([1111, 1110, 1109, 1108, 1107, 1106, 1105, 1104, 1103, 1102, 1101])
-    // A peer that knows up to height 1000 gets 1001..1111.
+    // Headers are served from the chain of blocks we have (Core ProcessGetHeaders):
+    // with headers only, a peer that knows up to height 1000 gets nothing.
     const peerLocator = chain.locator(chain.atHeight(1000)!)
-    const served = chain.headersAfter(peerLocator, new Uint8Array(32))
+    expect(chain.headersAfter(peerLocator, new Uint8Array(32))).toEqual([])
+    // With the blocks stored, it gets 1001..1111.
+    for (let h = 1; h <= 1111; h++) chain.markHaveData(chain.atHeight(h)!.hash)
+    const served = chain.headersAfter(peerLocator, new Uint8Array(32))!
     expect(served.map((e) => e.height)).toEqual(Array.from({ length: 111 }, (_, i) => 1001 + i))
   })
 })
