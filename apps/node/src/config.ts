@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { getNetwork, type NetworkName, type NetworkParams } from '@node/wire'
-import { parseArgv, parseConfFile, type RawSetting, Settings } from './args.ts'
+import { type OptionTable, parseArgv, parseConfFile, type RawSetting, Settings } from './args.ts'
 import {
   COOKIE_FILENAME,
   DEFAULT_CONF_FILENAME,
@@ -297,6 +297,70 @@ function deepFreeze<T>(value: T, skip?: unknown): T {
 }
 
 /**
+ * The `includeconf` values of one config-file section, after its last
+ * `noincludeconf` (Core's SettingsSpan::negated()).
+ */
+function includeValues(conf: readonly RawSetting[], section: string | null): string[] {
+  const list = conf.filter((x) => x.name === 'includeconf' && x.section === section)
+  let from = 0
+  list.forEach((x, i) => {
+    if (x.negated) from = i + 1
+  })
+  return list.slice(from).flatMap((x) => (x.value === null ? [] : [x.value]))
+}
+
+/**
+ * Core's ArgsManager::ReadConfigFiles for `includeconf`: the main file's
+ * values in the chosen network's section, then in the default section, name
+ * files relative to the base data directory; each is read after the main file
+ * (so the main file's single values win). A file that cannot be read is an
+ * error. `includeconf` inside an included file is ignored with a warning: one
+ * level only. Returns the main file's settings followed by the included ones.
+ */
+export async function readIncludes(
+  conf: readonly RawSetting[],
+  baseDatadir: string,
+  read: (path: string) => Promise<string | undefined>,
+  warnings: string[],
+  opts: {
+    /** The network the settings so far select. */
+    network: (conf: readonly RawSetting[]) => NetworkName
+    table: OptionTable
+    ignoreUnknown?: boolean | undefined
+  },
+): Promise<RawSetting[]> {
+  const network = opts.network(conf)
+  const names = [...includeValues(conf, NETWORK_SECTION[network]), ...includeValues(conf, null)]
+  const out = [...conf]
+  for (const name of names) {
+    const path = resolveIn(baseDatadir, name)
+    const text = await read(path)
+    if (text === undefined) throw new ConfigError(`Failed to include configuration file ${name}`)
+    const parsed = parseConfFile(text, path, opts.table, { ignoreUnknown: opts.ignoreUnknown })
+    warnings.push(...parsed.warnings)
+    for (const x of parsed.settings) {
+      if (x.name === 'includeconf') {
+        if (!x.negated) {
+          warnings.push(
+            `-includeconf cannot be used from included files; ignoring -includeconf=${x.value ?? ''} (${x.where})`,
+          )
+        }
+        continue
+      }
+      out.push(x)
+    }
+  }
+  // An included file that changed the network leaves that network's includes unread.
+  const final = opts.network(out)
+  if (final !== network) {
+    for (const name of includeValues(conf, NETWORK_SECTION[final])) {
+      warnings.push(`-includeconf cannot be used from included files; ignoring -includeconf=${name}`)
+    }
+  }
+  return out
+}
+
+/**
  * Parse `argv` (without node and script) and the config file into a frozen
  * {@link NodeConfig}. With `-help` or `-version`, the config file is not read
  * and only those flags are meaningful. Throws {@link ConfigError}.
@@ -306,6 +370,13 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   const read = deps.readFile ?? readIfExists
   const cwd = deps.cwd ?? process.cwd()
   const { settings: cli } = parseArgv(argv, DAEMON_OPTION_TABLE, { program: PROGRAM_NAME })
+  // Core ParseParameters: only -noincludeconf may be given on the command line.
+  const cliInclude = cli.find((x) => x.name === 'includeconf' && !x.negated)
+  if (cliInclude) {
+    throw new ConfigError(
+      `-includeconf cannot be used from commandline; -includeconf=${JSON.stringify(cliInclude.value ?? '')}`,
+    )
+  }
   const cliOnly = new Settings(DAEMON_OPTION_TABLE, cli, [], null, true)
   const help = cliOnly.getBool('help', false)
   const version = cliOnly.getBool('version', false)
@@ -330,6 +401,12 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
       const parsed = parseConfFile(text, path, DAEMON_OPTION_TABLE)
       conf = parsed.settings
       warnings.push(...parsed.warnings)
+      if (!cli.some((x) => x.name === 'includeconf')) {
+        conf = await readIncludes(conf, baseDatadir, read, warnings, {
+          network: (c) => selectNetwork(cli, c),
+          table: DAEMON_OPTION_TABLE,
+        })
+      }
     }
   }
 

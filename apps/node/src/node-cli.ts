@@ -6,6 +6,7 @@
  * btcnode-cli -regtest getblockhash 0
  * btcnode-cli -regtest -named getblock blockhash=00..ff verbosity=1
  * btcnode-cli -regtest -netinfo 2
+ * btcnode-cli -regtest -getinfo
  * ```
  *
  * Credentials come from `-rpcuser`/`-rpcpassword` or the cookie in the data
@@ -21,7 +22,7 @@
 import { request } from 'node:http'
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
-import { networks } from '@node/wire'
+import { type NetworkName, networks } from '@node/wire'
 import {
   formatHelp,
   type OptionSpec,
@@ -32,7 +33,7 @@ import {
   Settings,
 } from './args.ts'
 import { readCookie } from './auth.ts'
-import { CHAIN_NAMES, NETWORK_SECTION } from './config.ts'
+import { CHAIN_NAMES, NETWORK_SECTION, readIncludes } from './config.ts'
 import {
   CLI_DEFAULT_RPCCONNECT,
   CLI_DEFAULT_TIMEOUT_S,
@@ -42,6 +43,7 @@ import {
 } from './constants.ts'
 import { defaultDatadir, networkDatadir, type PlatformInfo, resolveIn } from './datadir.ts'
 import { ConfigError } from './errors.ts'
+import { formatGetinfo, type GetinfoChain, type GetinfoNetwork } from './getinfo.ts'
 import { stringifyJson } from './json.ts'
 import { splitHostPort } from './net-address.ts'
 import { formatNetinfo, type NetworkInfo, type PeerInfo } from './netinfo.ts'
@@ -82,6 +84,19 @@ export const CLI_OPTIONS: readonly OptionSpec[] = Object.freeze([
     kind: 'bool',
     category: OPTS,
     help: 'Pass named instead of positional arguments (default: 0).',
+  },
+  {
+    name: 'color',
+    kind: 'string',
+    value: '<when>',
+    category: OPTS,
+    help: 'Color setting for CLI output (default: auto). Valid values: always, auto (add color codes when standard output is connected to a terminal), never. Only applies to the output of -getinfo.',
+  },
+  {
+    name: 'getinfo',
+    kind: 'bool',
+    category: OPTS,
+    help: 'Get general information from the remote server. Note that unlike server-side RPC calls, the output of -getinfo is the result of multiple non-atomic requests. Some entries in the output may represent results from different states.',
   },
   {
     name: 'netinfo',
@@ -362,6 +377,31 @@ async function callRpc(target: Target, body: unknown): Promise<unknown> {
   }
 }
 
+/** The network: the same rule as the daemon, from the command line and the file's default section. */
+function cliNetwork(cli: readonly RawSetting[], conf: readonly RawSetting[]): NetworkName {
+  const top = new Settings(CONF_TABLE, cli, conf, null, true)
+  const chosen: NetworkName[] = []
+  if (top.getBool('regtest', false)) chosen.push('regtest')
+  if (top.getBool('signet', false)) chosen.push('signet')
+  if (top.getBool('testnet', false)) chosen.push('testnet3')
+  if (top.getBool('testnet4', false)) chosen.push('testnet4')
+  const chain = top.getString('chain')
+  if (chain) {
+    const n = Object.hasOwn(CHAIN_NAMES, chain) ? CHAIN_NAMES[chain] : undefined
+    if (!n)
+      throw new ConfigError(
+        `Invalid chain "${chain}". Allowed values: main, test, testnet4, signet, regtest.`,
+      )
+    chosen.push(n)
+  }
+  if (chosen.length > 1) {
+    throw new ConfigError(
+      'Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain. Can use at most one.',
+    )
+  }
+  return chosen[0] ?? 'mainnet'
+}
+
 /** Run node-cli with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: readonly string[], deps: CliDeps = {}): Promise<number> {
   const io = deps.io ?? { stdout: process.stdout, stderr: process.stderr }
@@ -421,30 +461,17 @@ async function run(argv: readonly string[], deps: CliDeps, io: CliIo): Promise<n
     if (text === undefined && confOpt !== undefined) {
       throw new ConfigError(`Specified config file "${confPath}" could not be opened.`)
     }
-    if (text !== undefined) conf = parseConfFile(text, confPath, CONF_TABLE, { ignoreUnknown: true }).settings
+    if (text !== undefined) {
+      conf = parseConfFile(text, confPath, CONF_TABLE, { ignoreUnknown: true }).settings
+      // bitcoin-cli reads includeconf files as bitcoind does (ArgsManager::ReadConfigFiles).
+      conf = await readIncludes(conf, base, read, [], {
+        network: (c) => cliNetwork(cli, c),
+        table: CONF_TABLE,
+        ignoreUnknown: true,
+      })
+    }
   }
-  // Network: the same rule as the daemon, from the command line and the file's default section.
-  const top = new Settings(CONF_TABLE, cli, conf, null, true)
-  const chosen: Array<keyof typeof NETWORK_SECTION> = []
-  if (top.getBool('regtest', false)) chosen.push('regtest')
-  if (top.getBool('signet', false)) chosen.push('signet')
-  if (top.getBool('testnet', false)) chosen.push('testnet3')
-  if (top.getBool('testnet4', false)) chosen.push('testnet4')
-  const chain = top.getString('chain')
-  if (chain) {
-    const n = Object.hasOwn(CHAIN_NAMES, chain) ? CHAIN_NAMES[chain] : undefined
-    if (!n)
-      throw new ConfigError(
-        `Invalid chain "${chain}". Allowed values: main, test, testnet4, signet, regtest.`,
-      )
-    chosen.push(n)
-  }
-  if (chosen.length > 1) {
-    throw new ConfigError(
-      'Invalid combination of -regtest, -signet, -testnet, -testnet4 and -chain. Can use at most one.',
-    )
-  }
-  const network = chosen[0] ?? 'mainnet'
+  const network = cliNetwork(cli, conf)
   const params = networks[network]
   const s = new Settings(CONF_TABLE, cli, conf, NETWORK_SECTION[network], network === 'mainnet')
   const datadir = networkDatadir(
@@ -489,8 +516,39 @@ async function run(argv: readonly string[], deps: CliDeps, io: CliIo): Promise<n
     args.push(...text.split(/\r?\n/).filter((l, i, all) => l !== '' || i < all.length - 1))
   }
 
-  // -netinfo: a batch of getnetworkinfo and getpeerinfo.
   const netinfo = s.get('netinfo')
+  const getinfo = s.getBool('getinfo', false)
+  // Core ArgsManager::CheckMultipleCLIArgs.
+  if (getinfo && netinfo && !netinfo.negated)
+    throw new CliFailure('Only one of -getinfo, -netinfo may be specified.')
+
+  // -getinfo: a batch of getnetworkinfo and getblockchaininfo (Core GetinfoRequestHandler).
+  if (getinfo) {
+    if (args.length > 0) throw new CliFailure('-getinfo takes no arguments')
+    const color = s.getString('color') ?? 'auto'
+    if (color !== 'always' && color !== 'auto' && color !== 'never') {
+      throw new CliFailure('Invalid value for -color option. Valid values: always, auto, never.')
+    }
+    const reply = await withWait(s, deps, () =>
+      callRpc(target, [
+        { method: 'getnetworkinfo', params: [], id: 0 },
+        { method: 'getblockchaininfo', params: [], id: 1 },
+      ]),
+    )
+    if (!Array.isArray(reply)) throw new CliFailure('expected a batch reply')
+    type Reply = { id?: unknown; result?: unknown; error?: { code: number; message: string } | null }
+    const byId = (id: number): Reply => (reply as Reply[]).find((r) => r.id === id) ?? {}
+    for (const r of [byId(0), byId(1)]) if (r.error) return printError(io, r.error)
+    const tty = (io.stdout as { isTTY?: boolean }).isTTY === true && process.platform !== 'win32'
+    io.stdout.write(
+      `${formatGetinfo((byId(0).result ?? {}) as GetinfoNetwork, (byId(1).result ?? {}) as GetinfoChain, {
+        color: color === 'always' || (color === 'auto' && tty),
+      })}\n`,
+    )
+    return 0
+  }
+
+  // -netinfo: a batch of getnetworkinfo and getpeerinfo.
   if (netinfo && !netinfo.negated) {
     let levelText = netinfo.value ?? ''
     if (levelText === '' && args.length > 0 && /^\d+$/.test(args[0] ?? '')) levelText = args.shift() as string

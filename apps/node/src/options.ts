@@ -32,6 +32,13 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = Object.freeze([
     help: `Specify path to a configuration file in bitcoin.conf syntax (default: ${DEFAULT_CONF_FILENAME} in the data directory). Relative paths are prefixed by the data directory. -noconf reads no configuration file.`,
   },
   {
+    name: 'includeconf',
+    kind: 'list',
+    value: '<file>',
+    category: GENERAL,
+    help: 'Specify additional configuration file, relative to the -datadir path (only useable from configuration file, not command line).',
+  },
+  {
     name: 'datadir',
     kind: 'string',
     value: '<dir>',

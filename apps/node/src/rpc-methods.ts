@@ -3,9 +3,14 @@
  * result fields: chain (getblockchaininfo, getblock, …), network
  * (getpeerinfo, getnetworkinfo, setban, …) and regtest mining
  * (generatetoaddress, generateblock).
+ *
+ * Core: rpc/blockchain.cpp (getblockchaininfo with GuessVerificationProgress
+ * and CalculateCurrentUsage, getblock with ParseVerbosity and blockToJSON,
+ * blockheaderToJSON), rpc/net.cpp (getpeerinfo from CNodeStats and
+ * CNodeStateStats, setban), core_write.cpp for transactions (tx-json.ts).
  */
 import { formatService, NETWORK_NAMES, NetAddress, Network, parseService } from '@node/addrmgr'
-import { type HeaderEntry, medianTimePast, mineBlock } from '@node/blockmgr'
+import { guessVerificationProgress, type HeaderEntry, medianTimePast, mineBlock } from '@node/blockmgr'
 import type { Server } from '@node/server'
 import {
   type Block,
@@ -24,9 +29,11 @@ import {
   type Tx,
   toHex,
 } from '@node/wire'
-import * as bitcoin from 'bitcoinjs-lib'
+import { addressToScript } from './address.ts'
+import { formatSubnet, parseSubnet } from './net-address.ts'
 import { RpcError, RpcErrorCode } from './rpc-errors.ts'
 import type { RpcServer } from './rpc-server.ts'
+import { txToJson } from './tx-json.ts'
 
 export interface NodeRpcOptions {
   /** Integer version for getnetworkinfo (Core style: 10000 = 0.1.0). */
@@ -69,21 +76,10 @@ function bitsHex(bits: number): string {
   return (bits >>> 0).toString(16).padStart(8, '0')
 }
 
-function bitcoinjsNetwork(n: NetworkParams): bitcoin.Network {
-  return {
-    messagePrefix: '\x18Bitcoin Signed Message:\n',
-    bech32: n.bech32,
-    bip32: { public: 0x043587cf, private: 0x04358394 },
-    pubKeyHash: n.base58.pubkeyHash,
-    scriptHash: n.base58.scriptHash,
-    wif: n.name === 'mainnet' ? 0x80 : 0xef,
-  }
-}
-
 /** The output script of an address, or RPC_INVALID_ADDRESS_OR_KEY. */
-export function addressToScript(address: string, n: NetworkParams): Uint8Array {
+function payToScript(address: string, n: NetworkParams): Uint8Array {
   try {
-    return new Uint8Array(bitcoin.address.toOutputScript(address, bitcoinjsNetwork(n)))
+    return addressToScript(address, n)
   } catch {
     throw new RpcError(RpcErrorCode.RPC_INVALID_ADDRESS_OR_KEY, 'Error: Invalid address')
   }
@@ -137,6 +133,19 @@ function parseHash(v: unknown, name: string): Uint8Array {
   return hexToHash(v.toLowerCase())
 }
 
+/**
+ * A `setban` target in the form the ban list takes: `ip/netmask` and `ip/bits`
+ * become canonical CIDR (`1.2.0.0/255.255.0.0` → `1.2.0.0/16`), read by the
+ * same parser as `-rpcallowip` (Core's LookupSubNet accepts both forms);
+ * anything else (a single address, an onion name, garbage) is passed on as
+ * given for the ban list to accept or refuse.
+ */
+function banTarget(text: string): string {
+  if (!text.includes('/')) return text
+  const s = parseSubnet(text)
+  return s ? formatSubnet(s) : text
+}
+
 /** Register every node method on the RPC server. */
 export function registerNodeMethods(rpc: RpcServer, server: Server, options: NodeRpcOptions): void {
   const mgr = server.blockManager
@@ -152,7 +161,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
   const confirmations = (e: HeaderEntry): number =>
     chain.onActiveChain(e) ? chain.tip.height - e.height + 1 : -1
 
-  const headerJson = (e: HeaderEntry, nTx?: number) => {
+  const headerJson = (e: HeaderEntry, nTx: number) => {
     const next = chain.onActiveChain(e) ? chain.activeAtHeight(e.height + 1) : undefined
     return {
       hash: hashToHex(e.hash),
@@ -167,7 +176,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       bits: bitsHex(e.header.bits),
       difficulty: difficulty(e.header.bits),
       chainwork: hex64(e.chainWork),
-      nTx: nTx ?? (e.haveData ? undefined : 0),
+      nTx,
       ...(e.prev ? { previousblockhash: hashToHex(e.prev.hash) } : {}),
       ...(next ? { nextblockhash: hashToHex(next.hash) } : {}),
     }
@@ -183,9 +192,10 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
 
   rpc.register(
     'getblockchaininfo',
-    () => {
+    async () => {
       const tip = chain.tip
       const best = chain.bestHeader
+      const chainTx = (await mgr.chainTxCount(tip)) ?? 0
       return {
         chain: chainName(net),
         blocks: tip.height,
@@ -195,10 +205,15 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         difficulty: difficulty(tip.header.bits),
         time: tip.header.time,
         mediantime: medianTimePast(tip),
-        verificationprogress: best.height > 0 ? Math.min(1, tip.height / best.height) : 1,
+        verificationprogress: guessVerificationProgress(
+          net.chainTxData,
+          chainTx,
+          tip.header.time,
+          Math.floor(Date.now() / 1000),
+        ),
         initialblockdownload: mgr.initialBlockDownload,
         chainwork: hex64(tip.chainWork),
-        size_on_disk: 0,
+        size_on_disk: server.store.sizeOnDisk,
         pruned: false,
         warnings: [],
       }
@@ -239,11 +254,12 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
 
   rpc.register(
     'getblockheader',
-    (params) => {
+    async (params) => {
       const e = entryOf(params[0])
       const verbose = params[1] === undefined ? true : Boolean(params[1])
       if (!verbose) return toHex(encodeHeader(e.header))
-      return headerJson(e)
+      // Core: nTx is 0 for a block whose data we do not have.
+      return headerJson(e, (await mgr.blockTxCount(e)) ?? 0)
     },
     {
       params: [
@@ -259,10 +275,12 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
     'getblock',
     async (params) => {
       const e = entryOf(params[0])
+      // Core ParseVerbosity(allow_bool): null → 1, true → 1, false → 0, else an integer.
       const v = params[1]
-      const verbosity = v === undefined ? 1 : typeof v === 'boolean' ? (v ? 1 : 0) : toInt(v, 'verbosity')
+      const verbosity =
+        v === undefined || v === null ? 1 : typeof v === 'boolean' ? (v ? 1 : 0) : toInt(v, 'verbosity')
       const bytes = await readBlock(e)
-      if (verbosity === 0) return toHex(bytes)
+      if (verbosity <= 0) return toHex(bytes)
       const block = decodeBlock(bytes)
       const stripped = encodeBlock(block, false).length
       return {
@@ -270,17 +288,25 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         strippedsize: stripped,
         size: bytes.length,
         weight: stripped * 3 + bytes.length,
-        tx: block.txs.map((t) => hashToHex(t.txid())),
-        nTx: block.txs.length,
+        // 2 and above: decoded transactions. 3 would add each input's prevout,
+        // which needs undo data this node does not keep yet: it answers as 2.
+        tx: block.txs.map((t) => (verbosity === 1 ? hashToHex(t.txid()) : txToJson(t, net))),
       }
     },
     {
       params: [
-        { name: 'blockhash', type: 'string' },
-        { name: 'verbosity', type: 'any', optional: true },
+        { name: 'blockhash', type: 'string', description: 'The block hash.' },
+        {
+          name: 'verbosity',
+          type: 'any',
+          optional: true,
+          description:
+            '0 (or false) for hex-encoded data, 1 (or true) for a JSON object with transaction ids, 2 for a JSON object with decoded transactions; 3 and above answer as 2 (this node keeps no undo data for prevouts). Default 1.',
+        },
       ],
       category: 'Blockchain',
-      description: 'Returns a block: hex (verbosity 0) or an object with its transaction ids (1).',
+      description:
+        'Returns a block: hex (verbosity 0 or below), an object with its transaction ids (1), or with its transactions decoded as getrawtransaction shows them (2). Verbosity 3 and above answer as 2: prevouts need undo data this node does not keep yet.',
     },
   )
 
@@ -377,7 +403,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       requireRegtest()
       const n = toInt(params[0], 'nblocks')
       if (n < 0 || n > 100_000) throw new RpcError(RpcErrorCode.RPC_INVALID_PARAMETER, 'nblocks out of range')
-      const payTo = addressToScript(String(params[1]), net)
+      const payTo = payToScript(String(params[1]), net)
       const out: string[] = []
       for (let i = 0; i < n; i++) out.push(await mineOne(payTo))
       return out
@@ -397,7 +423,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
     'generateblock',
     async (params) => {
       requireRegtest()
-      const payTo = addressToScript(String(params[0]), net)
+      const payTo = payToScript(String(params[0]), net)
       const list = Array.isArray(params[1]) ? params[1] : []
       const txs: Tx[] = []
       for (const t of list) {
@@ -432,6 +458,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         return {
           id: p.id,
           addr: p.addr,
+          ...(p.addrBind !== undefined ? { addrbind: p.addrBind } : {}),
           network: networkName(p.addr),
           services: servicesHex(s.services ?? 0n),
           servicesnames: serviceNames(s.services ?? 0n),
@@ -439,7 +466,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
           lastsend: Math.floor(s.lastSend / 1000),
           lastrecv: Math.floor(s.lastRecv / 1000),
           last_transaction: 0,
-          last_block: 0,
+          last_block: Math.floor(p.lastBlockAt / 1000),
           bytessent: s.bytesSent,
           bytesrecv: s.bytesReceived,
           conntime: Math.floor((s.connectedAt ?? 0) / 1000),
@@ -456,7 +483,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
           presynced_headers: -1,
           synced_headers: p.syncedHeaders,
           synced_blocks: p.syncedBlocks,
-          inflight: [],
+          inflight: p.inflight,
           addr_relay_enabled: p.connectionType !== 'block-relay-only',
           addr_processed: 0,
           addr_rate_limited: 0,
@@ -636,13 +663,18 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
   rpc.register(
     'setban',
     async (params) => {
-      const subnet = String(params[0])
+      const subnet = banTarget(String(params[0]))
       const command = String(params[1])
       if (command === 'add') {
         const bantime = params[2] === undefined ? 0 : toInt(params[2], 'bantime')
         const absolute = params[3] === true
         const when = bantime <= 0 ? {} : absolute ? { until: bantime * 1000 } : { durationMs: bantime * 1000 }
-        if (server.bans.isBanned(subnet.replace(/\/(32|128)$/, ''))) {
+        // Core setban: a subnet is banned when that exact subnet is; an address
+        // when any ban covers it.
+        const already = subnet.includes('/')
+          ? server.bans.list().some((b) => b.subnet === subnet)
+          : server.bans.isBanned(subnet)
+        if (already) {
           throw new RpcError(RpcErrorCode.RPC_CLIENT_NODE_ALREADY_ADDED, 'Error: IP/Subnet already banned')
         }
         try {

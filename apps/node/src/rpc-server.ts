@@ -64,7 +64,11 @@ export interface RpcMethodOptions {
   readonly params?: readonly RpcParamSpec[] | undefined
   /** Without `params`: the accepted count of positional parameters. */
   readonly arity?: { readonly min: number; readonly max: number } | undefined
-  /** Help category, e.g. 'Blockchain', 'Network', 'Control' (default 'Misc'). */
+  /**
+   * Help category, e.g. 'Blockchain', 'Network', 'Control' (default 'Misc').
+   * 'Hidden' methods (test-only, as Core's "hidden" category) are left out of
+   * the `help` list but answer `help <name>`.
+   */
   readonly category?: string | undefined
   /** Help text after the usage line. */
   readonly description?: string | undefined
@@ -326,6 +330,8 @@ export class RpcServer extends Service {
         const byCategory = new Map<string, string[]>()
         for (const m of [...this.#methods.values()].sort((a, b) => a.name.localeCompare(b.name))) {
           const cat = m.options.category ?? 'Misc'
+          // Core CRPCTable::help: the hidden category is not listed.
+          if (cat.toLowerCase() === 'hidden') continue
           const list = byCategory.get(cat) ?? []
           list.push(usageLine(m.name, m.options))
           byCategory.set(cat, list)

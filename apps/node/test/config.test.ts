@@ -315,6 +315,39 @@ describe('loadConfig: config file', () => {
     expect((await load(['-noconf'], { [conf]: 'regtest=1\n' })).network).toBe('mainnet')
   })
 
+  it('reads includeconf files relative to the data directory, one level deep, after the main file', async () => {
+    const c = await load([], {
+      [conf]: 'includeconf=extra.conf\nmaxconnections=5\n[regtest]\nincludeconf=/etc/rt.conf\n',
+      [`${BASE}/extra.conf`]: 'regtest=1\nmaxconnections=99\nincludeconf=deeper.conf\n',
+      '/etc/rt.conf': 'port=2345\n',
+      [`${BASE}/deeper.conf`]: 'dnsseed=0\n',
+    })
+    // The included file chose the network; the main file's single value wins.
+    expect(c.network).toBe('regtest')
+    expect(c.maxConnections).toBe(5)
+    // The [regtest] include of the main file was not read: the network was
+    // not known to be regtest when the includes were chosen (as in Core).
+    expect(c.port).toBe(18444)
+    expect(c.dnsSeed).toBe(true)
+    expect(c.warnings.join('\n')).toMatch(
+      /-includeconf cannot be used from included files; ignoring -includeconf=deeper.conf/,
+    )
+    expect(c.warnings.join('\n')).toMatch(/ignoring -includeconf=\/etc\/rt.conf/)
+    const r = await load(['-regtest'], {
+      [conf]: '[regtest]\nincludeconf=/etc/rt.conf\n',
+      '/etc/rt.conf': '[regtest]\nport=2345\n',
+    })
+    expect(r.port).toBe(2345)
+  })
+
+  it('-noincludeconf on the command line skips the includes', async () => {
+    const c = await load(['-noincludeconf'], {
+      [conf]: 'includeconf=extra.conf\n',
+      [`${BASE}/extra.conf`]: 'regtest=1\n',
+    })
+    expect(c.network).toBe('mainnet')
+  })
+
   it('warns about unknown sections', async () => {
     const c = await load([], { [conf]: '[mainnet]\nlisten=1\n' })
     expect(c.warnings.join('\n')).toMatch(/Section \[mainnet\] is not recognized/)
@@ -345,6 +378,7 @@ describe('loadConfig: errors', () => {
     [['-daemon'], /-daemon is not supported/],
     [['-regtest.port=1'], /section prefixes/],
     [['-conf=/missing.conf'], /Specified config file "\/missing.conf" could not be opened/],
+    [['-includeconf=x.conf'], /-includeconf cannot be used from commandline; -includeconf="x.conf"/],
     [['-rpcuser=a:b', '-rpcpassword=x'], /cannot contain a colon/],
     [['-bind=1.2.3.4', '-listen=0'], /Cannot set -bind together with -listen=0/],
   ])('%j fails with a clear message', async (argv, message) => {
@@ -359,6 +393,7 @@ describe('loadConfig: errors', () => {
     ['nolisten\n', /use listen=1 instead/],
     ['rpcpassword=ab#cd\n', /using # in rpcpassword/],
     ['conf=/x\n', /conf can only be set on the command line/],
+    ['includeconf=missing.conf\n', /Failed to include configuration file missing.conf/],
     ['regtest=1\ntestnet=1\n', /Can use at most one/],
   ])('config file %j fails with its file and line', async (text, message) => {
     expect(await configError([], { [conf]: text })).toMatch(message)

@@ -128,6 +128,15 @@ describe('btcnode end to end (regtest)', () => {
     const [next] = (await a.client.command('generatetoaddress', 1, ADDRESS)) as string[]
     await until(async () => (await b.client.command('getbestblockhash')) === next, 30_000)
 
+    // getpeerinfo after a full sync: B's view of A is real sync state, and both
+    // sides report their own end of the socket.
+    const [ofA] = (await b.client.command('getpeerinfo')) as Record<string, unknown>[]
+    expect(ofA).toMatchObject({ synced_headers: 111, synced_blocks: 111, inflight: [] })
+    expect(ofA!['addrbind']).toMatch(/^127\.0\.0\.1:\d+$/)
+    expect(ofA!['last_block']).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 60)
+    const [ofB] = (await a.client.command('getpeerinfo')) as Record<string, unknown>[]
+    expect(ofB!['addrbind']).toBe(`127.0.0.1:${pa}`)
+
     // SIGTERM: orderly stop, exit 0.
     a.child.kill('SIGTERM')
     b.child.kill('SIGTERM')

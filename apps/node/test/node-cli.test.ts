@@ -29,6 +29,17 @@ beforeAll(async () => {
   }
   server.register('getpeerinfo', record('getpeerinfo', peers), { params: [] })
   server.register('getnetworkinfo', record('getnetworkinfo', netinfo), { params: [] })
+  server.register(
+    'getblockchaininfo',
+    record('getblockchaininfo', {
+      chain: 'regtest',
+      blocks: 120,
+      headers: 240,
+      verificationprogress: 0.3,
+      difficulty: 4.656542373906925e-10,
+    }),
+    { params: [] },
+  )
   server.register('getbestblockhash', record('getbestblockhash', 'ab'.repeat(32)), { params: [] })
   server.register('getblockcount', record('getblockcount', 101), { params: [] })
   server.register('setban', record('setban', null), { arity: { min: 2, max: 4 } })
@@ -171,6 +182,17 @@ describe('node-cli', () => {
     }
   })
 
+  it('reads includeconf files from the config file, as bitcoin-cli', async () => {
+    await writeFile(join(dir, 'bitcoin.conf'), 'includeconf=more.conf\n')
+    await writeFile(join(dir, 'more.conf'), `regtest=1\n[regtest]\nrpcport=${port}\n`)
+    try {
+      expect(await cli([`-datadir=${dir}`, 'getblockcount'])).toEqual({ code: 0, out: '101\n', err: '' })
+    } finally {
+      await rm(join(dir, 'bitcoin.conf'))
+      await rm(join(dir, 'more.conf'))
+    }
+  })
+
   it('explains a missing cookie and an unreachable server', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'btcnode-cli-empty-'))
     try {
@@ -231,6 +253,40 @@ describe('node-cli', () => {
     } finally {
       await new Promise<void>((r) => fake.close(() => r()))
     }
+  })
+})
+
+describe('node-cli -getinfo', () => {
+  it('prints bitcoin-cli -getinfo from getnetworkinfo and getblockchaininfo', async () => {
+    const r = await cli([...base(), '-getinfo'])
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.out).toBe(
+      [
+        'Chain: regtest',
+        'Blocks: 120',
+        'Headers: 240',
+        `Verification progress: ${'\u2592'.repeat(6)}${'\u2591'.repeat(14)} 30.0000%`,
+        'Difficulty: 4.656542373906925e-10',
+        '',
+        'Network: in 1, out 1, total 2',
+        'Version: 1000',
+        'Time offset (s): 0',
+        'Proxies: n/a',
+        'Min tx relay fee rate (BTC/kvB): 0.00001000',
+        '',
+        'Warnings: (none)',
+        '',
+      ].join('\n'),
+    )
+    const colored = await cli([...base(), '-getinfo', '-color=always'])
+    expect(colored.out.startsWith('\x1B[34mChain: regtest\x1B[0m\n')).toBe(true)
+  })
+
+  it('refuses arguments, a bad -color and -netinfo alongside, as bitcoin-cli', async () => {
+    expect((await cli([...base(), '-getinfo', 'x'])).err).toBe('error: -getinfo takes no arguments\n')
+    expect((await cli([...base(), '-getinfo', '-color=red'])).err).toMatch(/Invalid value for -color/)
+    expect((await cli([...base(), '-getinfo', '-netinfo'])).err).toMatch(/Only one of -getinfo, -netinfo/)
   })
 })
 

@@ -77,12 +77,19 @@ describe('node RPC methods', () => {
       initialblockdownload: false,
     })
     expect(info['chainwork']).toMatch(/^[0-9a-f]{64}$/)
+    // Regtest has no transaction statistics: a chain we have is complete.
+    expect(info['verificationprogress']).toBe(1)
+    // The block files hold the five blocks (56-byte record header each).
+    let blockBytes = 0
+    for (const h of hashes) blockBytes += 56 + ((await client.command('getblock', h, 0)) as string).length / 2
+    expect(info['size_on_disk']).toBeGreaterThanOrEqual(blockBytes)
     expect(await client.command('getblockhash', 3)).toBe(hashes[2])
     expect(await rpcError('getblockhash', 99)).toBe(-8)
     const header = (await client.command('getblockheader', hashes[2])) as Record<string, unknown>
     expect(header).toMatchObject({
       hash: hashes[2],
       height: 3,
+      nTx: 1,
       confirmations: 3,
       previousblockhash: hashes[1],
       nextblockhash: hashes[3],
@@ -109,6 +116,72 @@ describe('node RPC methods', () => {
     expect(await rpcError('generatetoaddress', 1, 'not-an-address')).toBe(-5)
   })
 
+  it('getblock follows bitcoind verbosity: hex at 0 and below, txids at 1, decoded transactions from 2', async () => {
+    // A spend (scripts are not checked by this node) paying to several output types.
+    const spend = new bitcoin.Transaction()
+    spend.version = 2
+    spend.addInput(
+      Buffer.alloc(32, 5),
+      1,
+      0xfffffffe,
+      Buffer.from(`093006020101020101012102${'11'.repeat(32)}`, 'hex'),
+    )
+    spend.setWitness(0, [Buffer.from('aa', 'hex')])
+    const p2pkh = bitcoin.payments.p2pkh({ hash: Buffer.alloc(20, 1), network: bitcoin.networks.regtest })
+    const p2sh = bitcoin.payments.p2sh({ hash: Buffer.alloc(20, 2), network: bitcoin.networks.regtest })
+    spend.addOutput(p2pkh.output!, 1_000n)
+    spend.addOutput(p2sh.output!, 2_000n)
+    spend.addOutput(bitcoin.payments.embed({ data: [Buffer.from('hi')] }).output!, 0n)
+    const { hash } = (await client.command('generateblock', ADDRESS, [spend.toHex()])) as { hash: string }
+    const raw = (await client.command('getblock', hash, 0)) as string
+    for (const v of [-1, false]) expect(await client.command('getblock', hash, v)).toBe(raw)
+    const one = (await client.command('getblock', hash, 1)) as { tx: string[]; nTx: number }
+    expect(one.tx).toEqual([bitcoin.Block.fromHex(raw).transactions![0]!.getId(), spend.getId()])
+    expect(one.nTx).toBe(2)
+    expect(await client.command('getblockheader', hash)).toMatchObject({ nTx: 2 })
+    expect(await client.command('getblock', hash, true)).toEqual(one)
+    expect(await client.command('getblock', hash)).toEqual(one)
+
+    type TxJson = { vin: object[]; vout: { scriptPubKey: object }[] }
+    const two = (await client.command('getblock', hash, 2)) as { tx: TxJson[] }
+    expect(two).toMatchObject({ hash, nTx: 2, size: raw.length / 2 })
+    const [cb, tx] = two.tx as [TxJson, TxJson]
+    expect(Object.keys(cb.vin[0] as object)).toEqual(['coinbase', 'txinwitness', 'sequence'])
+    expect(cb.vout[0]).toMatchObject({
+      value: 50,
+      n: 0,
+      scriptPubKey: { address: ADDRESS, type: 'witness_v0_keyhash' },
+    })
+    expect(tx).toMatchObject({
+      txid: spend.getId(),
+      hash: Buffer.from(spend.getHash(true)).reverse().toString('hex'),
+      version: 2,
+      size: spend.byteLength(),
+      vsize: spend.virtualSize(),
+      weight: spend.weight(),
+      locktime: 0,
+      vin: [
+        {
+          txid: '05'.repeat(32),
+          vout: 1,
+          scriptSig: { asm: `3006020101020101[ALL] 02${'11'.repeat(32)}` },
+          txinwitness: ['aa'],
+          sequence: 0xfffffffe,
+        },
+      ],
+      vout: [
+        { value: 0.00001, n: 0, scriptPubKey: { address: p2pkh.address, type: 'pubkeyhash' } },
+        { value: 0.00002, n: 1, scriptPubKey: { address: p2sh.address, type: 'scripthash' } },
+        { value: 0, n: 2, scriptPubKey: { asm: 'OP_RETURN 26984', type: 'nulldata' } },
+      ],
+      hex: spend.toHex(),
+    })
+    expect(tx.vout[2]?.scriptPubKey).not.toHaveProperty('address')
+    // No undo data yet: 3 and above answer as 2 (and help says so).
+    for (const v of [3, 5]) expect(await client.command('getblock', hash, v)).toEqual(two)
+    expect(await client.command('help', 'getblock')).toMatch(/3 and above answer as 2/)
+  })
+
   it('network methods: counts, totals, added nodes, bans and addresses with bitcoind error codes', async () => {
     expect(await client.command('getconnectioncount')).toBe(0)
     expect(await client.command('getpeerinfo')).toEqual([])
@@ -132,8 +205,24 @@ describe('node RPC methods', () => {
     expect(banned.map((b) => b.address)).toEqual(['203.0.113.0/24'])
     expect(banned[0]!.ban_duration).toBe(3600)
     expect(await rpcError('setban', 'not-a-subnet', 'add')).toBe(-30)
+    // Banning it again is bitcoind's -23; so is an address inside a banned subnet.
+    expect(await rpcError('setban', '203.0.113.0/24', 'add')).toBe(-23)
+    expect(await rpcError('setban', '203.0.113.7', 'add')).toBe(-23)
+    // The netmask form, as -rpcallowip takes it, is the same subnet as its CIDR.
+    await client.command('setban', '198.51.0.0/255.255.0.0', 'add', 3600)
+    expect(await rpcError('setban', '198.51.0.0/16', 'add')).toBe(-23)
+    expect(await rpcError('setban', '198.51.0.0/255.255.0.0', 'add')).toBe(-23)
+    expect(((await client.command('listbanned')) as { address: string }[]).map((b) => b.address)).toEqual(
+      expect.arrayContaining(['203.0.113.0/24', '198.51.0.0/16']),
+    )
+    await client.command('setban', '198.51.0.0/255.255.0.0', 'remove')
     await client.command('clearbanned')
     expect(await client.command('listbanned')).toEqual([])
+    // addpeeraddress is in Core's hidden category: callable, documented, not listed.
+    const help = (await client.command('help')) as string
+    expect(help).toContain('== Network ==')
+    expect(help).not.toMatch(/addpeeraddress|== Hidden ==/)
+    expect(await client.command('help', 'addpeeraddress')).toMatch(/^addpeeraddress "address" port/)
     expect(await client.command('addpeeraddress', '8.8.8.8', 8333)).toEqual({ success: true })
     const addrs = (await client.command('getnodeaddresses', 0)) as {
       address: string
@@ -143,5 +232,44 @@ describe('node RPC methods', () => {
     expect(addrs).toEqual([expect.objectContaining({ address: '8.8.8.8', port: 8333, network: 'ipv4' })])
     expect(await rpcError('getnodeaddresses', 1, 'bogus')).toBe(-8)
     expect(await client.command('ping')).toBeNull()
+  })
+})
+
+describe('node RPC methods on mainnet', () => {
+  it('getblockchaininfo at genesis during IBD: verification progress from the tx statistics, not 1', async () => {
+    const mdir = await mkdtemp(join(tmpdir(), 'btcnode-rpcm-main-'))
+    const main = new Server(
+      { resolve: async () => [] },
+      { network: networks.mainnet, dataDir: mdir, bind: ['127.0.0.1:0'], dnsSeed: false, fixedSeeds: false },
+    )
+    await main.start()
+    const mrpc = new RpcServer(
+      {},
+      { auth: { kind: 'password', user: 'u', password: 'p' }, authFailureDelayMs: 0 },
+    )
+    registerNodeMethods(mrpc, main, { version: 100, userAgent: '/btcnode:0.1.0/' })
+    try {
+      await mrpc.start()
+      const c = new Client({
+        host: `http://127.0.0.1:${mrpc.addresses()[0]?.port}`,
+        username: 'u',
+        password: 'p',
+        logger: quiet,
+        timeout: 10_000,
+      })
+      const info = (await c.command('getblockchaininfo')) as Record<string, number | boolean>
+      expect(info).toMatchObject({ chain: 'main', blocks: 0, initialblockdownload: true })
+      // One transaction of more than a billion: a little above 0 (written in
+      // exponent form, which this client hands back as a string).
+      const progress = Number(info['verificationprogress'])
+      expect(progress).toBeGreaterThan(0)
+      expect(progress).toBeLessThan(1e-8)
+      const genesis = (await c.command('getblockhash', 0)) as string
+      expect(await c.command('getblockheader', genesis)).toMatchObject({ nTx: 1, height: 0 })
+    } finally {
+      await mrpc.stop()
+      await main.stop()
+      await rm(mdir, { recursive: true, force: true })
+    }
   })
 })

@@ -50,3 +50,4 @@ export {
   StoreLockedError,
   StoreWriteError,
 } from './store-errors.ts'
+export * from './verification-progress.ts'

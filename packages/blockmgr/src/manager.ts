@@ -29,6 +29,7 @@ import {
   makeCompactBlock,
   type NetworkParams,
   type ProtocolError,
+  Reader,
   reconstructBlock,
   toHex,
   WITNESS_FLAG,
@@ -49,13 +50,15 @@ import {
   MAX_GETBLOCKS_RESULTS,
   MAX_HEADERS_RESULTS,
   MAX_TIP_AGE,
-  MIN_BLOCKS_TO_KEEP,
   MAX_UNCONNECTING_HEADERS,
+  MIN_BLOCKS_TO_KEEP,
   PROGRESS_INTERVAL,
   TICK_INTERVAL,
 } from './constants.ts'
 import { ValidationError } from './errors.ts'
 
+/** Core CanDirectFetch: our tip is younger than 20 block intervals. */
+const DIRECT_FETCH_SPACINGS = 20
 /** Core MAX_CMPCTBLOCK_DEPTH / MAX_BLOCKTXN_DEPTH, and at most 3 high-bandwidth peers (BIP152). */
 const MAX_CMPCTBLOCK_DEPTH = 5
 const MAX_BLOCKTXN_DEPTH = 10
@@ -84,6 +87,12 @@ export interface SyncPeer {
    * compact blocks (and may ask for them with inv type 4).
    */
   readonly compactBlocks?: boolean | undefined
+  /**
+   * The peer can serve blocks: it sets NODE_NETWORK or NODE_NETWORK_LIMITED
+   * (Core CanServeBlocks). Default true. We never start a headers sync with
+   * a peer that cannot; blocks it announces are still fetched from it.
+   */
+  readonly canServeBlocks?: boolean | undefined
   /** BIP152 high-bandwidth mode: the peer asked us to push `cmpctblock` for new blocks. */
   readonly compactHighBandwidth?: boolean | undefined
   /** Ask the peer to push (true) or announce (false) new blocks as compact blocks: `sendcmpct(on, 2)`. */
@@ -102,7 +111,7 @@ export interface SyncPeer {
 /** The part of the store the manager uses (a BlockStore, or a fake in tests). */
 export type ChainStore = Pick<
   BlockStore,
-  'putBlock' | 'getBlock' | 'hasBlock' | 'putHeaders' | 'loadHeaders' | 'setTip'
+  'putBlock' | 'getBlock' | 'getBlockInfo' | 'hasBlock' | 'putHeaders' | 'loadHeaders' | 'setTip'
 >
 
 export interface BlockManagerComponents {
@@ -164,6 +173,20 @@ interface PeerState {
   presync: HeadersPresync | undefined
   /** The block hash the peer last sent us a block for (to skip it in relay). */
   readonly sentBlocks: Set<string>
+  /** When the peer last gave us a block we stored (ms; 0: never). Core's m_last_block_time. */
+  lastBlockAt: number
+}
+
+/** What we know of a peer's chain (Core's CNodeStateStats), for getpeerinfo. */
+export interface PeerSyncState {
+  /** Height of the best header the peer has announced, or -1 (Core nSyncHeight). */
+  readonly bestKnownHeight: number
+  /** Height of the last block both the peer's best chain and our active chain have, or -1 (Core nCommonHeight). */
+  readonly lastCommonHeight: number
+  /** Heights of the blocks requested from the peer and not yet received, in request order. */
+  readonly inFlightHeights: readonly number[]
+  /** When the peer last gave us a new block (ms since the epoch; 0: never). */
+  readonly lastBlockAt: number
 }
 
 /**
@@ -184,6 +207,8 @@ export class BlockManager extends Service {
   readonly #progressInterval: number
   readonly #minimumWork: bigint
   readonly #peers = new Map<number, PeerState>()
+  /** The last chainTxCount() answer: one entry and its count. */
+  #chainTx: { entry: HeaderEntry; count: number } | undefined
   readonly #inFlight = new Map<string, InFlight>()
   /** Blocks received and being checked or written: not to be requested again meanwhile. */
   readonly #receiving = new Set<string>()
@@ -259,6 +284,66 @@ export class BlockManager extends Service {
     return this.#peers.size
   }
 
+  /**
+   * Transactions in a block we have (Core's nTx); undefined when we lack it.
+   * The store's index knows the count of every block stored since it kept
+   * counts; for others (older stores, blocks found again by a scan) the
+   * block's own count is read from its bytes.
+   */
+  async blockTxCount(e: HeaderEntry): Promise<number | undefined> {
+    if (!e.haveData) return undefined
+    // Every network's genesis block has its coinbase only; it is not in the store.
+    if (e === this.chain.genesis) return 1
+    const known = this.#store.getBlockInfo(e.hash)?.txCount
+    if (known !== undefined) return known
+    const bytes = await this.#store.getBlock(e.hash)
+    if (!bytes) return undefined
+    const r = new Reader(bytes, 80)
+    return r.compactSize('block tx count')
+  }
+
+  /**
+   * Transactions from genesis to `e` inclusive (Core's m_chain_tx_count), for
+   * an entry whose ancestors we all have; undefined otherwise. The last answer
+   * is kept, so asking again for a later tip of the same chain only counts the
+   * blocks added since.
+   */
+  async chainTxCount(e: HeaderEntry): Promise<number | undefined> {
+    if (!e.chainHasData) return undefined
+    const cached = this.#chainTx
+    const base =
+      cached &&
+      cached.entry.height <= e.height &&
+      this.chain.ancestor(e, cached.entry.height) === cached.entry
+        ? cached
+        : undefined
+    let count = base?.count ?? 0
+    for (let cur: HeaderEntry | undefined = e; cur && cur !== base?.entry; cur = cur.prev) {
+      const n = await this.blockTxCount(cur)
+      if (n === undefined) return undefined
+      count += n
+    }
+    this.#chainTx = { entry: e, count }
+    return count
+  }
+
+  /** A peer's sync state (read only), or undefined if the peer is not ours. */
+  peerSyncState(id: number): PeerSyncState | undefined {
+    const s = this.#peers.get(id)
+    if (!s) return undefined
+    let common: HeaderEntry | undefined
+    if (s.bestKnown) {
+      common = this.chain.ancestor(s.bestKnown, Math.min(s.bestKnown.height, this.chain.tip.height))
+      while (common && !this.chain.onActiveChain(common)) common = common.prev
+    }
+    return {
+      bestKnownHeight: s.bestKnown?.height ?? -1,
+      lastCommonHeight: common?.height ?? -1,
+      inFlightHeights: [...s.inFlight.values()].map((f) => f.entry.height),
+      lastBlockAt: s.lastBlockAt,
+    }
+  }
+
   protected async onStart(): Promise<void> {
     const stored = await this.#store.loadHeaders()
     stored.sort((a, b) => a.height - b.height)
@@ -280,6 +365,7 @@ export class BlockManager extends Service {
     this.#tick = undefined
     this.#progress = undefined
     this.#peers.clear()
+    this.#chainTx = undefined
     this.#inFlight.clear()
     this.#receiving.clear()
     this.#recent.clear()
@@ -306,6 +392,7 @@ export class BlockManager extends Service {
       syncStarted: false,
       presync: undefined,
       sentBlocks: new Set(),
+      lastBlockAt: 0,
     }
     this.#peers.set(peer.id, s)
     this.#startHeadersSync()
@@ -318,7 +405,7 @@ export class BlockManager extends Service {
   #startHeadersSync(): void {
     const syncing = this.#headersSyncing()
     for (const s of this.#peers.values()) {
-      if (s.syncStarted) continue
+      if (s.syncStarted || s.peer.canServeBlocks === false) continue
       if (syncing) {
         if (this.#syncPeer && this.#peers.has(this.#syncPeer.peer.id)) return
         this.#syncPeer = s
@@ -536,6 +623,7 @@ export class BlockManager extends Service {
       s.peer.addInventory(InvType.BLOCK, e.hash)
     }
     this.#persistHeaders(result.added)
+    if (result.last) this.#directFetch(s, result.last)
     if (askForMore && result.last) {
       // The peer may have more.
       this.#requestHeaders(s, result.last)
@@ -635,6 +723,42 @@ export class BlockManager extends Service {
     }
   }
 
+  /**
+   * Core `HeadersDirectFetchBlocks`: when our tip is recent and a peer's
+   * headers lead to a chain with at least as much work as ours (an equal-work
+   * sibling included), ask that peer at once for the blocks we lack to switch
+   * to it, earliest first, up to its in-flight limit. A branch that forks
+   * further back than that is left to the parallel download.
+   */
+  #directFetch(s: PeerState, last: HeaderEntry): void {
+    const tip = this.chain.tip
+    if (tip.time <= this.#now() / 1000 - DIRECT_FETCH_SPACINGS * this.network.powTargetSpacing) return
+    if (last.chainWork < tip.chainWork) return
+    const toFetch: HeaderEntry[] = []
+    let walk: HeaderEntry | undefined = last
+    while (walk && !this.chain.onActiveChain(walk) && toFetch.length <= this.#maxInFlight) {
+      if (!walk.haveData && !this.#inFlight.has(walk.key) && !this.#receiving.has(walk.key))
+        toFetch.push(walk)
+      walk = walk.prev
+    }
+    if (!walk || !this.chain.onActiveChain(walk)) return
+    const now = this.#now()
+    const want: HeaderEntry[] = []
+    for (const e of toFetch.reverse()) {
+      if (s.inFlight.size >= this.#maxInFlight) break
+      const f: InFlight = { entry: e, peer: s, requestedAt: now }
+      s.inFlight.set(e.key, f)
+      this.#inFlight.set(e.key, f)
+      want.push(e)
+    }
+    if (want.length > 0) {
+      s.peer.send({
+        command: 'getdata',
+        inventory: want.map((e) => ({ type: InvType.WITNESS_BLOCK, hash: e.hash })),
+      })
+    }
+  }
+
   #lowestInFlight(): InFlight | undefined {
     let low: InFlight | undefined
     for (const f of this.#inFlight.values()) if (!low || f.entry.height < low.entry.height) low = f
@@ -728,12 +852,13 @@ export class BlockManager extends Service {
     }
     const p = (async () => {
       if (this.#validator) await this.#validator.validate(block, e.height)
-      await this.#store.putBlock(hash, bytes, { height: e.height })
+      await this.#store.putBlock(hash, bytes, { height: e.height, txCount: block.txs.length })
     })()
       .then(() => {
         if (this.status !== 'started' && this.status !== 'stopping') return
         this.#stats.blocks++
         this.#stats.bytes += bytes.length
+        s.lastBlockAt = this.#now()
         this.chain.markHaveData(hash)
         for (const fn of this.#listeners.block) fn(e, bytes.length)
         this.#schedule()
@@ -1103,7 +1228,7 @@ export class BlockManager extends Service {
       this.#remember(entry.key, bytes)
       this.#announce({ oldTip: this.chain.tip, newTip: entry, disconnected: [], connected: [entry] }, block)
     }
-    await this.#store.putBlock(hash, bytes, { height: entry.height })
+    await this.#store.putBlock(hash, bytes, { height: entry.height, txCount: block.txs.length })
     this.#stats.blocks++
     this.#stats.bytes += bytes.length
     this.chain.markHaveData(hash)

@@ -81,7 +81,8 @@ export const BLOCK_RECORD_HEADER = 56
  *  40  size     4  block bytes; TOMBSTONE means "forget this hash"
  *  44  height   4
  *  48  flags    4
- *  52  reserved 8  zero
+ *  52  txcount  4  transactions in the block; 0 when unknown (older records)
+ *  56  reserved 4  zero
  *  60  crc32    4  of bytes 0..60
  */
 export const INDEX_RECORD = 64

@@ -104,6 +104,8 @@ export interface IndexEntry {
   size: number
   height: number
   flags: number
+  /** Transactions in the block; 0 when unknown (records of older stores, blocks found by a scan). */
+  txCount: number
 }
 
 export function encodeIndexRecord(e: IndexEntry, out: Uint8Array, at: number): void {
@@ -116,6 +118,7 @@ export function encodeIndexRecord(e: IndexEntry, out: Uint8Array, at: number): v
   v.setUint32(40, e.size, true)
   v.setUint32(44, e.height, true)
   v.setUint32(48, e.flags, true)
+  v.setUint32(52, e.txCount, true)
   v.setUint32(60, crc32(r, 0, 60), true)
 }
 
@@ -130,6 +133,7 @@ export function decodeIndexRecord(r: Uint8Array): IndexEntry | undefined {
     size: v.getUint32(40, true),
     height: v.getUint32(44, true),
     flags: v.getUint32(48, true),
+    txCount: v.getUint32(52, true),
   }
 }
 

@@ -94,6 +94,8 @@ export interface BlockMeta {
   height?: number | undefined
   /** 32 bits for the caller (e.g. "checked"); 0 if not given. */
   flags?: number | undefined
+  /** Number of transactions in the block, if known (kept in the index, for the chain's tx counts). */
+  txCount?: number | undefined
 }
 
 export interface BlockInfo {
@@ -101,6 +103,8 @@ export interface BlockInfo {
   size: number
   height: number | undefined
   flags: number
+  /** Transactions in the block; undefined when the index does not know (a block found by a scan). */
+  txCount: number | undefined
 }
 
 /** A header index record as given to putHeaders(). */
@@ -151,6 +155,7 @@ interface PendingWrite {
   header: Uint8Array
   height: number
   flags: number
+  txCount: number
   resolve: () => void
   reject: (err: unknown) => void
 }
@@ -161,12 +166,13 @@ interface ReaderEntry {
 }
 
 /** Per-slot columns of the in-memory index. */
-const COLS = 5
+const COLS = 6
 const C_FILE = 0
 const C_OFFSET = 1
 const C_SIZE = 2
 const C_HEIGHT = 3
 const C_FLAGS = 4
+const C_TXCOUNT = 5
 
 /** Idle read handles kept open on block files (recent files are read most). */
 const READ_HANDLES = 8
@@ -240,6 +246,8 @@ export class BlockStore extends Service {
   #cur: FileHandle | undefined
   #curFile = 0
   #curSize = 0
+  /** Bytes in the block files before the current one. */
+  #closedSize = 0
   #index: FileHandle | undefined
   #indexSize = 0
   #headers: FileHandle | undefined
@@ -289,6 +297,11 @@ export class BlockStore extends Service {
   /** Number of blocks stored (acknowledged). */
   get blockCount(): number {
     return this.#keys.size
+  }
+
+  /** Bytes in the block files (Core's CalculateCurrentUsage, for getblockchaininfo size_on_disk). */
+  get sizeOnDisk(): number {
+    return this.#closedSize + this.#curSize
   }
 
   // --- lifecycle ------------------------------------------------------------------
@@ -379,6 +392,7 @@ export class BlockStore extends Service {
   putBlock(hash: Uint8Array, bytes: Uint8Array, meta?: BlockMeta): Promise<void> {
     let height: number
     let flags: number
+    let txCount: number
     try {
       this.#assertOpen('store a block')
       checkHash(hash, 'hash')
@@ -391,6 +405,8 @@ export class BlockStore extends Service {
       if (meta?.height !== undefined) checkU32(meta.height, 'height', NO_HEIGHT - 1)
       flags = meta?.flags ?? 0
       checkU32(flags, 'flags')
+      txCount = meta?.txCount ?? 0
+      checkU32(txCount, 'txCount')
       if (this.#failed !== undefined) {
         throw new StoreWriteError('An earlier write failed; restart the block store.', {
           cause: this.#failed,
@@ -410,7 +426,7 @@ export class BlockStore extends Service {
     // of earlier blocks instead of adding to it.
     const header = encodeBlockRecordHeader(hash, bytes, height, flags)
     const p = new Promise<void>((resolve, reject) => {
-      this.#queue.push({ key, hash: hash.slice(), bytes, header, height, flags, resolve, reject })
+      this.#queue.push({ key, hash: hash.slice(), bytes, header, height, flags, txCount, resolve, reject })
     })
     this.#pending.set(key, p)
     this.#pendingBytes += bytes.length
@@ -436,6 +452,7 @@ export class BlockStore extends Service {
       size: c[slot * COLS + C_SIZE]!,
       height: heightFromDisk(c[slot * COLS + C_HEIGHT]!),
       flags: c[slot * COLS + C_FLAGS]!,
+      txCount: c[slot * COLS + C_TXCOUNT]! || undefined,
     }
   }
 
@@ -542,7 +559,11 @@ export class BlockStore extends Service {
     const err = new BlockCorruptError(file, hash.slice(), detail)
     if (this.#keys.delete(key)) {
       const buf = new Uint8Array(INDEX_RECORD)
-      encodeIndexRecord({ hash, file: 0, offset: 0, size: TOMBSTONE, height: NO_HEIGHT, flags: 0 }, buf, 0)
+      encodeIndexRecord(
+        { hash, file: 0, offset: 0, size: TOMBSTONE, height: NO_HEIGHT, flags: 0, txCount: 0 },
+        buf,
+        0,
+      )
       this.#appendIndex(buf).catch((e: unknown) =>
         this.#log.error({ err: e }, 'Could not record a corrupt block in the index.'),
       )
@@ -608,6 +629,7 @@ export class BlockStore extends Service {
         size: w.bytes.length,
         height: w.height,
         flags: w.flags,
+        txCount: w.txCount,
       })
       this.#curSize += len
       if (bufs.length >= 512) await flush()
@@ -633,6 +655,7 @@ export class BlockStore extends Service {
     await this.#cur!.close()
     this.#cur = undefined
     this.#curFile++
+    this.#closedSize += this.#curSize
     this.#curSize = 0
     this.#cur = await open(join(this.#dir, blockFileName(this.#curFile)), 'w+')
     await fsyncDir(this.#dir)
@@ -681,6 +704,7 @@ export class BlockStore extends Service {
     c[at + C_SIZE] = e.size
     c[at + C_HEIGHT] = e.height
     c[at + C_FLAGS] = e.flags
+    c[at + C_TXCOUNT] = e.txCount
   }
 
   // --- opening: index and block files ------------------------------------------------------
@@ -768,6 +792,11 @@ export class BlockStore extends Service {
     this.#curFile = last
     this.#cur = await openRW(this.#dir, blockFileName(last))
     this.#curSize = (await this.#cur.stat()).size
+    // Sizes again: the scan may have cut a torn tail.
+    this.#closedSize = 0
+    for (const n of files) {
+      if (n !== last) this.#closedSize += (await stat(join(this.#dir, blockFileName(n)))).size
+    }
   }
 
   /**
@@ -805,6 +834,7 @@ export class BlockStore extends Service {
             size: h.size,
             height: h.height,
             flags: h.flags,
+            txCount: 0,
           }
           this.#setEntry(keyOf(e.hash), e)
           found.push(e)

@@ -11,10 +11,18 @@ import {
   type Message,
   networks,
   type ProtocolError,
+  Tx,
   toHex,
 } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BlockManager, type BlockManagerInit, BlockStore, mineBlock, type SyncPeer } from '../src/index.ts'
+import {
+  BlockManager,
+  type BlockManagerInit,
+  BlockStore,
+  guessVerificationProgress,
+  mineBlock,
+  type SyncPeer,
+} from '../src/index.ts'
 
 const net = networks.regtest
 const magic = net.magic
@@ -153,6 +161,104 @@ describe('BlockManager', () => {
     await until(() => b.mgr.chain.tip.height === 300)
     expect(hashToHex(b.mgr.chain.tip.hash)).toBe(hashToHex(a.mgr.chain.tip.hash))
     for (let h = 1; h <= 300; h++) expect(b.store.hasBlock(a.mgr.chain.atHeight(h)!.hash)).toBe(true)
+  })
+
+  it('reports the sync state of each peer: best header, last common block, blocks in flight, last new block', async () => {
+    const a = await makeNode()
+    await mine(a.mgr, 30)
+    const b = await makeNode({ maxBlocksInFlightPerPeer: 4 })
+    // a answers headers but holds every block back.
+    const held = link(a.mgr, b.mgr)
+    held.onA.sendRaw = () => {}
+    await until(() => b.mgr.chain.bestHeader.height === 30 && b.mgr.blocksInFlight === 4)
+    expect(b.mgr.peerSyncState(held.onB.id)).toEqual({
+      bestKnownHeight: 30,
+      lastCommonHeight: 0,
+      inFlightHeights: [1, 2, 3, 4],
+      lastBlockAt: 0,
+    })
+    expect(b.mgr.peerSyncState(9_999_999)).toBeUndefined()
+    // A peer that serves: after the sync, everything in common and nothing in flight.
+    const c = await makeNode()
+    const before = Date.now()
+    const served = link(a.mgr, c.mgr)
+    await until(() => c.mgr.chain.tip.height === 30)
+    const st = c.mgr.peerSyncState(served.onB.id)
+    expect(st).toMatchObject({ bestKnownHeight: 30, lastCommonHeight: 30, inFlightHeights: [] })
+    expect(st!.lastBlockAt).toBeGreaterThanOrEqual(before)
+  })
+
+  it('counts transactions per block and along the chain (Core nTx, nChainTx), across a restart', async () => {
+    const a = await makeNode()
+    await mine(a.mgr, 3)
+    // A block with a second transaction (scripts are not checked).
+    const tip = a.mgr.chain.tip
+    const spend = new Tx({
+      version: 2,
+      inputs: [
+        {
+          prevHash: new Uint8Array(32).fill(1),
+          prevIndex: 0,
+          script: Uint8Array.of(0x51),
+          sequence: 0,
+          witness: [],
+        },
+      ],
+      outputs: [{ value: 1n, script: Uint8Array.of(0x51) }],
+      locktime: 0,
+    })
+    const b = mineBlock({
+      network: net,
+      prev: { hash: tip.hash, height: tip.height, time: tip.time },
+      payTo: Uint8Array.of(0x51),
+      txs: [spend],
+      time: tip.time + 1,
+    })
+    await a.mgr.submitBlock(b)
+    const chain = a.mgr.chain
+    expect(await a.mgr.blockTxCount(chain.genesis)).toBe(1)
+    expect(await a.mgr.blockTxCount(chain.tip)).toBe(2)
+    // Genesis, three coinbase-only blocks, then two transactions.
+    expect(await a.mgr.chainTxCount(chain.atHeight(3)!)).toBe(4)
+    expect(await a.mgr.chainTxCount(chain.tip)).toBe(6)
+    await mine(a.mgr, 2)
+    expect(await a.mgr.chainTxCount(chain.tip)).toBe(8)
+    // A header without its block has no count.
+    const c = await makeNode()
+    const h1 = c.mgr.chain.addHeaders([chain.atHeight(1)!.header]).last!
+    expect(await c.mgr.blockTxCount(h1)).toBeUndefined()
+    expect(await c.mgr.chainTxCount(h1)).toBeUndefined()
+    // After a restart the counts come from the store's index.
+    const store = new BlockStore({}, { dir: a.dir })
+    await a.mgr.stop()
+    await a.store.stop()
+    await store.start()
+    const again = new BlockManager({ store }, { network: net, progressInterval: 0 })
+    await again.start()
+    stops.push(async () => {
+      await again.stop()
+      await store.stop()
+    })
+    expect(again.chain.tip.height).toBe(6)
+    expect(await again.chainTxCount(again.chain.tip)).toBe(8)
+  })
+
+  it('guesses verification progress as Core does, from the network tx statistics', () => {
+    const data = { time: 1_700_000_000, txCount: 1_000_000, txRate: 2 }
+    // Behind the statistics: measured against their count extrapolated to now.
+    expect(guessVerificationProgress(data, 500_000, 1_600_000_000, 1_700_000_000)).toBe(0.5)
+    expect(guessVerificationProgress(data, 500_000, 1_600_000_000, 1_700_250_000)).toBe(500_000 / 1_500_000)
+    // Past them: extrapolated from our own tip.
+    expect(guessVerificationProgress(data, 2_000_000, 1_700_100_000, 1_700_100_000)).toBe(1)
+    expect(guessVerificationProgress(data, 2_000_000, 1_700_000_000, 1_700_500_000)).toBe(
+      2_000_000 / 3_000_000,
+    )
+    // Mainnet at genesis is not done; regtest (no statistics) always is.
+    const main = guessVerificationProgress(networks.mainnet.chainTxData, 1, 1231006505, 1_800_000_000)
+    expect(main).toBeGreaterThan(0)
+    expect(main).toBeLessThan(1e-8)
+    expect(guessVerificationProgress(net.chainTxData, 5, 0, 1_800_000_000)).toBe(1)
+    expect(guessVerificationProgress(data, 0, 0, 0)).toBe(0)
   })
 
   it('downloads from several peers in parallel', async () => {

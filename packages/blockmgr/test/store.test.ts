@@ -81,6 +81,39 @@ describe('BlockStore blocks', () => {
     expect(await s.getBlock(more.hash)).toEqual(more.bytes)
   })
 
+  it('keeps the transaction count of each block in the index across a reopen', async () => {
+    let s = await openStore()
+    const a = makeBlock(3001)
+    const b = makeBlock(3002)
+    await s.putBlock(a.hash, a.bytes, { height: 1, txCount: 2345 })
+    await s.putBlock(b.hash, b.bytes, { height: 2 })
+    expect(s.getBlockInfo(a.hash)?.txCount).toBe(2345)
+    expect(s.getBlockInfo(b.hash)?.txCount).toBeUndefined()
+    await s.stop()
+    s = await openStore()
+    expect(s.getBlockInfo(a.hash)?.txCount).toBe(2345)
+    expect(s.getBlockInfo(b.hash)?.txCount).toBeUndefined()
+  })
+
+  it('reports the bytes of its block files as sizeOnDisk, across file rollover and a reopen', async () => {
+    const onDisk = async () => {
+      let total = 0
+      for (const f of await readdir(dir))
+        if (/^blk\d+\.dat$/.test(f)) total += (await stat(join(dir, f))).size
+      return total
+    }
+    let s = await openStore({ maxFileSize: 16 * 1024 })
+    expect(s.sizeOnDisk).toBe(0)
+    const blocks = Array.from({ length: 40 }, (_, i) => makeBlock(2000 + i, 1000 + i * 10))
+    for (const b of blocks) await s.putBlock(b.hash, b.bytes)
+    const expected = blocks.reduce((n, b) => n + 56 + b.bytes.length, 0)
+    expect(s.sizeOnDisk).toBe(expected)
+    expect(await onDisk()).toBe(expected)
+    await s.stop()
+    s = await openStore({ maxFileSize: 16 * 1024 })
+    expect(s.sizeOnDisk).toBe(expected)
+  })
+
   it('stores a block only once when it is put twice, even concurrently', async () => {
     const s = await openStore()
     const b = makeBlock(7)

@@ -17,9 +17,13 @@ export const PING_INTERVAL_MS = 2 * 60_000
 export const PING_TIMEOUT_MS = 20 * 60_000
 /**
  * No complete message received, or nothing flushed to the socket, for this
- * long disconnects (Core TIMEOUT_INTERVAL, 20 min, in InactivityCheck).
- * Core counts bytes; we count complete messages received, so a peer that
- * dribbles a frame one byte at a time cannot keep the connection alive.
+ * long disconnects (Core TIMEOUT_INTERVAL, 20 min, in net.cpp
+ * InactivityCheck, from m_last_recv and m_last_send). This is the only
+ * disconnect for a peer that does not read: while it is slow, we stop
+ * handling its messages and reading its socket instead (see the limits
+ * below). Core counts bytes received; we count complete messages received,
+ * so a peer that dribbles a frame one byte at a time cannot keep the
+ * connection alive.
  */
 export const INACTIVITY_TIMEOUT_MS = 20 * 60_000
 /** Deadline for `headers` after our `getheaders` (Core HEADERS_RESPONSE_TIME, 2 min). */
@@ -28,12 +32,25 @@ export const HEADERS_TIMEOUT_MS = 2 * 60_000
 export const BLOCK_TIMEOUT_MS = 2 * 60_000
 
 /**
- * Bytes we may hold for a peer that has not read them: our send queue plus
- * the socket's own buffer. Past it the peer is disconnected, not buffered
- * forever (bcoin DRAIN_MAX, 10 MiB). Core's `-maxsendbuffer` (1,000 kB) is
- * softer: past it Core stops processing that peer's requests until the
- * buffer drains, and its 20-minute send inactivity check drops a peer that
- * never reads. We disconnect at the cap, as bcoin does.
+ * Unsent bytes (our send queue plus the socket's buffer) past which we stop
+ * handling the peer's messages until the buffer drains below it (Core
+ * `-maxsendbuffer`, DEFAULT_MAXSENDBUFFER, 1,000 kB: net.cpp sets fPauseSend
+ * past it and net_processing.cpp ProcessMessages returns early while it is
+ * set). A peer that asks faster than it reads is slowed down, not dropped.
+ */
+export const SEND_BUFFER_LIMIT_BYTES = 1_000_000
+/**
+ * Bytes of received messages waiting to be handled past which we stop
+ * reading the socket until they are handled (Core `-maxreceivebuffer`,
+ * DEFAULT_MAXRECEIVEBUFFER, 5,000 kB: net.cpp sets fPauseRecv when the
+ * process queue passes it and stops polling the socket for reading).
+ */
+export const RECV_QUEUE_LIMIT_BYTES = 5_000_000
+/**
+ * A guard, not the flow control: unsent bytes past which the peer is
+ * disconnected (`SEND_BUFFER_FULL`). The send limit above keeps a peer's
+ * requests from getting here; only a host that keeps sending to a peer
+ * without looking at `bufferedBytes` can reach it (bcoin DRAIN_MAX, 10 MiB).
  */
 export const MAX_SEND_BUFFER_BYTES = 10 * 1024 * 1024
 /**

@@ -21,7 +21,16 @@
  * - a version below 31800, our own nonce, or an outbound peer without the
  *   desirable services: disconnect;
  * - transactions or transaction `inv`s on a link where we sent relay = false:
- *   disconnect.
+ *   disconnect;
+ * - a frame with a bad checksum or an invalid command field: dropped.
+ *
+ * Flow control is Core's (net.cpp fPauseSend / fPauseRecv, net_processing.cpp
+ * ProcessMessages): received messages wait in a bounded queue while more than
+ * `sendBufferLimitBytes` are unsent to the peer, and the socket is not read
+ * while that queue holds more than `recvQueueLimitBytes`. A peer that asks
+ * faster than it reads is slowed down; it is disconnected only when nothing
+ * reaches it for the inactivity timeout (net.cpp InactivityCheck). Memory per
+ * peer is bounded by the two limits, plus one answer and one read.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto'
 import { createConnection, type Socket } from 'node:net'
@@ -91,6 +100,8 @@ import {
   OUTBOUND_INVENTORY_BROADCAST_INTERVAL_MS,
   PING_INTERVAL_MS,
   PING_TIMEOUT_MS,
+  RECV_QUEUE_LIMIT_BYTES,
+  SEND_BUFFER_LIMIT_BYTES,
   SOCKET_HIGH_WATER_BYTES,
   ZERO_COPY_MIN_BYTES,
 } from './constants.ts'
@@ -120,7 +131,7 @@ import {
 } from './errors.ts'
 import { NonceSet } from './nonces.ts'
 import { type PoissonClock, poissonDelay } from './poisson.ts'
-import { type Outgoing, SendQueue } from './send-queue.ts'
+import { Fifo, type Outgoing, SendQueue } from './send-queue.ts'
 import type {
   ConnectionType,
   Direction,
@@ -191,7 +202,11 @@ export interface PeerInit {
   inactivityTimeoutMs?: number | undefined
   headersTimeoutMs?: number | undefined
   blockTimeoutMs?: number | undefined
-  /** Cap on bytes the peer has not read (default 10 MiB). */
+  /** Unsent bytes past which the peer's messages wait (default 1,000,000, Core -maxsendbuffer). */
+  sendBufferLimitBytes?: number | undefined
+  /** Bytes of waiting received messages past which the socket is not read (default 5,000,000, Core -maxreceivebuffer). */
+  recvQueueLimitBytes?: number | undefined
+  /** Guard against a host that ignores `bufferedBytes`: past it the peer is disconnected (default 10 MiB). */
   maxSendBufferBytes?: number | undefined
   /** Bytes handed to the socket before waiting for drain (default 128 KiB). */
   socketHighWaterBytes?: number | undefined
@@ -307,6 +322,8 @@ export interface PeerStats {
   readonly relay: boolean | undefined
   readonly timeOffset: number | undefined
   readonly sendQueueBytes: number
+  /** Bytes of received messages waiting to be handled (paused while the peer does not read). */
+  readonly recvQueueBytes: number
   readonly blocksInFlight: number
   readonly headersInFlight: number
   readonly pendingTxAnnouncements: number
@@ -405,6 +422,8 @@ export class Peer {
   readonly #headersTimeoutMs: number
   readonly #blockTimeoutMs: number
   readonly #maxSendBuffer: number
+  readonly #sendLimit: number
+  readonly #recvLimit: number
   readonly #highWater: number
   readonly #txTrickleMs: number
   readonly #addrTrickleMs: number
@@ -414,6 +433,12 @@ export class Peer {
   #socket: Socket | undefined
   readonly #decoder: FrameDecoder
   readonly #queue = new SendQueue()
+  // Received frames not yet handled (Core's process queue), with their wire bytes.
+  readonly #inbox = new Fifo<FrameEvent>()
+  #inboxBytes = 0
+  #handling = false
+  // The socket is paused because the inbox is over its limit (Core fPauseRecv).
+  #recvPaused = false
   readonly #sent = new TrafficCounters()
   readonly #received = new TrafficCounters()
 
@@ -519,6 +544,8 @@ export class Peer {
     this.#headersTimeoutMs = init.headersTimeoutMs ?? HEADERS_TIMEOUT_MS
     this.#blockTimeoutMs = init.blockTimeoutMs ?? BLOCK_TIMEOUT_MS
     this.#maxSendBuffer = init.maxSendBufferBytes ?? MAX_SEND_BUFFER_BYTES
+    this.#sendLimit = init.sendBufferLimitBytes ?? SEND_BUFFER_LIMIT_BYTES
+    this.#recvLimit = init.recvQueueLimitBytes ?? RECV_QUEUE_LIMIT_BYTES
     // Never below Node's default writable high-water mark (16 KiB), so that
     // stopping at it always means the socket will emit 'drain'.
     this.#highWater = Math.max(init.socketHighWaterBytes ?? SOCKET_HIGH_WATER_BYTES, 16 * 1024)
@@ -592,15 +619,26 @@ export class Peer {
     return this.#state
   }
 
+  /** Our end of the connection, `ip:port` or `[ip6]:port`, while connected (Core's addrBind). */
+  get localAddress(): string | undefined {
+    const socket = this.#socket
+    const ip = socket?.localAddress
+    if (!socket || !ip || socket.localPort === undefined) return undefined
+    const host = ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip
+    return host.includes(':') ? `[${host}]:${socket.localPort}` : `${host}:${socket.localPort}`
+  }
+
   get status(): PeerStatus {
     return this.#state.status
   }
 
   /**
    * Bytes queued for the peer and not yet taken by the kernel (our queue
-   * plus the socket's buffer). A host serving blocks should wait while this
-   * is high, as Core pauses a peer's getdata processing past its send
-   * buffer limit; past `maxSendBufferBytes` the peer is disconnected.
+   * plus the socket's buffer). Past `sendBufferLimitBytes` the peer's
+   * messages wait; a host that sends on its own (blocks served
+   * asynchronously, relay) should wait too while this is high, as Core
+   * pauses a peer's getdata processing. Past `maxSendBufferBytes` the peer
+   * is disconnected.
    */
   get bufferedBytes(): number {
     if (this.#isClosed()) return 0
@@ -897,6 +935,7 @@ export class Peer {
       relay: remote?.relay,
       timeOffset: remote?.timeOffset,
       sendQueueBytes: this.bufferedBytes,
+      recvQueueBytes: this.#inboxBytes,
       blocksInFlight: this.#blockRequests.size,
       headersInFlight: this.#headersRequests.length,
       pendingTxAnnouncements: this.#pendingTx.size,
@@ -954,6 +993,8 @@ export class Peer {
     this.#pendingTx.clear()
     this.#pendingAddr = []
     this.#queue.clear()
+    this.#inbox.clear()
+    this.#inboxBytes = 0
     this.#decoder.reset()
 
     const socket = this.#socket
@@ -1052,42 +1093,98 @@ export class Peer {
     if (this.#state.status === 'closed') return
     try {
       this.#received.addBytes(chunk.length)
-      this.#processEvents(this.#decoder.push(chunk), 0)
+      const events = this.#decoder.push(chunk)
+      // A header error that loses the framing is the decoder's last event;
+      // Core disconnects at once, before the queued messages are handled.
+      const failed = this.#decoder.failed
+      const n = failed ? events.length - 1 : events.length
+      for (let i = 0; i < n; i++) this.#receive(events[i]!)
+      if (failed) {
+        this.#misbehave(failed, undefined)
+        return
+      }
+      this.#handleInbox()
     } catch (err) {
       this.#log.error({ err }, 'A bug in the peer surfaced while handling received data.')
       this.destroy(new PeerInternalError({ cause: err }))
     }
   }
 
-  /**
-   * Handle decoded frames in order. When the handshake completes in the
-   * middle of a chunk, the rest waits for the next turn of the event loop
-   * (reading paused meanwhile), so that whoever awaits `Peer.connect()` or
-   * `whenReady()` can add listeners before the first message is delivered.
-   */
-  #processEvents(events: readonly FrameEvent[], start: number): void {
-    for (let i = start; i < events.length; i++) {
-      if (this.#isClosed()) return
-      const wasReady = this.#state.status === 'ready'
-      this.#onFrame(events[i]!)
-      if (!wasReady && i + 1 < events.length && this.#state.status === 'ready') {
-        this.#socket?.pause()
-        this.#deferred = setImmediate(() => {
-          this.#deferred = undefined
-          this.#guard(() => {
-            this.#processEvents(events, i + 1)
-            if (!this.#isClosed()) this.#socket?.resume()
-          })
-        })
-        return
-      }
+  /** A complete frame arrived: count it and queue it (Core CNode::ReceiveMsgBytes). */
+  #receive(ev: FrameEvent): void {
+    if (ev.size > 0) {
+      this.#received.count(ev.kind === 'message' ? ev.message.command : ev.command, ev.size)
+      this.#lastRecv = this.#now()
     }
-    const failed = this.#decoder.failed
-    if (failed && !this.#isClosed()) this.destroy(failed)
+    this.#inbox.push(ev)
+    this.#inboxBytes += ev.size
+  }
+
+  /** Unsent bytes are over the send limit (Core fPauseSend). */
+  #sendPaused(): boolean {
+    return this.#queue.bytes + (this.#socket?.writableLength ?? 0) > this.#sendLimit
+  }
+
+  /**
+   * Handle queued frames in order while the peer reads what we send (Core
+   * ProcessMessages: "Don't bother if send buffer is too full to respond
+   * anyway"), then pause or resume reading the socket by the queue's size.
+   * When the handshake completes with frames still queued, the rest waits for
+   * the next turn of the event loop, so that whoever awaits `Peer.connect()`
+   * or `whenReady()` can add listeners before the first message is delivered.
+   */
+  #handleInbox(): void {
+    if (this.#handling) return
+    if (this.#deferred) {
+      this.#updateRecvPause()
+      return
+    }
+    this.#handling = true
+    try {
+      while (this.#inbox.length > 0 && !this.#isClosed() && !this.#sendPaused()) {
+        const ev = this.#inbox.shift()!
+        this.#inboxBytes -= ev.size
+        const wasReady = this.#state.status === 'ready'
+        this.#onFrame(ev)
+        if (!wasReady && this.#inbox.length > 0 && this.#state.status === 'ready') {
+          this.#deferred = setImmediate(() => {
+            this.#deferred = undefined
+            this.#guard(() => this.#handleInbox())
+          })
+          break
+        }
+      }
+    } finally {
+      this.#handling = false
+    }
+    this.#updateRecvPause()
+  }
+
+  /** Stop reading the socket while the queue is over its limit, resume when it is not (Core fPauseRecv). */
+  #updateRecvPause(): void {
+    const socket = this.#socket
+    if (!socket || this.#isClosed()) return
+    const over = this.#inboxBytes > this.#recvLimit
+    if (over && !this.#recvPaused) {
+      this.#recvPaused = true
+      socket.pause()
+      this.#log.debug({ bytes: this.#inboxBytes }, 'Pausing reads: the peer does not read our answers.')
+    } else if (!over && this.#recvPaused) {
+      this.#recvPaused = false
+      socket.resume()
+    }
+  }
+
+  /** Bytes left for the kernel: handle waiting messages if the send buffer is below its limit again. */
+  #resumeHandling(): void {
+    if (this.#inbox.length > 0 && !this.#handling && !this.#sendPaused()) this.#handleInbox()
   }
 
   readonly #onDrain = (): void => {
-    this.#guard(() => this.#pump())
+    this.#guard(() => {
+      this.#pump()
+      this.#resumeHandling()
+    })
   }
 
   readonly #onError = (err: Error): void => {
@@ -1125,22 +1222,19 @@ export class Peer {
   #onFrame(ev: FrameEvent): void {
     switch (ev.kind) {
       case 'message':
-        this.#received.count(ev.message.command, ev.size)
-        this.#lastRecv = this.#now()
         this.#onMessage(ev.message, ev.size)
         return
       case 'unknown':
-        this.#received.count(undefined, ev.size)
-        this.#lastRecv = this.#now()
         if (this.#log.isLevelEnabled('debug')) {
           this.#log.debug({ command: sanitizeUserAgent(ev.command) }, 'Ignoring a message of unknown type.')
         }
         this.#emit('unknown', ev.command, ev.payload)
         return
       case 'error':
-        if (ev.size > 0) {
-          this.#received.count(ev.command, ev.size)
-          this.#lastRecv = this.#now()
+        // Core ProcessMessage, pong: less than 8 bytes is "Short payload",
+        // which cancels the outstanding ping (the peer is kept).
+        if (ev.command === 'pong' && ev.error.code === 'TRUNCATED' && this.#state.status === 'ready') {
+          this.#pingNonce = 0n
         }
         this.#misbehave(ev.error, ev.command)
         return
@@ -1511,7 +1605,7 @@ export class Peer {
     const size = HEADER_SIZE + payload.length
     const unread = this.#queue.bytes + (this.#socket?.writableLength ?? 0) + size
     if (unread > this.#maxSendBuffer) {
-      this.#log.info({ bytes: unread }, 'The peer stopped reading; disconnecting.')
+      this.#log.info({ bytes: unread }, 'More unsent bytes than the guard allows; disconnecting.')
       this.destroy(new SendBufferFullError(unread, this.#maxSendBuffer))
       return false
     }
@@ -1567,7 +1661,10 @@ export class Peer {
 
   /** A write reached the kernel: the peer is reading (Core's m_last_send moves when bytes leave). */
   readonly #onFlushed = (err?: Error | null): void => {
-    if (!err) this.#lastSend = this.#now()
+    if (err) return
+    this.#lastSend = this.#now()
+    // Below the socket's own high-water mark no 'drain' comes: look here too.
+    if (this.#inbox.length > 0) this.#guard(() => this.#resumeHandling())
   }
 
   #flushGetdata(): void {

@@ -61,7 +61,7 @@ export interface Outgoing {
 }
 
 /** A FIFO with O(1) shift (an array and a head index, compacted now and then). */
-class Fifo<T> {
+export class Fifo<T> {
   #items: T[] = []
   #head = 0
 

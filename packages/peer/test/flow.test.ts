@@ -64,7 +64,7 @@ describe('send queue', () => {
     expect(order.slice(0, pingAt).filter((c) => c === 'block').length).toBeLessThan(8)
   })
 
-  it('a peer that reads gets everything; one that stops reading is disconnected at the cap', async () => {
+  it('a peer that reads gets everything; a host that keeps pushing to one that stopped reading hits the guard', async () => {
     const good = await inbound({ maxSendBufferBytes: 4 * 1024 * 1024 })
     expect(await serve(good.peer, 30, 1_000_000)).toBe(30)
     await good.raw.nth('block', 30)

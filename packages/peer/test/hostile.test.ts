@@ -105,22 +105,89 @@ describe('framing attacks', () => {
     c.raw.destroy()
   })
 
-  it('invalid command bytes: the stream cannot be trusted, disconnect', async () => {
+  it('an invalid message type (badmsg\\x01, bad\\x00sg\\x01) with a valid checksum: dropped, the connection kept', async () => {
     const c = await connect()
-    const bytes = encodeMessage(magic, { command: 'ping', nonce: 1n })
-    bytes[6] = 0x01
-    c.raw.write(bytes)
-    await closedWith(c, 'BAD_COMMAND')
-    expect(codes(c)).toEqual(['BAD_COMMAND/ignore'])
+    const ping = encodeMessage(magic, { command: 'ping', nonce: 1n })
+    for (const field of ['badmsg\x01', 'bad\x00sg\x01']) {
+      const bytes = ping.slice()
+      bytes.fill(0, 4, 16)
+      for (let i = 0; i < field.length; i++) bytes[4 + i] = field.charCodeAt(i)
+      c.raw.write(bytes)
+    }
+    // The very next frame is read: no bytes were lost with the bad ones.
+    await alive(c, 2n)
+    expect(codes(c)).toEqual(['BAD_COMMAND/ignore', 'BAD_COMMAND/ignore'])
+    expect(
+      c.raw.received.filter((m) => m.command === 'pong').map((m) => (m as { nonce: bigint }).nonce),
+    ).toEqual([2n])
+    // Core counts a rejected message's bytes under *other*.
+    expect(c.peer.stats().received['*other*']).toEqual({ messages: 2, bytes: 2 * ping.length })
+    c.raw.destroy()
   })
 
-  it('trailing bytes and truncated payloads: disconnect', async () => {
+  it('trailing bytes and truncated payloads: the message is dropped, the connection kept (Core ProcessMessages)', async () => {
+    const c = await connect()
+    c.raw.write(frameWithPayload('ping', new Uint8Array(9)))
+    c.raw.write(frameWithPayload('ping', new Uint8Array(7)))
+    await alive(c, 3n)
+    expect(codes(c)).toEqual(['TRAILING_BYTES/ignore', 'TRUNCATED/ignore'])
+    expect(
+      c.raw.received.filter((m) => m.command === 'pong').map((m) => (m as { nonce: bigint }).nonce),
+    ).toEqual([3n])
+    c.raw.destroy()
+  })
+})
+
+describe('messages that do not decode cost only the message (Core ProcessMessages)', () => {
+  it('an empty addrv2, and one with an address of 513 bytes: dropped, the peer kept', async () => {
+    const c = await connect()
+    const messages: string[] = []
+    c.peer.on('message', (m) => messages.push(m.command))
+    c.raw.write(frameWithPayload('addrv2', new Uint8Array(0)))
+    // count 1 ‖ time ‖ services 9 ‖ network id 1 ‖ length 513 ‖ 513 bytes ‖ port
+    const long = new Uint8Array([
+      1,
+      ...[0x00, 0xe1, 0xf5, 0x65],
+      9,
+      1,
+      ...compactSize(513),
+      ...new Uint8Array(513).fill(7),
+      0x20,
+      0x8d,
+    ])
+    c.raw.write(frameWithPayload('addrv2', long))
+    await alive(c, 4n)
+    expect(codes(c)).toEqual(['TRUNCATED/ignore', 'BAD_ADDRESS_LENGTH/ignore'])
+    expect(c.reports[1]!.error.message).toContain('Address too long: 513 > 512')
+    expect(messages).toEqual([])
+    c.raw.destroy()
+  })
+
+  it('a 0-byte pong: "Short payload", the outstanding ping is cancelled and the peer kept', async () => {
+    const c = await connect()
+    // We ping right after the handshake; the raw remote does not answer.
+    await c.raw.next('ping')
+    expect(c.peer.stats().pingWaitMs).toBeDefined()
+    c.raw.write(frameWithPayload('pong', new Uint8Array(0)))
+    await alive(c, 5n)
+    expect(codes(c)).toEqual(['TRUNCATED/ignore'])
+    expect(c.peer.stats().pingWaitMs).toBeUndefined()
+    c.raw.destroy()
+  })
+
+  it('Core still disconnects where it does: an oversized frame, more than 1,000 addrv2 entries', async () => {
     const c1 = await connect()
-    c1.raw.write(frameWithPayload('ping', new Uint8Array(9)))
-    await closedWith(c1, 'TRAILING_BYTES')
+    const head = frameWithPayload('addrv2', new Uint8Array(0)).slice(0, 24)
+    new DataView(head.buffer).setUint32(16, 4_000_001, true)
+    c1.raw.write(head)
+    await closedWith(c1, 'PAYLOAD_TOO_LARGE')
     const c2 = await connect()
-    c2.raw.write(frameWithPayload('ping', new Uint8Array(7)))
-    await closedWith(c2, 'TRUNCATED')
+    const n = 1001
+    const payload = new Uint8Array(compactSize(n).length + 9 * n)
+    payload.set(compactSize(n))
+    c2.raw.write(frameWithPayload('addrv2', payload))
+    await closedWith(c2, 'TOO_MANY_ENTRIES')
+    expect(codes(c2)).toEqual(['TOO_MANY_ENTRIES/discourage'])
   })
 })
 
@@ -174,6 +241,18 @@ describe('protocol attacks', () => {
     c.raw.write(frameWithPayload('addr', payload))
     await closedWith(c, 'TOO_MANY_ENTRIES')
     expect(codes(c)).toEqual(['TOO_MANY_ENTRIES/discourage'])
+  })
+
+  it('a locator of more than 101 hashes: disconnect, without discouragement (Core)', async () => {
+    for (const command of ['getheaders', 'getblocks']) {
+      const c = await connect()
+      const n = 102
+      const payload = new Uint8Array(4 + 1 + 32 * n + 32)
+      payload.set([0x80, 0x11, 0x01, 0x00, n])
+      c.raw.write(frameWithPayload(command, payload))
+      await closedWith(c, 'TOO_MANY_ENTRIES')
+      expect(codes(c)).toEqual(['TOO_MANY_ENTRIES/disconnect'])
+    }
   })
 
   it('more than 2,000 headers: discourage', async () => {

@@ -83,8 +83,16 @@ export interface PeerInfo {
   readonly inbound: boolean
   readonly connectionType: ConnectionType
   readonly stats: PeerStats
+  /** Height of the best header the peer has announced, or -1. */
   readonly syncedHeaders: number
+  /** Height of the last block the peer and our active chain have in common, or -1. */
   readonly syncedBlocks: number
+  /** Heights of the blocks we await from the peer. */
+  readonly inflight: readonly number[]
+  /** When the peer last gave us a new block (ms since the epoch; 0: never). */
+  readonly lastBlockAt: number
+  /** Our end of the connection (`ip:port`), while connected. */
+  readonly addrBind: string | undefined
 }
 
 export interface ServerEvents {
@@ -443,6 +451,10 @@ export class Server extends Service {
       label: `${e.peer.address} (${e.inbound ? 'inbound' : 'outbound'})`,
       inbound: e.inbound,
       startHeight: remote?.startHeight ?? 0,
+      // Core CanServeBlocks: NODE_NETWORK or NODE_NETWORK_LIMITED.
+      canServeBlocks:
+        remote === undefined ||
+        (remote.services & (Services.NODE_NETWORK | Services.NODE_NETWORK_LIMITED)) !== 0n,
       get prefersHeaders() {
         const s = e.peer.state
         return s.status === 'ready' && s.features.prefersHeaders
@@ -608,14 +620,18 @@ export class Server extends Service {
   peerInfo(): PeerInfo[] {
     const out: PeerInfo[] = []
     for (const e of this.#peers.values()) {
+      const sync = this.blockManager.peerSyncState(e.id)
       out.push({
         id: e.id,
         addr: e.peer.address,
         inbound: e.inbound,
         connectionType: e.type,
         stats: e.peer.stats(),
-        syncedHeaders: -1,
-        syncedBlocks: -1,
+        syncedHeaders: sync?.bestKnownHeight ?? -1,
+        syncedBlocks: sync?.lastCommonHeight ?? -1,
+        inflight: sync?.inFlightHeights ?? [],
+        lastBlockAt: sync?.lastBlockAt ?? 0,
+        addrBind: e.peer.localAddress,
       })
     }
     return out

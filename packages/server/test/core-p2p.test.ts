@@ -143,3 +143,55 @@ describe('unrequested blocks (Core AcceptBlock, MaybePunishNodeForBlock)', () =>
     expect(hashToHex(server.blockManager.chain.tip.hash)).toBe(hashToHex(tip.hash))
   })
 })
+
+describe('block download from announcements (Core HeadersDirectFetchBlocks)', () => {
+  it('a sibling header with as much work as our tip is fetched at once', async () => {
+    const server = await startServer()
+    await mine(server, 2)
+    const parent = server.blockManager.chain.tip.prev!
+    const [sibling] = chainOn({ hash: parent.hash, height: parent.height, time: parent.time }, 1, 42)
+    const peer = await RawPeer.open({ port: server.ports[0]! })
+    peer.send({ command: 'headers', headers: [sibling!.header] })
+    const want = hashToHex(blockHash(sibling!.header))
+    await peer.waitFor('getdata', 5_000, (m) =>
+      (m as Of<'getdata'>).inventory.some((i) => hashToHex(i.hash) === want),
+    )
+  })
+
+  it('after an inv of a fork tip, the earliest missing block of the fork is requested first', async () => {
+    const server = await startServer()
+    await mine(server, 2)
+    const base = server.blockManager.chain.tip.prev!
+    const fork = chainOn({ hash: base.hash, height: base.height, time: base.time }, 2, 7) // heights 2 and 3
+    const peer = await RawPeer.open({ port: server.ports[0]! })
+    // Answer the node's first getheaders (we know nothing it lacks yet).
+    await peer.waitFor('getheaders', 5_000)
+    peer.send({ command: 'headers', headers: [] })
+    await syncWithPing(peer)
+    const getheadersBefore = peer.count('getheaders')
+    peer.send({ command: 'inv', inventory: [{ type: 2, hash: blockHash(fork[1]!.header) }] })
+    await until(() => peer.count('getheaders') > getheadersBefore, 5_000, 'a getheaders')
+    peer.send({ command: 'headers', headers: fork.map((b) => b.header) })
+    const first = (await peer.waitFor('getdata', 5_000)) as Of<'getdata'>
+    expect(hashToHex(first.inventory[0]!.hash)).toBe(hashToHex(blockHash(fork[0]!.header)))
+  })
+
+  it('a peer without NODE_NETWORK gets no unprompted getheaders; its headers announcement gets a getdata, and its inv a getheaders', async () => {
+    const server = await startServer()
+    await mine(server, 2)
+    const tip = server.blockManager.chain.tip
+    const peer = await RawPeer.open({ port: server.ports[0]!, services: 8n /* NODE_WITNESS only */ })
+    await syncWithPing(peer)
+    await delay(300)
+    expect(peer.count('getheaders')).toBe(0)
+    const [next, after] = chainOn({ hash: tip.hash, height: tip.height, time: tip.time }, 2)
+    peer.send({ command: 'headers', headers: [next!.header] })
+    const want = hashToHex(blockHash(next!.header))
+    await peer.waitFor('getdata', 5_000, (m) =>
+      (m as Of<'getdata'>).inventory.some((i) => hashToHex(i.hash) === want),
+    )
+    expect(peer.count('getheaders')).toBe(0)
+    peer.send({ command: 'inv', inventory: [{ type: 2, hash: blockHash(after!.header) }] })
+    await until(() => peer.count('getheaders') === 1, 5_000, 'a getheaders after the inv')
+  })
+})

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { MAX_INV_SZ } from '@node/wire'
+import { encodeMessage, MAX_INV_SZ } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   cleanup,
@@ -84,6 +84,40 @@ describe('misbehaviour', () => {
     expect(server.bans.isDiscouraged('127.0.9.7')).toBe(false)
     const again = await RawPeer.open({ port, localAddress: '127.0.9.7' })
     expect(again.isClosed).toBe(false)
+  })
+})
+
+describe('messages that cost Core only the message (issue: behave as Core on the wire)', () => {
+  it('invalid message types, an undecodable addrv2 and a 0-byte pong are dropped; the peer stays and is not discouraged', async () => {
+    const { logger, records } = recordingLogger()
+    const server = await startServer({}, { logger })
+    const port = server.ports[0]!
+    const p = await RawPeer.open({ port, localAddress: '127.0.13.1' })
+    // Valid checksums, message types Core's own test uses (net.cpp V1Transport::GetReceivedMessage).
+    for (const field of ['badmsg\x01', 'bad\x00sg\x01']) {
+      const bytes = encodeMessage(p.network.magic, { command: 'ping', nonce: 1n })
+      bytes.fill(0, 4, 16)
+      for (let i = 0; i < field.length; i++) bytes[4 + i] = field.charCodeAt(i)
+      p.socket.write(bytes)
+    }
+    // addrv2 that does not deserialize: empty; one address of 513 bytes (Core: "Address too long").
+    p.sendFrame('addrv2', new Uint8Array(0))
+    const long = Buffer.concat([
+      Buffer.of(1, 0x00, 0xe1, 0xf5, 0x65, 9, 1, 0xfd, 0x01, 0x02),
+      Buffer.alloc(513, 7),
+      Buffer.of(0x20, 0x8d),
+    ])
+    p.sendFrame('addrv2', long)
+    // pong shorter than its nonce (Core: "Short payload").
+    p.sendFrame('pong', new Uint8Array(0))
+    p.send({ command: 'ping', nonce: 0x51n })
+    const pong = await p.waitFor('pong', 5_000, (m) => m.command === 'pong' && m.nonce === 0x51n)
+    expect(pong).toBeDefined()
+    await delay(50)
+    expect(p.isClosed).toBe(false)
+    expect(server.peerInfo()).toHaveLength(1)
+    expect(server.bans.isDiscouraged('127.0.13.1')).toBe(false)
+    expect(records.some((r) => r.msg === 'Peer misbehaved; discouraged and disconnected.')).toBe(false)
   })
 })
 

@@ -5,10 +5,21 @@
  * that tells the owner of the connection how serious it is, following Bitcoin
  * Core's reactions (net.cpp `V1Transport`, net_processing.cpp `Misbehaving`):
  *
- * - `ignore`: drop the message and keep the peer (Core: bad checksum);
+ * - `ignore`: drop the message and keep the peer (Core: bad checksum, and
+ *   every payload that does not deserialize, below);
  * - `disconnect`: close the connection (Core: wrong magic, oversized frame);
  * - `discourage`: close and remember the peer as misbehaving (Core:
  *   `Misbehaving()`, e.g. more than 50,000 inventory entries).
+ *
+ * A payload that does not deserialize (it ends early, a CompactSize is not
+ * canonical or too large, a BIP155 address has the wrong length, a field has
+ * a value no encoding allows) costs Core only that message, whatever its
+ * type: net_processing.cpp PeerManagerImpl::ProcessMessages wraps
+ * ProcessMessage in a try/catch that logs the exception ("Exception '...'
+ * caught") and goes on with the next message. Core disconnects or punishes
+ * only by explicit checks, such as the entry counts of inv, getdata, addr,
+ * addrv2 and headers (`Misbehaving`): those stay `discourage` here
+ * ({@link TooManyEntriesError}). So the decoding errors below are `ignore`.
  *
  * Match on `code`, not `instanceof`: two copies of a package in one tree break
  * `instanceof`.
@@ -67,7 +78,11 @@ export class BadChecksumError extends ProtocolError {
   }
 }
 
-/** The 12-byte command is not printable ASCII padded with NUL. Core drops it. */
+/**
+ * The 12-byte command is not printable ASCII padded with NUL. The frame is
+ * still delimited by its length, so Core drops that message and reads on
+ * (net.cpp V1Transport::GetReceivedMessage: "Invalid message type").
+ */
 export class BadCommandError extends ProtocolError {
   constructor(detail: string) {
     super('BAD_COMMAND', 'ignore', `Invalid command field: ${detail}.`)
@@ -83,14 +98,26 @@ export class TruncatedFrameError extends ProtocolError {
   }
 }
 
+/** A one-shot frame decoder got more bytes than the one frame its header declares. */
+export class ExtraFrameBytesError extends ProtocolError {
+  constructor(size: number, have: number) {
+    super(
+      'EXTRA_FRAME_BYTES',
+      'disconnect',
+      `${have - size} bytes follow the ${size}-byte frame; a one-shot decode takes exactly one frame.`,
+    )
+    this.name = 'ExtraFrameBytesError'
+  }
+}
+
 // --- payload decoding --------------------------------------------------------
 
-/** The payload ended before the field being read. */
+/** The payload ended before the field being read. Core drops the message (e.g. an empty addrv2). */
 export class TruncatedError extends ProtocolError {
   constructor(what: string, offset: number, need: number, have: number) {
     super(
       'TRUNCATED',
-      'disconnect',
+      'ignore',
       `Payload ends while reading ${what} at offset ${offset}: need ${need} more bytes, have ${have}.`,
     )
     this.name = 'TruncatedError'
@@ -98,13 +125,12 @@ export class TruncatedError extends ProtocolError {
 }
 
 /**
- * Bytes were left after the message was decoded. Core's deserializer ignores
- * them for most messages, but a peer that pads messages is broken or probing;
- * we treat it like any other malformed message: disconnect, no discouragement.
+ * Bytes were left after the message was decoded. Core's deserializer does not
+ * look at them; we do not use a padded message, but, as Core, keep the peer.
  */
 export class TrailingBytesError extends ProtocolError {
   constructor(command: string, extra: number) {
-    super('TRAILING_BYTES', 'disconnect', `${extra} trailing bytes after the ${command} payload.`)
+    super('TRAILING_BYTES', 'ignore', `${extra} trailing bytes after the ${command} payload.`)
     this.name = 'TrailingBytesError'
   }
 }
@@ -112,15 +138,15 @@ export class TrailingBytesError extends ProtocolError {
 /** A CompactSize was not minimally encoded (Core: "non-canonical ReadCompactSize()"). */
 export class NonCanonicalCompactSizeError extends ProtocolError {
   constructor(offset: number) {
-    super('NON_CANONICAL_COMPACT_SIZE', 'disconnect', `Non-canonical CompactSize at offset ${offset}.`)
+    super('NON_CANONICAL_COMPACT_SIZE', 'ignore', `Non-canonical CompactSize at offset ${offset}.`)
     this.name = 'NonCanonicalCompactSizeError'
   }
 }
 
-/** A CompactSize or length is above what the field can ever hold. */
+/** A CompactSize or length is above what the field can ever hold (Core: "size too large", the message is dropped). */
 export class SizeTooLargeError extends ProtocolError {
   constructor(what: string, size: number | bigint, max: number) {
-    super('SIZE_TOO_LARGE', 'disconnect', `${what} size ${size} exceeds ${max}.`)
+    super('SIZE_TOO_LARGE', 'ignore', `${what} size ${size} exceeds ${max}.`)
     this.name = 'SizeTooLargeError'
   }
 }
@@ -128,31 +154,32 @@ export class SizeTooLargeError extends ProtocolError {
 /**
  * A list has more entries than the protocol allows (50,000 inventory entries,
  * 1,000 addresses, 2,000 headers, 101 locator hashes). Core punishes this as
- * misbehaviour.
+ * misbehaviour, except a locator over 101 hashes, for which it only
+ * disconnects (net_processing.cpp, getheaders and getblocks: fDisconnect).
  */
 export class TooManyEntriesError extends ProtocolError {
-  constructor(command: string, count: number | bigint, max: number) {
-    super(
-      'TOO_MANY_ENTRIES',
-      'discourage',
-      `${command} has ${count} entries, more than the maximum of ${max}.`,
-    )
+  constructor(command: string, count: number | bigint, max: number, severity: Severity = 'discourage') {
+    super('TOO_MANY_ENTRIES', severity, `${command} has ${count} entries, more than the maximum of ${max}.`)
     this.name = 'TooManyEntriesError'
   }
 }
 
-/** A field holds a value the protocol forbids. */
+/** A field holds a value no encoding allows (Core's deserializer throws: the message is dropped). */
 export class InvalidValueError extends ProtocolError {
-  constructor(message: string, severity: Severity = 'disconnect') {
+  constructor(message: string, severity: Severity = 'ignore') {
     super('INVALID_VALUE', severity, message)
     this.name = 'InvalidValueError'
   }
 }
 
-/** A BIP155 address has the wrong size for its network, or is over 512 bytes. */
+/**
+ * A BIP155 address has the wrong size for its network, or is over 512 bytes.
+ * Core's CNetAddr::UnserializeV2Stream throws; the addrv2 is dropped, the
+ * peer kept.
+ */
 export class BadAddressLengthError extends ProtocolError {
   constructor(message: string) {
-    super('BAD_ADDRESS_LENGTH', 'disconnect', message)
+    super('BAD_ADDRESS_LENGTH', 'ignore', message)
     this.name = 'BadAddressLengthError'
   }
 }

@@ -2,13 +2,20 @@
  * Framing: the 24-byte header (magic ‖ command ‖ length ‖ checksum), a
  * one-shot frame codec and a streaming decoder for TCP chunks of any size.
  *
- * The read order follows btcd, with Core's reactions (net.cpp `V1Transport::readHeader`):
- * magic, then the length bound (checked on the header, before any payload is
- * buffered, so a peer cannot make us allocate more than 4,000,000 bytes), then
- * the command's text, then the checksum, then the payload decoder, which
- * rejects trailing bytes. (btcd also bounds each command's payload on the
- * header; we do not, so that a padded message is reported as what it is,
- * trailing bytes, and the 4 MB bound already caps what we buffer.)
+ * The checks and their order are Core's (net.cpp V1Transport::readHeader,
+ * V1Transport::GetReceivedMessage, CNode::ReceiveMsgBytes):
+ * - on the header: the magic, then the length bound (before any payload is
+ *   buffered, so a peer cannot make us allocate more than 4,000,000 bytes).
+ *   Either failure loses the stream's framing: Core disconnects;
+ * - on the whole frame: the checksum, then the command field (printable
+ *   ASCII, then only NULs: CMessageHeader::IsMessageTypeValid). Either
+ *   failure rejects that message only ("Header error: Wrong checksum",
+ *   "Header error: Invalid message type"): the frame was delimited by its
+ *   length like any other, so the next frame is read normally;
+ * - then the payload decoder, which rejects trailing bytes. (btcd also
+ *   bounds each command's payload on the header; we do not, so that a padded
+ *   message is reported as what it is, trailing bytes, and the 4 MB bound
+ *   already caps what we buffer.)
  */
 
 import { type Hash as CryptoHash, createHash } from 'node:crypto'
@@ -18,6 +25,7 @@ import {
   BadCommandError,
   BadMagicError,
   EncodeError,
+  ExtraFrameBytesError,
   PayloadTooLargeError,
   type ProtocolError,
   TruncatedFrameError,
@@ -29,9 +37,12 @@ import { decodePayload, encodePayload, isKnownCommand, type Message } from './me
 export type Magic = Uint8Array
 
 export interface FrameHeader {
+  /** The command, or, when the field is invalid, its printable bytes (for logs only). */
   readonly command: string
   readonly length: number
   readonly checksum: Uint8Array
+  /** Set when the command field is not NUL-padded printable ASCII: the frame is dropped. */
+  readonly badCommand?: BadCommandError | undefined
 }
 
 /** What the decoder yields for each frame. */
@@ -46,14 +57,17 @@ export type FrameEvent =
       readonly size: number
     }
   /**
-   * A frame that could not be used. With severity `ignore` the stream goes on;
-   * `disconnect`/`discourage` errors on the header mean the stream cannot be
-   * trusted any more, and the decoder stops (see {@link FrameDecoder.failed}).
+   * A frame that could not be used. Errors on a whole frame (checksum,
+   * command field, payload) leave the stream going; errors on the header
+   * (magic, length) mean the stream cannot be trusted any more, and the
+   * decoder stops (see {@link FrameDecoder.failed}).
    */
   | {
       readonly kind: 'error'
       readonly error: ProtocolError
+      /** The frame's command, when its command field was valid. */
       readonly command?: string | undefined
+      /** The whole frame's size; 0 for a header error that stopped the decoder. */
       readonly size: number
     }
 
@@ -126,6 +140,17 @@ function magicHex(m: Uint8Array): string {
   return toHex(m)
 }
 
+/** The command field's printable bytes, `?` for the rest: only for logs. */
+function printableCommand(field: Uint8Array): string {
+  let s = ''
+  for (const c of field) {
+    if (c === 0) continue
+    s += c >= 0x20 && c <= 0x7e ? String.fromCharCode(c) : '?'
+  }
+  return s
+}
+
+/** Magic and length are checked here; the command field is checked once the frame is whole (Core). */
 function readHeader(magic: Magic, b: Uint8Array, offset: number, maxPayload: number): FrameHeader {
   if (
     b[offset] !== magic[0] ||
@@ -138,8 +163,14 @@ function readHeader(magic: Magic, b: Uint8Array, offset: number, maxPayload: num
   const length =
     (b[offset + 16]! | (b[offset + 17]! << 8) | (b[offset + 18]! << 16)) + b[offset + 19]! * 0x1000000
   if (length > maxPayload) throw new PayloadTooLargeError(length, maxPayload)
-  const command = parseCommand(b.subarray(offset + 4, offset + 16))
-  return { command, length, checksum: b.subarray(offset + 20, offset + 24) }
+  const field = b.subarray(offset + 4, offset + 16)
+  const checksum = b.subarray(offset + 20, offset + 24)
+  try {
+    return { command: parseCommand(field), length, checksum }
+  } catch (err) {
+    if (!(err instanceof BadCommandError)) throw err
+    return { command: printableCommand(field), length, checksum, badCommand: err }
+  }
 }
 
 function checkPayload(header: FrameHeader, payload: Uint8Array, firstHash?: Uint8Array): void {
@@ -151,6 +182,7 @@ function checkPayload(header: FrameHeader, payload: Uint8Array, firstHash?: Uint
 }
 
 function decodeBody(header: FrameHeader, payload: Uint8Array, size: number): FrameEvent {
+  if (header.badCommand) throw header.badCommand
   const { command } = header
   if (!isKnownCommand(command)) return { kind: 'unknown', command, payload, size }
   return { kind: 'message', message: decodePayload(command, payload), size }
@@ -165,7 +197,7 @@ export function decodeFrame(magic: Magic, bytes: Uint8Array): FrameEvent & { kin
   const header = readHeader(magic, bytes, 0, MAX_PROTOCOL_MESSAGE_LENGTH)
   const size = HEADER_SIZE + header.length
   if (bytes.length < size) throw new TruncatedFrameError(size, bytes.length)
-  if (bytes.length > size) throw new TruncatedFrameError(size, bytes.length)
+  if (bytes.length > size) throw new ExtraFrameBytesError(size, bytes.length)
   const payload = bytes.subarray(HEADER_SIZE, size)
   checkPayload(header, payload)
   return decodeBody(header, payload, size) as FrameEvent & { kind: 'message' | 'unknown' }
@@ -187,8 +219,9 @@ export interface FrameDecoderInit {
  * extra. A frame that lies whole inside one chunk is decoded in place.
  *
  * After a header error that loses the stream's framing (bad magic, a length
- * over the limit, a bad command field), `failed` is set and further input is
- * ignored: the connection must be closed.
+ * over the limit), `failed` is set and further input is ignored: the
+ * connection must be closed. A frame with a bad checksum or command field is
+ * reported as an `error` event and the next frame is decoded as usual.
  */
 export class FrameDecoder {
   readonly #magic: Magic
@@ -250,7 +283,7 @@ export class FrameDecoder {
           return this.#fail(events, err as ProtocolError)
         }
         // Keep the checksum: the header bytes may be our reusable buffer.
-        this.#header = { command: header.command, length: header.length, checksum: header.checksum.slice() }
+        this.#header = { ...header, checksum: header.checksum.slice() }
         if (len - off >= header.length) {
           // The whole payload is in this chunk: decode it in place.
           const payload = chunk.subarray(off, off + header.length)
@@ -296,7 +329,8 @@ export class FrameDecoder {
       checkPayload(header, payload, firstHash)
       events.push(decodeBody(header, payload, size))
     } catch (err) {
-      events.push({ kind: 'error', error: err as ProtocolError, command: header.command, size })
+      const command = header.badCommand ? undefined : header.command
+      events.push({ kind: 'error', error: err as ProtocolError, command, size })
     }
   }
 

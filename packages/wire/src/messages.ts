@@ -242,7 +242,8 @@ function readLocator<C extends 'getblocks' | 'getheaders'>(r: Reader, command: C
     'locator count',
     MAX_LOCATOR_SZ,
     32,
-    (c) => new TooManyEntriesError(`${command} locator`, c, MAX_LOCATOR_SZ),
+    // Core disconnects without Misbehaving (net_processing.cpp: "getheaders locator size ... > 101").
+    (c) => new TooManyEntriesError(`${command} locator`, c, MAX_LOCATOR_SZ, 'disconnect'),
   )
   const locator: Hash[] = new Array(n)
   for (let i = 0; i < n; i++) locator[i] = r.bytes(32, 'locator hash')

@@ -16,6 +16,16 @@ export interface Checkpoint {
   readonly hash: string
 }
 
+/** Core's ChainTxData (kernel/chainparams.h). */
+export interface ChainTxData {
+  /** Unix time of the last known transaction count. */
+  readonly time: number
+  /** Transactions between genesis and that time. */
+  readonly txCount: number
+  /** Estimated transactions per second after that time. */
+  readonly txRate: number
+}
+
 export interface NetworkParams {
   readonly name: NetworkName
   /** The 4 wire bytes that start every frame. */
@@ -46,6 +56,11 @@ export interface NetworkParams {
   readonly segwitHeight: number
   /** Core's nMinimumChainWork: a header chain with less work is not synced past presync. */
   readonly minimumChainWork: bigint
+  /**
+   * Core's ChainTxData: the chain's transaction count at a known time and the
+   * rate since, for estimating verification progress (zeros on regtest).
+   */
+  readonly chainTxData: ChainTxData
   /**
    * Historical checkpoints, plus the BIP34 activation block. Core removed
    * checkpoints in v30 (PR #31649, replaced by minimum chain work and headers
@@ -171,6 +186,8 @@ export const mainnet: NetworkParams = make({
   csvHeight: 419328,
   segwitHeight: 481824,
   minimumChainWork: 0x0000000000000000000000000000000000000001128750f82f4c366153a3a030n,
+  // getchaintxstats 4096 00000000000000000000ccebd6d74d9194d8dcdc1d177c478e094bfad51ba5ac
+  chainTxData: { time: 1772055173, txCount: 1315805869, txRate: 5.40111006496122 },
   checkpoints: [
     { height: 11111, hash: '0000000069e244f73d78e8fd29ba2fd2ed618bd6fa2ee92559f542fdb26e7c1d' },
     { height: 33333, hash: '000000002dd5588a74784eaa7ab0507a18ad16a236e7b1ce69f00d7ddfb5d0a6' },
@@ -233,6 +250,8 @@ export const testnet3: NetworkParams = make({
   csvHeight: 770112,
   segwitHeight: 834624,
   minimumChainWork: 0x0000000000000000000000000000000000000000000017dde1c649f3708d14b6n,
+  // getchaintxstats 4096 000000007a61e4230b28ac5cb6b5e5a0130de37ac1faf2f8987d2fa6505b67f4
+  chainTxData: { time: 1772051651, txCount: 536108416, txRate: 0.02691479016257117 },
   checkpoints: [
     { height: 546, hash: '000000002a936ca763904c3c35fce2f3556c559c0214345d31b1bcebf76acb70' },
     { height: 21111, hash: '0000000023b3a96d3484e5abb3755c413e7d41500f8e2a5c3f0dd01299cd8ef8' },
@@ -278,6 +297,8 @@ export const testnet4: NetworkParams = make({
   csvHeight: 1,
   segwitHeight: 1,
   minimumChainWork: 0x0000000000000000000000000000000000000000000009a0fe15d0177d086304n,
+  // getchaintxstats 4096 0000000002368b1e4ee27e2e85676ae6f9f9e69579b29093e9a82c170bf7cf8a
+  chainTxData: { time: 1772013387, txCount: 14191421, txRate: 0.01848579579528412 },
   checkpoints: [],
   bech32: 'tb',
   base58: { pubkeyHash: 111, scriptHash: 196 },
@@ -320,6 +341,8 @@ export const signet: NetworkParams = make({
   csvHeight: 1,
   segwitHeight: 1,
   minimumChainWork: 0x00000000000000000000000000000000000000000000000000000b463ea0a4b8n,
+  // getchaintxstats 4096 00000008414aab61092ef93f1aacc54cf9e9f16af29ddad493b908a01ff5c329
+  chainTxData: { time: 1772055248, txCount: 28676833, txRate: 0.06736623436338929 },
   checkpoints: [],
   bech32: 'tb',
   base58: { pubkeyHash: 111, scriptHash: 196 },
@@ -347,6 +370,7 @@ export const regtest: NetworkParams = make({
   csvHeight: 1,
   segwitHeight: 0,
   minimumChainWork: 0n,
+  chainTxData: { time: 0, txCount: 0, txRate: 0 },
   checkpoints: [],
   bech32: 'bcrt',
   base58: { pubkeyHash: 111, scriptHash: 196 },

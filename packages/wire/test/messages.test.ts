@@ -244,11 +244,12 @@ describe('invalid golden frames', () => {
     bad_checksum: { code: 'BAD_CHECKSUM', severity: 'ignore' },
     oversized: { code: 'PAYLOAD_TOO_LARGE', severity: 'disconnect' },
     truncated: { code: 'TRUNCATED_FRAME', severity: 'disconnect' },
-    noncanonical_compactsize: { code: 'NON_CANONICAL_COMPACT_SIZE', severity: 'disconnect' },
-    trailing_bytes: { code: 'TRAILING_BYTES', severity: 'disconnect' },
+    // A payload that does not deserialize costs Core only the message (ProcessMessages catches it).
+    noncanonical_compactsize: { code: 'NON_CANONICAL_COMPACT_SIZE', severity: 'ignore' },
+    trailing_bytes: { code: 'TRAILING_BYTES', severity: 'ignore' },
     bad_command: { code: 'BAD_COMMAND', severity: 'ignore' },
-    bad_addrv2_length: { code: 'BAD_ADDRESS_LENGTH', severity: 'disconnect' },
-    addrv2_addr_too_long: { code: 'BAD_ADDRESS_LENGTH', severity: 'disconnect' },
+    bad_addrv2_length: { code: 'BAD_ADDRESS_LENGTH', severity: 'ignore' },
+    addrv2_addr_too_long: { code: 'BAD_ADDRESS_LENGTH', severity: 'ignore' },
     inv_count_too_large: { code: 'TOO_MANY_ENTRIES', severity: 'discourage' },
   }
   for (const v of golden.invalid) {

@@ -31,6 +31,14 @@ function summary(events: FrameEvent[]): string[] {
   )
 }
 
+/** `frame` with its 12-byte command field replaced by `field` (NUL-padded), checksum kept. */
+function withCommandField(frameBytes: Uint8Array, field: string): Uint8Array {
+  const out = frameBytes.slice()
+  out.fill(0, 4, 16)
+  for (let i = 0; i < field.length; i++) out[4 + i] = field.charCodeAt(i)
+  return out
+}
+
 const whole = summary(new FrameDecoder({ magic }).push(all))
 
 describe('streaming decoder', () => {
@@ -84,6 +92,36 @@ describe('streaming decoder', () => {
     ])
   })
 
+  it('drops a frame whose command field is invalid and decodes the next one (Core: ignore)', () => {
+    // Core's own test types: a control byte, and a byte after the first NUL.
+    for (const field of ['badmsg\x01', 'bad\x00sg\x01']) {
+      const bad = withCommandField(encodeMessage(magic, { command: 'ping', nonce: 1n }), field)
+      const good = encodeMessage(magic, { command: 'ping', nonce: 2n })
+      const d = new FrameDecoder({ magic })
+      const events = d.push(new Uint8Array([...bad, ...good]))
+      expect(
+        events.map((e) => (e.kind === 'error' ? `${e.error.code}/${e.error.severity}` : e.kind)),
+      ).toEqual(['BAD_COMMAND/ignore', 'message'])
+      expect(events[0]).toMatchObject({ kind: 'error', command: undefined, size: bad.length })
+      expect(events[1]!.kind === 'message' && events[1]!.message).toEqual({ command: 'ping', nonce: 2n })
+      expect(d.failed).toBeUndefined()
+      // The same, split at every byte: the frame is delimited by its length either way.
+      const d2 = new FrameDecoder({ magic })
+      const split: FrameEvent[] = []
+      const both = new Uint8Array([...bad, ...good])
+      for (let i = 0; i < both.length; i++) split.push(...d2.push(both.subarray(i, i + 1)))
+      expect(split.map((e) => e.kind)).toEqual(['error', 'message'])
+    }
+  })
+
+  it('checks the checksum before the command field, as Core does', () => {
+    const bad = withCommandField(encodeMessage(magic, { command: 'ping', nonce: 1n }), 'badmsg\x01')
+    bad[20]! ^= 0xff
+    const events = new FrameDecoder({ magic }).push(bad)
+    expect(events[0]!.kind === 'error' && events[0]!.error.code).toBe('BAD_CHECKSUM')
+    expect(() => decodeFrame(magic, bad)).toThrow(expect.objectContaining({ code: 'BAD_CHECKSUM' }))
+  })
+
   it('stops for good after a wrong magic (Core: disconnect)', () => {
     const d = new FrameDecoder({ magic })
     const other = encodeMessage(networks.mainnet.magic, { command: 'ping', nonce: 1n })
@@ -108,6 +146,31 @@ describe('streaming decoder', () => {
     for (let i = 0; i < 20; i++) d.push(big.subarray(i, i + 1))
     expect(d.buffered).toBe(20)
     expect(d.partial).toBe(true)
+  })
+})
+
+describe('one-shot decoder', () => {
+  it('reports bytes after the frame as extra bytes, not as a truncated frame', () => {
+    const ping = encodeMessage(magic, { command: 'ping', nonce: 3n })
+    const padded = new Uint8Array([...ping, 0])
+    let caught: unknown
+    try {
+      decodeFrame(magic, padded)
+    } catch (err) {
+      caught = err
+    }
+    expect(caught).toMatchObject({ code: 'EXTRA_FRAME_BYTES' })
+    expect(String(caught)).toContain('1 bytes follow the 32-byte frame')
+    expect(() => decodeFrame(magic, ping.subarray(0, 31))).toThrow(
+      expect.objectContaining({ code: 'TRUNCATED_FRAME' }),
+    )
+  })
+
+  it('rejects an invalid command field with BAD_COMMAND (ignore)', () => {
+    const bad = withCommandField(encodeMessage(magic, { command: 'ping', nonce: 1n }), 'bad\x00sg\x01')
+    expect(() => decodeFrame(magic, bad)).toThrow(
+      expect.objectContaining({ code: 'BAD_COMMAND', severity: 'ignore' }),
+    )
   })
 })
 
