@@ -238,9 +238,9 @@ describe('node RPC methods', () => {
 describe('node RPC methods on mainnet', () => {
   it('getblockchaininfo at genesis during IBD: verification progress from the tx statistics, not 1', async () => {
     const mdir = await mkdtemp(join(tmpdir(), 'btcnode-rpcm-main-'))
-    const main = new Server(
-      { resolve: async () => [] },
+    const main = createNode(
       { network: networks.mainnet, dataDir: mdir, bind: ['127.0.0.1:0'], dnsSeed: false, fixedSeeds: false },
+      { resolve: async () => [] },
     )
     await main.start()
     const mrpc = new RpcServer(
