@@ -35,6 +35,11 @@ export interface DaemonContext {
   readonly rpc: RpcServer | undefined
   /** Ask the daemon to stop (what the `stop` RPC does). */
   readonly requestStop: () => void
+  /**
+   * Stop the daemon because of a fatal error (a block store write failed):
+   * one line on stderr and in the log, a clean stop, exit code 1.
+   */
+  readonly fail: (err: unknown) => void
   /** Aborted when a stop is requested. */
   readonly signal: AbortSignal
 }
@@ -90,7 +95,7 @@ export function errorLine(err: unknown): string {
 
 /**
  * Run the daemon until it is told to stop. Resolves with the exit code: 0 after
- * an orderly stop, 1 when it could not start.
+ * an orderly stop, 1 when it could not start or stopped on a fatal error.
  */
 export async function runDaemon(
   argv: readonly string[],
@@ -119,6 +124,7 @@ export async function runDaemon(
 
   // Signal handlers come first, so a Ctrl-C during start-up is honoured.
   const stopController = new AbortController()
+  let fatal: { err: unknown } | undefined
   let forced = false
   let logger: NodeLogger | undefined
   const uninstall = installSignalHandlers(
@@ -150,6 +156,10 @@ export async function runDaemon(
     )
     for (const w of config.warnings) log.warn(w)
     const requestStop = (): void => stopController.abort()
+    const fail = (err: unknown): void => {
+      fatal ??= { err }
+      stopController.abort()
+    }
     const rpc = config.rpc.enabled
       ? new RpcServer(
           { logger: logger.forComponent('rpc') },
@@ -162,7 +172,7 @@ export async function runDaemon(
           },
         )
       : undefined
-    parts = [...(await host.build({ config, logger, rpc, requestStop, signal: stopController.signal }))]
+    parts = [...(await host.build({ config, logger, rpc, requestStop, fail, signal: stopController.signal }))]
     if (rpc && !parts.includes(rpc)) parts.push(rpc)
     if (!stopController.signal.aborted) {
       await startInOrder(parts, { signal: stopController.signal })
@@ -172,7 +182,11 @@ export async function runDaemon(
         else stopController.signal.addEventListener('abort', () => resolve(), { once: true })
       })
     }
-    log.info('Stopping.')
+    if (fatal) {
+      code = 1
+      io.stderr.write(`${errorLine(fatal.err)}\n`)
+      logger.root.fatal({ err: fatal.err }, `${errorLine(fatal.err)} Stopping.`)
+    } else log.info('Stopping.')
   } catch (err) {
     if (!stopController.signal.aborted || !isNodeError(err) || err.code !== 'ABORTED') {
       code = 1

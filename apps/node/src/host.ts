@@ -79,6 +79,8 @@ export function nodeHost(version: string): DaemonHost {
     build(ctx: DaemonContext): Startable[] {
       const logger = componentLogger(ctx.logger)
       const server = createNode(serverInit(ctx.config, version), { logger })
+      // A block store that cannot write stops the node, as bitcoind aborts.
+      server.on('fatal', (err) => ctx.fail(err))
       for (const w of ctx.config.warnings) logger.child({ component: 'node' }).warn(w)
       if (ctx.rpc) {
         registerNodeMethods(ctx.rpc, server, {

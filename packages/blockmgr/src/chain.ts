@@ -9,6 +9,16 @@
  * and the historical checkpoints. Memory is bounded: headers that are not on
  * the best chain are capped (`maxSideHeaders`), and the hashes of invalid
  * headers are remembered in a bounded set.
+ *
+ * The cap never keeps us on a weaker chain. A headers message is judged by
+ * the work its chain would have once all of it is in (Core's
+ * CalculateClaimedHeadersWork in TryLowWorkHeadersSync, net_processing.cpp):
+ * when the cap is reached, the least-work side branches are evicted to make
+ * room for a branch with more work than they have, or with more work than
+ * our tip; a branch with more work than our best header is never refused.
+ * Only a branch with no more work than every held side branch and than our
+ * tip is refused. Evicted branches are reported (`onEvicted`) so that the
+ * peers that fed them can be disconnected.
  */
 import {
   type BlockHeader,
@@ -136,6 +146,16 @@ export interface HeaderChainInit {
   onBestHeaderChanged?: ((change: TipChange) => void) | undefined
   /** Called when the chain of blocks we have moves (new block, or a reorganisation). */
   onTipChanged?: ((change: TipChange) => void) | undefined
+  /**
+   * Called when a side branch is evicted to make room under `maxSideHeaders`,
+   * with its entries (tip first). They are no longer in the tree.
+   */
+  onEvicted?: ((entries: readonly HeaderEntry[]) => void) | undefined
+}
+
+interface ClaimedWork {
+  upper(): bigint
+  verified(): bigint
 }
 
 export interface AddHeadersResult {
@@ -151,6 +171,9 @@ export class HeaderChain {
   readonly #maxSide: number
   readonly #onBest: ((c: TipChange) => void) | undefined
   readonly #onTip: ((c: TipChange) => void) | undefined
+  readonly #onEvicted: ((entries: readonly HeaderEntry[]) => void) | undefined
+  /** Entries without children: the tips of every branch (few; scanned to pick what to evict). */
+  readonly #leaves = new Set<HeaderEntry>()
   readonly #index = new Map<string, HeaderEntry>()
   readonly #children = new Map<string, HeaderEntry[]>()
   readonly #invalid = new Set<string>()
@@ -174,6 +197,7 @@ export class HeaderChain {
     this.#maxSide = init.maxSideHeaders ?? DEFAULT_MAX_SIDE_HEADERS
     this.#onBest = init.onBestHeaderChanged
     this.#onTip = init.onTipChanged
+    this.#onEvicted = init.onEvicted
     this.#checkpoints = new Map(init.network.checkpoints.map((c) => [c.height, toHex(hexToHash(c.hash))]))
     this.#lastCheckpoint = Math.max(-1, ...init.network.checkpoints.map((c) => c.height))
     this.#interval = retargetInterval(init.network)
@@ -190,6 +214,7 @@ export class HeaderChain {
     genesis.haveData = true
     genesis.chainHasData = true
     this.#index.set(genesis.key, genesis)
+    this.#leaves.add(genesis)
     this.#best = [genesis]
     this.#active = [genesis]
   }
@@ -282,6 +307,7 @@ export class HeaderChain {
     let last: HeaderEntry | undefined
     let prevHash: Hash | undefined
     const bestBefore = this.bestHeader
+    const claimed = this.#claimedWork(headers)
     try {
       for (const h of headers) {
         if (prevHash && toHex(h.prevBlock) !== toHex(prevHash)) throw new NonContinuousHeadersError()
@@ -292,7 +318,7 @@ export class HeaderChain {
           last = known
           continue
         }
-        const e = this.#accept(h, hash)
+        const e = this.#accept(h, hash, claimed)
         added.push(e)
         last = e
       }
@@ -302,8 +328,115 @@ export class HeaderChain {
     return { added, last }
   }
 
+  /**
+   * The chain work at the end of a headers message if all of it connects
+   * (Core CalculateClaimedHeadersWork), computed only when the side-branch
+   * cap is reached. `upper` trusts the bits (cheap); `verified` counts only
+   * headers whose hash meets their own target, so that claiming work costs
+   * the work. Both 0 when the first header does not connect.
+   */
+  #claimedWork(headers: readonly BlockHeader[]): ClaimedWork {
+    let upper: bigint | undefined
+    let verified: bigint | undefined
+    const start = (): bigint | undefined => {
+      const first = headers[0]
+      return first && this.#index.get(toHex(first.prevBlock))?.chainWork
+    }
+    return {
+      upper: () => {
+        if (upper === undefined) {
+          upper = start() ?? 0n
+          if (upper > 0n) for (const h of headers) upper += blockProof(h.bits)
+        }
+        return upper
+      },
+      verified: () => {
+        if (verified === undefined) {
+          verified = start() ?? 0n
+          if (verified > 0n)
+            for (const h of headers) {
+              if (!checkProofOfWork(blockHash(h), h.bits, this.network)) break
+              verified += blockProof(h.bits)
+            }
+        }
+        return verified
+      },
+    }
+  }
+
+  /**
+   * Make room for one more side header whose branch claims `claimed` work:
+   * evict the least-work side branches (not `prev`'s), while the cap is
+   * reached. Throws HeaderLimitError if the branch may not be admitted.
+   */
+  #makeRoom(prev: HeaderEntry, chainWork: bigint, claim: ClaimedWork): void {
+    // Whether the branch would have more than `work`: first on the bits
+    // alone, then (only if that says yes) checking the proof of work.
+    const more = (work: bigint): boolean =>
+      chainWork > work || (claim.upper() > work && claim.verified() > work)
+    while (this.#index.size - this.#best.length >= this.#maxSide) {
+      const victim = this.#leastWorkSideLeaf(prev)
+      if (victim && (more(victim.chainWork) || more(this.tip.chainWork))) {
+        this.#evict(victim, prev)
+        continue
+      }
+      // Nothing to evict: only a branch with more work than our best header
+      // chain may go over the cap (an attacker must outdo our chain's work).
+      if (more(this.bestHeader.chainWork)) return
+      throw new HeaderLimitError(
+        `Refusing a side-branch header: ${this.#maxSide} headers off the best chain are already held, and its branch has no more work than our tip or any of them.`,
+      )
+    }
+  }
+
+  /** The side-branch tip with the least work (ties: the most recent), other than `keep`; never on the best or block chain. */
+  #leastWorkSideLeaf(keep: HeaderEntry): HeaderEntry | undefined {
+    let out: HeaderEntry | undefined
+    for (const l of this.#leaves) {
+      if (l === keep || this.#best[l.height] === l || this.#active[l.height] === l) continue
+      if (!out || l.chainWork < out.chainWork || (l.chainWork === out.chainWork && l.sequence > out.sequence))
+        out = l
+    }
+    return out
+  }
+
+  /**
+   * Remove the branch ending at `leaf`, down to (not including) the first
+   * entry that is on the best or block chain, has other children, or is `keep`.
+   */
+  #evict(leaf: HeaderEntry, keep: HeaderEntry | undefined): void {
+    const gone: HeaderEntry[] = []
+    let cur: HeaderEntry | undefined = leaf
+    while (
+      cur &&
+      cur !== keep &&
+      this.#best[cur.height] !== cur &&
+      this.#active[cur.height] !== cur &&
+      (cur === leaf || (this.#children.get(cur.key)?.length ?? 0) <= 1)
+    ) {
+      gone.push(cur)
+      cur = cur.prev
+    }
+    for (const e of gone) {
+      this.#index.delete(e.key)
+      this.#children.delete(e.key)
+    }
+    this.#leaves.delete(leaf)
+    const parent = cur
+    const bottom = gone[gone.length - 1]
+    if (parent && bottom) {
+      const siblings = this.#children.get(parent.key)?.filter((x) => x !== bottom) ?? []
+      if (siblings.length > 0) this.#children.set(parent.key, siblings)
+      else {
+        this.#children.delete(parent.key)
+        this.#leaves.add(parent)
+      }
+    }
+    if (gone.length > 0) this.#onEvicted?.(gone)
+  }
+
   /** Check one header in context and add it; does not move the best chain (addHeaders does). */
-  #accept(h: BlockHeader, hash: Hash): HeaderEntry {
+  #accept(h: BlockHeader, hash: Hash, claimed: ClaimedWork): HeaderEntry {
     const key = toHex(hash)
     if (this.#invalid.has(key)) throw new InvalidAncestorError()
     const prevKey = toHex(h.prevBlock)
@@ -324,18 +457,21 @@ export class HeaderChain {
     const chainWork = prev.chainWork + blockProof(h.bits)
     const candidate = this.#bestCandidate
     const extendsBest = chainWork > candidate.chainWork
-    if (!extendsBest && this.#index.size - this.#best.length >= this.#maxSide) {
-      throw new HeaderLimitError(
-        `Refusing a side-branch header: ${this.#maxSide} headers off the best chain are already held.`,
-      )
-    }
+    if (!extendsBest && this.#index.size - this.#best.length >= this.#maxSide)
+      this.#makeRoom(prev, chainWork, claimed)
     const e = new HeaderEntry(this.#alloc(), h, hash, prev.height + 1, chainWork, prev, this.#sequence++)
-    this.#index.set(key, e)
+    this.#link(e, prev)
+    if (extendsBest) this.#bestCandidate = e
+    return e
+  }
+
+  #link(e: HeaderEntry, prev: HeaderEntry): void {
+    this.#index.set(e.key, e)
     const siblings = this.#children.get(prev.key)
     if (siblings) siblings.push(e)
     else this.#children.set(prev.key, [e])
-    if (extendsBest) this.#bestCandidate = e
-    return e
+    this.#leaves.delete(prev)
+    this.#leaves.add(e)
   }
 
   // The most-work header seen so far (the best chain is rebuilt from it after a message).
@@ -475,14 +611,15 @@ export class HeaderChain {
     for (const d of doomed) {
       this.#index.delete(d.key)
       this.#children.delete(d.key)
+      this.#leaves.delete(d)
       this.#markInvalid(d.key)
     }
-    const siblings = this.#children.get(e.prev!.key)
-    if (siblings)
-      this.#children.set(
-        e.prev!.key,
-        siblings.filter((s) => s !== e),
-      )
+    const siblings = this.#children.get(e.prev!.key)?.filter((s) => s !== e) ?? []
+    if (siblings.length > 0) this.#children.set(e.prev!.key, siblings)
+    else {
+      this.#children.delete(e.prev!.key)
+      this.#leaves.add(e.prev!)
+    }
     // New best header: the most-work entry left (ties: first seen).
     let best = this.genesis
     for (const x of this.#index.values()) {
@@ -629,10 +766,7 @@ export class HeaderChain {
         prev,
         this.#sequence++,
       )
-      this.#index.set(key, e)
-      const siblings = this.#children.get(prev.key)
-      if (siblings) siblings.push(e)
-      else this.#children.set(prev.key, [e])
+      this.#link(e, prev)
       if (e.chainWork > this.#bestCandidate.chainWork) this.#bestCandidate = e
       n++
       // Parents come first (height order), so chainHasData is settled here in
@@ -655,6 +789,12 @@ export class HeaderChain {
       this.#onTip?.({ oldTip, newTip: bestData, disconnected, connected })
     }
     if (this.#bestCandidateEntry) this.#updateBest(bestBefore)
+    // Headers evicted before a restart are still in the store: hold the cap again.
+    while (this.#index.size - this.#best.length > this.#maxSide) {
+      const victim = this.#leastWorkSideLeaf(this.bestHeader)
+      if (!victim) break
+      this.#evict(victim, undefined)
+    }
     return n
   }
 
@@ -664,9 +804,7 @@ export class HeaderChain {
    */
   tips(): { entry: HeaderEntry; branchLength: number }[] {
     const out: { entry: HeaderEntry; branchLength: number }[] = []
-    for (const e of this.#index.values()) {
-      const kids = this.#children.get(e.key)
-      if (kids && kids.length > 0) continue
+    for (const e of this.#leaves) {
       let fork: HeaderEntry | undefined = e
       while (fork && this.#best[fork.height] !== fork) fork = fork.prev
       out.push({ entry: e, branchLength: e.height - (fork?.height ?? 0) })

@@ -1,8 +1,9 @@
 /**
  * Block structure checks (Core CheckBlock and the structural parts of
  * ContextualCheckBlock): merkle root with the CVE-2012-2459 mutation check,
- * one coinbase and only first, size and weight limits, BIP34 height in the
- * coinbase, and the BIP141 witness commitment.
+ * one coinbase and only first, size and weight limits, Core's
+ * CheckTransaction on every transaction, BIP34 height in the coinbase, and
+ * the BIP141 witness commitment.
  *
  * Script and UTXO validation are not done here: this node trusts the most-work
  * chain for transaction validity (see the README's trust model). A full
@@ -14,6 +15,7 @@ import {
   blockMerkleRoot,
   bytesEqual,
   encodeBlock,
+  hashToHex,
   MAX_BLOCK_WEIGHT,
   type NetworkParams,
   WITNESS_SCALE_FACTOR,
@@ -21,6 +23,7 @@ import {
   witnessCommitmentIndex,
   witnessMerkleRoot,
 } from '@node/wire'
+import { BadTransactionError, checkTransaction } from './check-transaction.ts'
 import { BadBlockError } from './errors.ts'
 import { checkProofOfWork } from './pow.ts'
 
@@ -47,8 +50,10 @@ export function bip34HeightPush(height: number): Uint8Array {
 }
 
 /**
- * Context-free checks (Core CheckBlock, without the per-transaction checks
- * that need scripts). `raw` is the block's serialization if the caller has it.
+ * Context-free checks (Core CheckBlock, src/validation.cpp), including
+ * CheckTransaction on every transaction (check-transaction.ts). Core's
+ * legacy sigop limit ('bad-blk-sigops') is not checked here. `raw` is the
+ * block's serialization if the caller has it.
  */
 export function checkBlock(block: Block, p: NetworkParams, raw?: Uint8Array): void {
   const hash = blockHash(block.header)
@@ -82,14 +87,18 @@ export function checkBlock(block: Block, p: NetworkParams, raw?: Uint8Array): vo
     if (block.txs[i]!.isCoinbase())
       throw new BadBlockError('bad-cb-multiple', `Transaction ${i} is a second coinbase.`)
   }
+  // Core CheckBlock: CheckTransaction on every transaction; the block takes the transaction's reject reason.
   for (const tx of block.txs) {
-    if (tx.inputs.length === 0) throw new BadBlockError('bad-txns-vin-empty', 'A transaction has no inputs.')
-    if (tx.outputs.length === 0)
-      throw new BadBlockError('bad-txns-vout-empty', 'A transaction has no outputs.')
+    try {
+      checkTransaction(tx)
+    } catch (err) {
+      if (!(err instanceof BadTransactionError)) throw err
+      throw new BadBlockError(
+        err.reason,
+        `Transaction check failed (tx hash ${hashToHex(tx.txid())}): ${err.message}`,
+      )
+    }
   }
-  const cbScript = block.txs[0]!.inputs[0]!.script
-  if (cbScript.length < 2 || cbScript.length > 100)
-    throw new BadBlockError('bad-cb-length', 'The coinbase script size is out of range.')
 }
 
 /**

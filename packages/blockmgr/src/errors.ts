@@ -119,10 +119,50 @@ export class BadBlockError extends ValidationError {
   }
 }
 
-/** Too many headers off the best chain are held; the new ones are refused. */
+/** The side-branch header cap is reached and the new branch has no more work than our tip or any held side branch: refused. */
 export class HeaderLimitError extends NodeError {
   constructor(message: string) {
     super('HEADER_LIMIT', message)
     this.name = 'HeaderLimitError'
   }
+}
+
+/**
+ * The block store could not write (disk full, permission denied, I/O error):
+ * the node must stop, as bitcoind aborts on any failure to write its block or
+ * chain state (Core AbortNode / FatalError in validation.cpp and
+ * node/blockstorage.cpp). Memory would otherwise run ahead of what is on
+ * disk. `errno` is the system error code when there is one (EACCES, ENOSPC, EIO, ...).
+ */
+export class FatalStoreError extends NodeError {
+  readonly errno: string | undefined
+  constructor(what: string, cause: unknown) {
+    const errno = systemCode(cause)
+    const detail = cause instanceof Error ? rootMessage(cause) : String(cause)
+    super(
+      'FATAL_STORE_WRITE',
+      `Failed to write ${what} to the block store (${detail}); the node must stop.`,
+      {
+        cause,
+      },
+    )
+    this.name = 'FatalStoreError'
+    this.errno = errno
+  }
+}
+
+/** The innermost message of an error chain (the system error's, e.g. "EACCES: permission denied, open ..."). */
+function rootMessage(err: Error): string {
+  let e: unknown = err
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause
+  return (e as Error).message
+}
+
+/** The system error code (EACCES, ENOSPC, EIO, ...) anywhere in an error's cause chain. */
+function systemCode(err: unknown): string | undefined {
+  for (let e: unknown = err, i = 0; e && i < 8; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown; errno?: unknown }).code
+    if (typeof code === 'string' && typeof (e as { errno?: unknown }).errno === 'number') return code
+  }
+  return undefined
 }

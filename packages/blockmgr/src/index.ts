@@ -16,6 +16,7 @@
 export const PACKAGE = '@node/blockmgr'
 
 export * from './chain.ts'
+export * from './check-transaction.ts'
 export * from './checks.ts'
 export * from './constants.ts'
 export * from './errors.ts'

@@ -55,7 +55,7 @@ import {
   PROGRESS_INTERVAL,
   TICK_INTERVAL,
 } from './constants.ts'
-import { ValidationError } from './errors.ts'
+import { FatalStoreError, ValidationError } from './errors.ts'
 
 /** Core CanDirectFetch: our tip is younger than 20 block intervals. */
 const DIRECT_FETCH_SPACINGS = 20
@@ -63,6 +63,8 @@ const DIRECT_FETCH_SPACINGS = 20
 const MAX_CMPCTBLOCK_DEPTH = 5
 const MAX_BLOCKTXN_DEPTH = 10
 const MAX_HIGH_BANDWIDTH_PEERS = 3
+/** Side-branch feeders remembered (one per headers message that ended off the best chain). */
+const MAX_FED_BY = 10_000
 
 function randomNonce(): bigint {
   return randomBytes(8).readBigUInt64LE(0)
@@ -143,6 +145,12 @@ export interface BlockManagerEvents {
   tip: (change: TipChange) => void
   /** A block was stored. */
   block: (entry: HeaderEntry, size: number) => void
+  /**
+   * A write to the store failed (EACCES, ENOSPC, EIO, ...): the manager has
+   * stopped taking blocks and headers, and the host must shut the node down
+   * (bitcoind aborts on such a failure). Emitted once.
+   */
+  fatal: (err: FatalStoreError) => void
 }
 
 interface InFlight {
@@ -215,7 +223,11 @@ export class BlockManager extends Service {
   readonly #listeners: { [K in keyof BlockManagerEvents]: Set<BlockManagerEvents[K]> } = {
     tip: new Set(),
     block: new Set(),
+    fatal: new Set(),
   }
+  #fatal: FatalStoreError | undefined
+  /** The last tip write (submitBlock waits for it: the tip is durable before the block is reported made). */
+  #tipWrite: Promise<void> = Promise.resolve()
   #stallTimeout: number
   #syncPeer: PeerState | undefined
   #ibd = true
@@ -233,6 +245,14 @@ export class BlockManager extends Service {
   readonly #highBandwidth: PeerState[] = []
   /** Blocks received from a peer, so relay skips their source. */
   readonly #source = new Map<string, number>()
+  /**
+   * Who fed the side branches: the last header of each headers message that
+   * ended off the best chain, by key, to the peer id (bounded). When such a
+   * branch is evicted for lack of work, the peer that sent it is dropped.
+   */
+  readonly #fedBy = new Map<string, number>()
+  /** Peers whose side branch was evicted; dropped once the current message is handled. */
+  readonly #evictedFeeders = new Set<number>()
 
   constructor(components: BlockManagerComponents, init: BlockManagerInit) {
     super()
@@ -253,6 +273,7 @@ export class BlockManager extends Service {
       now: () => Math.floor(this.#now() / 1000),
       maxSideHeaders: init.maxSideHeaders,
       onTipChanged: (c) => this.#onTipChanged(c),
+      onEvicted: (entries) => this.#onEvicted(entries),
     })
   }
 
@@ -273,6 +294,30 @@ export class BlockManager extends Service {
     this.#ibd = false
     this.#log.info({ height: tip.height }, 'Leaving initial block download.')
     return false
+  }
+
+  /** The store write failure that stopped the manager, if any. */
+  get fatalError(): FatalStoreError | undefined {
+    return this.#fatal
+  }
+
+  /**
+   * A store operation failed. A write failure is fatal: nothing more is taken
+   * in (memory must not run ahead of the disk) and `fatal` is emitted for the
+   * host to shut down. Other failures (the store is busy or closing) are logged.
+   */
+  #storeFailed(what: string, err: unknown): void {
+    const code = (err as { code?: unknown }).code
+    const write = code === 'STORE_WRITE_FAILED' || typeof (err as { errno?: unknown }).errno === 'number'
+    if (!write || this.status === 'stopped') {
+      this.#log.error({ err }, `Failed to store ${what}.`)
+      return
+    }
+    if (this.#fatal) return
+    const fatal = new FatalStoreError(what, err)
+    this.#fatal = fatal
+    this.#log.error({ err: fatal, errno: fatal.errno }, fatal.message)
+    for (const fn of this.#listeners.fatal) fn(fatal)
   }
 
   /** Blocks requested and not yet received. */
@@ -370,6 +415,8 @@ export class BlockManager extends Service {
     this.#receiving.clear()
     this.#recent.clear()
     this.#highBandwidth.length = 0
+    this.#fedBy.clear()
+    this.#evictedFeeders.clear()
     this.#syncPeer = undefined
     await Promise.allSettled([...this.#pendingWrites])
   }
@@ -441,7 +488,7 @@ export class BlockManager extends Service {
   /** Route a chain message from a peer. Never throws. */
   onMessage(peer: SyncPeer, msg: Message): void {
     const s = this.#peers.get(peer.id)
-    if (!s || this.status !== 'started') return
+    if (!s || this.status !== 'started' || this.#fatal) return
     try {
       switch (msg.command) {
         case 'headers':
@@ -618,6 +665,13 @@ export class BlockManager extends Service {
     s.unconnecting = 0
     if (result.last && (!s.bestKnown || result.last.chainWork > s.bestKnown.chainWork))
       s.bestKnown = result.last
+    if (result.last && result.added.length > 0 && !this.chain.onBestChain(result.last)) {
+      this.#fedBy.set(result.last.key, s.peer.id)
+      if (this.#fedBy.size > MAX_FED_BY) {
+        const oldest = this.#fedBy.keys().next().value
+        if (oldest !== undefined) this.#fedBy.delete(oldest)
+      }
+    }
     // The peer has every block of the chain it sent.
     for (let e: HeaderEntry | undefined = result.last, i = 0; e && i < headers.length; e = e.prev, i++) {
       s.peer.addInventory(InvType.BLOCK, e.hash)
@@ -645,7 +699,7 @@ export class BlockManager extends Service {
     this.#headersWriting = true
     const p = this.#store
       .putHeaders(batch.map((e) => ({ hash: e.hash, header80: encodeHeader(e.header), height: e.height })))
-      .catch((err: unknown) => this.#log.error({ err }, 'Failed to store headers.'))
+      .catch((err: unknown) => this.#storeFailed('headers', err))
       .finally(() => {
         this.#headersWriting = false
         this.#pendingWrites.delete(p)
@@ -675,7 +729,7 @@ export class BlockManager extends Service {
 
   /** Hand out block requests to every peer with room, along the best header chain. */
   #schedule(): void {
-    if (this.status !== 'started') return
+    if (this.status !== 'started' || this.#fatal) return
     const now = this.#now()
     const tip = this.chain.tip
     const best = this.chain.bestHeader
@@ -867,7 +921,7 @@ export class BlockManager extends Service {
         if (err instanceof ValidationError) {
           this.chain.invalidate(hash)
           s.peer.misbehaving(err)
-        } else this.#log.error({ err, height: e.height }, 'Failed to store a block.')
+        } else this.#storeFailed(`the block at height ${e.height}`, err)
       })
       .finally(() => {
         this.#receiving.delete(key)
@@ -1063,14 +1117,16 @@ export class BlockManager extends Service {
     const p = (async () => {
       for (let t = this.#tipToWrite; t; t = this.#tipToWrite) {
         this.#tipToWrite = undefined
-        await this.#store.setTip(t.hash, t.height)
+        await this.#store
+          .setTip(t.hash, t.height)
+          .catch((err: unknown) => this.#storeFailed(`the chain tip (height ${t.height})`, err))
+        if (this.#fatal) return
       }
-    })()
-      .catch((err: unknown) => this.#log.error({ err }, 'Failed to store the tip.'))
-      .finally(() => {
-        this.#tipWriting = false
-        this.#pendingWrites.delete(p)
-      })
+    })().finally(() => {
+      this.#tipWriting = false
+      this.#pendingWrites.delete(p)
+    })
+    this.#tipWrite = p
     this.#pendingWrites.add(p)
   }
 
@@ -1173,6 +1229,51 @@ export class BlockManager extends Service {
     this.#schedule()
   }
 
+  /**
+   * The header tree evicted a least-work side branch to stay within its cap:
+   * forget it here, and drop the peers that fed it (after the message being
+   * handled, and only if they have given us nothing on the best chain since).
+   */
+  #onEvicted(entries: readonly HeaderEntry[]): void {
+    const gone = new Set(entries)
+    for (const e of entries) {
+      const id = this.#fedBy.get(e.key)
+      if (id !== undefined) {
+        this.#fedBy.delete(e.key)
+        this.#evictedFeeders.add(id)
+      }
+      const f = this.#inFlight.get(e.key)
+      if (f) {
+        f.peer.inFlight.delete(e.key)
+        this.#inFlight.delete(e.key)
+      }
+    }
+    for (const s of this.#peers.values()) {
+      let b = s.bestKnown
+      while (b && gone.has(b)) b = b.prev
+      s.bestKnown = b
+    }
+    this.#log.info(
+      {
+        headers: entries.length,
+        height: entries[0]!.height,
+        forkHeight: entries[0]!.height - entries.length,
+      },
+      'Evicted a least-work side branch of headers to stay within the memory limit.',
+    )
+    if (this.#evictedFeeders.size > 0) queueMicrotask(() => this.#dropEvictedFeeders())
+  }
+
+  #dropEvictedFeeders(): void {
+    for (const id of this.#evictedFeeders) {
+      const s = this.#peers.get(id)
+      if (!s || (s.bestKnown && this.chain.onBestChain(s.bestKnown) && s.bestKnown.height > 0)) continue
+      this.#log.info({ peer: s.peer.label }, 'Disconnecting a peer whose side branch of headers was evicted.')
+      this.#drop(s, 'its side branch of headers was evicted for having the least work')
+    }
+    this.#evictedFeeders.clear()
+  }
+
   #drop(s: PeerState, reason: string): void {
     this.removePeer(s.peer)
     s.peer.disconnect(reason)
@@ -1210,6 +1311,7 @@ export class BlockManager extends Service {
 
   /** Submit a block made or received outside the P2P path (RPC submitblock, the regtest miner). */
   async submitBlock(block: Block): Promise<HeaderEntry> {
+    if (this.#fatal) throw this.#fatal
     const hash = blockHash(block.header)
     let entry = this.chain.get(hash)
     if (!entry) {
@@ -1228,11 +1330,19 @@ export class BlockManager extends Service {
       this.#remember(entry.key, bytes)
       this.#announce({ oldTip: this.chain.tip, newTip: entry, disconnected: [], connected: [entry] }, block)
     }
-    await this.#store.putBlock(hash, bytes, { height: entry.height, txCount: block.txs.length })
+    try {
+      await this.#store.putBlock(hash, bytes, { height: entry.height, txCount: block.txs.length })
+    } catch (err) {
+      this.#storeFailed(`the block at height ${entry.height}`, err)
+      throw this.#fatal ?? err
+    }
     this.#stats.blocks++
     this.#stats.bytes += bytes.length
     this.chain.markHaveData(hash)
     for (const fn of this.#listeners.block) fn(entry, bytes.length)
+    // The new tip is written before the block counts as made (generatetoaddress).
+    await this.#tipWrite
+    if (this.#fatal) throw this.#fatal
     return entry
   }
 }

@@ -5,7 +5,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { StoreLockedError } from './store-errors.ts'
+import { StoreLockedError, StoreWriteError } from './store-errors.ts'
 
 /**
  * Make a directory's entries (new, renamed or truncated files) durable.
@@ -37,6 +37,25 @@ export async function writeFileAtomic(dir: string, name: string, data: Uint8Arra
   }
   await rename(tmp, join(dir, name))
   await fsyncDir(dir)
+}
+
+/**
+ * Throw StoreWriteError unless a new file can be created (and removed) in
+ * `dir` (Core DirIsWritable): access() says yes to root for any mode and
+ * knows nothing of read-only mounts.
+ */
+export async function checkWritable(dir: string): Promise<void> {
+  const probe = join(dir, `.writetest-${process.pid}`)
+  try {
+    await writeFile(probe, '')
+    await unlink(probe)
+  } catch (err) {
+    await unlink(probe).catch(() => {})
+    throw new StoreWriteError(
+      `Cannot write to the block store directory "${dir}"; check permissions (${(err as { code?: string }).code ?? (err as Error).message}).`,
+      { cause: err },
+    )
+  }
 }
 
 /** Directories locked by this process (a pid check cannot tell two stores in one process apart). */

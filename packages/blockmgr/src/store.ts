@@ -61,7 +61,7 @@ import {
   StoreCorruptionError,
   StoreWriteError,
 } from './store-errors.ts'
-import { acquireLock, fsyncDir, readAt, releaseLock, writeFileAtomic } from './store-files.ts'
+import { acquireLock, checkWritable, fsyncDir, readAt, releaseLock, writeFileAtomic } from './store-files.ts'
 import {
   blockRecordIntact,
   decodeBlockRecordHeader,
@@ -314,6 +314,9 @@ export class BlockStore extends Service {
     await mkdir(this.#dir, { recursive: true })
     await acquireLock(this.#dir)
     this.#locked = true
+    // The LOCK file may be a stale one we could overwrite in a directory we
+    // cannot create files in: find out now, not at the first block.
+    await checkWritable(this.#dir)
     check()
     await this.#loadIndex()
     check()
@@ -357,7 +360,11 @@ export class BlockStore extends Service {
     this.#cur = this.#index = this.#headers = undefined
     if (this.#locked) {
       this.#locked = false
-      await releaseLock(this.#dir)
+      // A directory that refuses writes also refuses removing LOCK; a stale
+      // LOCK is taken over at the next start, so closing goes on.
+      await releaseLock(this.#dir).catch((err: unknown) =>
+        this.#log.error({ err }, 'Could not remove the block store lock file.'),
+      )
     }
     this.#keys = new Map()
     this.#slots = 0

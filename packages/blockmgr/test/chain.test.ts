@@ -204,6 +204,74 @@ describe('best chain and reorganisations (regtest)', () => {
     expect(chain.sideHeaders).toBe(3)
   })
 
+  /** A chain of `n` blocks with data (so the block tip is its end), `maxSide` side headers allowed. */
+  function withBlocks(n: number, maxSide: number, evicted: HeaderEntry[][] = []): HeaderChain {
+    const chain = new HeaderChain({
+      network: networks.regtest,
+      now: NOW,
+      maxSideHeaders: maxSide,
+      onEvicted: (e) => evicted.push([...e]),
+    })
+    const main = mineChain(chain, chain.genesis, n, 1)
+    chain.addHeaders(main)
+    for (const h of main) chain.markHaveData(blockHash(h))
+    expect(chain.tip.height).toBe(n)
+    return chain
+  }
+
+  it('at the cap, a branch with more work than the least-work side branch evicts it, and the eviction is reported', () => {
+    const evicted: HeaderEntry[][] = []
+    const chain = withBlocks(20, 6, evicted)
+    // Two side branches of 3 off genesis: 6 side headers, the cap.
+    chain.addHeaders(mineChain(chain, chain.genesis, 3, 2))
+    const second = mineChain(chain, chain.genesis, 3, 3)
+    chain.addHeaders(second)
+    expect(chain.sideHeaders).toBe(6)
+    // A third of the same work is refused: no more work than our tip or the held branches.
+    expect(codeOf(() => chain.addHeaders(mineChain(chain, chain.genesis, 3, 4)))).toBe('HEADER_LIMIT')
+    expect(chain.sideHeaders).toBe(6)
+    // A branch of 5 off height 5 has more work (10) than the held ones (4): the newer least-work one goes.
+    const heavier = mineChain(chain, chain.atHeight(5)!, 5, 5)
+    const r = chain.addHeaders(heavier)
+    expect(r.added).toHaveLength(5)
+    expect(chain.sideHeaders).toBeLessThanOrEqual(6)
+    expect(evicted).toHaveLength(2)
+    expect(evicted[0]!.map((e) => e.height)).toEqual([3, 2, 1])
+    expect(hashToHex(evicted[0]![0]!.hash)).toBe(hashToHex(blockHash(second[2]!)))
+    expect(chain.has(blockHash(second[0]!))).toBe(false)
+    expect(chain.tips().some((t) => t.entry === r.last)).toBe(true)
+  })
+
+  it('never refuses a branch with more work than our tip, even when every side header is its own', () => {
+    const chain = withBlocks(10, 3)
+    const fork = chain.atHeight(8)!
+    // 5 headers off height 8: 13 blocks of work, more than our 10; the first
+    // four are side headers while they are added (over the cap of 3).
+    const branch = mineChain(chain, fork, 5, 9)
+    const r = chain.addHeaders(branch)
+    expect(r.added).toHaveLength(5)
+    expect(chain.bestHeader.height).toBe(13)
+    expect(chain.bestHeader).toBe(r.last)
+  })
+
+  it('holds the cap again when headers are loaded from the store', () => {
+    const source = withBlocks(10, 100)
+    const a = mineChain(source, source.genesis, 4, 2)
+    const b = mineChain(source, source.genesis, 3, 3)
+    source.addHeaders(a)
+    source.addHeaders(b)
+    const records = [...source.bestRange(0, 10), ...[...a, ...b].map((h) => source.get(blockHash(h))!)]
+      .sort((x, y) => x.height - y.height)
+      .map((e) => ({ header: e.header, haveData: e.haveData }))
+    const loaded = new HeaderChain({ network: networks.regtest, now: NOW, maxSideHeaders: 4 })
+    loaded.loadTrusted(records)
+    expect(loaded.tip.height).toBe(10)
+    expect(loaded.sideHeaders).toBeLessThanOrEqual(4)
+    // The least-work branch (3 headers) went; the 4-header one stayed.
+    expect(loaded.has(blockHash(a[3]!))).toBe(true)
+    expect(loaded.has(blockHash(b[0]!))).toBe(false)
+  })
+
   it('rejects a timestamp not above the median of the last 11 blocks (time-too-old)', () => {
     const chain = new HeaderChain({ network: networks.regtest, now: NOW })
     chain.addHeaders(mineChain(chain, chain.genesis, 11, 1))
