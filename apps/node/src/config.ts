@@ -12,6 +12,7 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, resolve } from 'node:path'
+import { SubNet, splitHostPort } from '@node/addrmgr'
 import { getNetwork, type NetworkName, type NetworkParams } from '@node/wire'
 import { type OptionTable, parseArgv, parseConfFile, type RawSetting, Settings } from './args.ts'
 import {
@@ -23,7 +24,6 @@ import {
 } from './constants.ts'
 import { defaultDatadir, networkDatadir, type PlatformInfo, resolveIn } from './datadir.ts'
 import { ConfigError } from './errors.ts'
-import { type Endpoint, formatSubnet, parseSubnet, type Subnet, splitHostPort } from './net-address.ts'
 import { DAEMON_OPTION_TABLE } from './options.ts'
 
 /** Peer permissions a whitelist entry can grant (Core's `NetPermissionFlags`). */
@@ -36,8 +36,14 @@ export type PeerPermission =
   | 'download'
   | 'addr'
 
+/** A host (numeric address or name) and a port, split by Core's SplitHostPort. */
+export interface Endpoint {
+  readonly host: string
+  readonly port: number
+}
+
 export interface WhitelistEntry {
-  readonly subnet: Subnet
+  readonly subnet: SubNet
   readonly permissions: readonly PeerPermission[]
   /** True when no permissions were named and Core's implicit set was applied. */
   readonly implicit: boolean
@@ -65,7 +71,7 @@ export interface RpcConfig {
   readonly bind: readonly Endpoint[]
   readonly port: number
   /** Who may connect: loopback plus `-rpcallowip`. */
-  readonly allowIp: readonly Subnet[]
+  readonly allowIp: readonly SubNet[]
   /** Cookie auth (no `-rpcpassword`) or a fixed user and password. */
   readonly auth:
     | { readonly kind: 'cookie'; readonly cookieFile: string }
@@ -109,6 +115,8 @@ export interface NodeConfig {
   readonly discover: boolean
   readonly maxConnections: number
   readonly dnsSeed: boolean
+  /** Look up host names given to -connect, -addnode, -seednode and addnode (Core -dns). */
+  readonly dns: boolean
   readonly whitelist: readonly WhitelistEntry[]
   readonly rpc: RpcConfig
   readonly log: LogConfig
@@ -194,9 +202,13 @@ function selectNetwork(cli: readonly RawSetting[], conf: readonly RawSetting[]):
 
 function parseEndpoints(values: readonly string[], option: string, defaultPort: number): Endpoint[] {
   return values.map((v) => {
-    const ep = splitHostPort(v, defaultPort)
-    if (!ep) throw new ConfigError(`Invalid address in -${option}: "${v}".`)
-    return Object.freeze(ep)
+    // Core SplitHostPort; port 0 (pick one) is allowed where Core's Lookup allows it.
+    const hp = splitHostPort(v, defaultPort)
+    const portOk = hp.valid || (hp.port === 0 && hp.host !== v)
+    if (!portOk || hp.host === '' || /[\s[\]]/.test(hp.host)) {
+      throw new ConfigError(`Invalid address in -${option}: "${v}".`)
+    }
+    return Object.freeze({ host: hp.host, port: hp.port })
   })
 }
 
@@ -250,10 +262,11 @@ export function parseWhitelist(value: string): WhitelistEntry {
   }
   if (!inbound && !outbound) inbound = true
   const net = value.slice(at + 1)
-  const subnet = parseSubnet(net)
-  if (!subnet) throw new ConfigError(`Invalid netmask specified in -whitelist: "${net}".`)
+  const subnet = SubNet.tryParse(net)
+  if (!subnet || !(subnet.network.isIPv4() || subnet.network.isIPv6()))
+    throw new ConfigError(`Invalid netmask specified in -whitelist: "${net}".`)
   return Object.freeze({
-    subnet: Object.freeze(subnet),
+    subnet,
     permissions: Object.freeze(PERMISSION_ORDER.filter((p) => perms.has(p))),
     implicit,
     inbound,
@@ -459,6 +472,7 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   if (bind.length > 0) listenDefault = true
   const listen = s.getBool('listen', listenDefault)
   const dnsSeed = s.getBool('dnsseed', dnsSeedDefault)
+  const dns = s.getBool('dns', true)
   // Core: -discover defaults to on when listening without -externalip.
   const discover = s.getBool('discover', listen && externalIp.length === 0)
   if (bind.length > 0 && !listen) {
@@ -469,14 +483,14 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   // RPC.
   const rpcPort = s.getInt('rpcport', params.rpcPort)
   const allowRaw = s.getList('rpcallowip').values
-  const allowIp: Subnet[] = [
-    { family: 4, address: '127.0.0.0', prefix: 8 },
-    { family: 6, address: '::1', prefix: 128 },
-  ]
+  const allowIp: SubNet[] = [SubNet.parse('127.0.0.0/8'), SubNet.parse('::1')]
   for (const v of allowRaw) {
-    const subnet = parseSubnet(v)
-    if (!subnet) throw new ConfigError(`Invalid -rpcallowip subnet specification: "${v}".`)
-    if (!allowIp.some((x) => formatSubnet(x) === formatSubnet(subnet))) allowIp.push(subnet)
+    // Core LookupSubNet: `ip`, `ip/bits` or `ip/netmask`.
+    const subnet = SubNet.tryParse(v)
+    if (!subnet || !(subnet.network.isIPv4() || subnet.network.isIPv6())) {
+      throw new ConfigError(`Invalid -rpcallowip subnet specification: "${v}".`)
+    }
+    if (!allowIp.some((x) => x.equals(subnet))) allowIp.push(subnet)
   }
   const rpcBindRaw = s.getList('rpcbind').values
   let rpcBind: Endpoint[]
@@ -546,6 +560,7 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     discover,
     maxConnections,
     dnsSeed,
+    dns,
     whitelist,
     rpc: { enabled: s.getBool('server', true), bind: rpcBind, port: rpcPort, allowIp, auth },
     log: {

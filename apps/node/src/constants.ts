@@ -59,5 +59,7 @@ export const STOP_DEADLINE_MS = 10_000
 
 /** Progress rate window: samples older than this are dropped. */
 export const PROGRESS_WINDOW_MS = 60_000
+/** How often the sync progress line is considered (a line only while behind). */
+export const PROGRESS_INTERVAL_MS = 5_000
 /** Most samples kept by the rate tracker (a bound, not a tuning knob). */
 export const PROGRESS_MAX_SAMPLES = 256

@@ -1,6 +1,7 @@
 /**
  * The daemon framework: everything `btcnode` needs that does not depend on
- * the node's own packages. `index.ts` and `bin.ts` wire it to the node.
+ * the node's own packages (beyond `@node/wire`, and `@node/addrmgr` for
+ * reading addresses and subnets). `index.ts` and `bin.ts` wire it to the node.
  *
  * - {@link loadConfig}: bitcoind-style flags and bitcoin.conf into a frozen {@link NodeConfig}.
  * - {@link runDaemon}: the run loop (datadir, lock, logs, signals, RPC, ordered start/stop).
@@ -23,6 +24,7 @@ export {
 } from './cli.ts'
 export {
   type ConnectMode,
+  type Endpoint,
   type LoadConfigDeps,
   type LogConfig,
   type LogLevel,
@@ -40,14 +42,6 @@ export * from './errors.ts'
 export { stringifyJson } from './json.ts'
 export { LockFile, type LockFileComponents, type LockFileInit, processIsAlive } from './lockfile.ts'
 export { type ConsoleSink, componentLevel, createNodeLogger, type NodeLogger } from './logging.ts'
-export {
-  type Endpoint,
-  formatSubnet,
-  parseSubnet,
-  type Subnet,
-  splitHostPort,
-  subnetContains,
-} from './net-address.ts'
 export { formatNetinfo, type NetinfoOptions, type NetworkInfo, type PeerInfo } from './netinfo.ts'
 export {
   CLI_OPTIONS,

@@ -5,12 +5,11 @@
  * and stop in reverse.
  */
 
-import type { Logger, Startable } from '@node/runtime'
-import { createNode, type ServerInit } from '@node/server'
+import type { Startable } from '@node/runtime'
+import { createNode, type Server, type ServerInit } from '@node/server'
 import type { DaemonContext, DaemonHost } from './cli.ts'
 import type { NodeConfig } from './config.ts'
-import type { NodeLogger } from './logging.ts'
-import { formatSubnet } from './net-address.ts'
+import { ProgressLogger, type ProgressSample } from './progress.ts'
 import { registerNodeMethods } from './rpc-methods.ts'
 
 /** Our BIP14 user agent. */
@@ -22,26 +21,6 @@ export function userAgent(version: string): string {
 export function versionNumber(version: string): number {
   const [maj = 0, min = 0, pat = 0] = version.split('.').map((x) => Number.parseInt(x, 10) || 0)
   return maj * 10000 + min * 100 + pat
-}
-
-/**
- * A logger whose `child({ component })` gives that component's own logger
- * (with its -debug/-loglevel level), so library code that only knows the
- * Logger shape still gets per-component levels.
- */
-export function componentLogger(nl: NodeLogger): Logger {
-  const root = nl.root as unknown as Logger
-  return new Proxy(root, {
-    get(target, prop, receiver) {
-      if (prop === 'child') {
-        return (bindings: Record<string, unknown>) => {
-          const { component, ...rest } = bindings
-          return typeof component === 'string' ? nl.forComponent(component, rest) : target.child(bindings)
-        }
-      }
-      return Reflect.get(target, prop, receiver) as unknown
-    },
-  })
 }
 
 function endpoint(e: { host: string; port: number }): string {
@@ -65,31 +44,46 @@ export function serverInit(config: NodeConfig, version: string): ServerInit {
     externalIp: config.externalIp.map(endpoint),
     discover: config.discover,
     dnsSeed: config.dnsSeed && connect.mode === 'auto',
+    dns: config.dns,
     fixedSeeds: connect.mode === 'auto',
     // Core -connect=0: no automatic outbound, but the outbound and feeler
     // slots stay reserved (125 − 8 − 2 − 1 = 114 inbound).
     useAddrmanOutgoing: !noOutbound,
-    whitelist: config.whitelist.map((w) => formatSubnet(w.subnet)),
+    whitelist: config.whitelist.map((w) => w.subnet.toString()),
+    // The daemon logs the sync progress line itself (ProgressLogger).
+    progressIntervalMs: 0,
     userAgent: userAgent(version),
+  }
+}
+
+/** What the progress line reports, read from the Server. */
+export function progressSample(server: Server): ProgressSample {
+  const chain = server.blockManager.chain
+  return {
+    height: chain.tip.height,
+    headerHeight: chain.bestHeader.height,
+    bytes: server.netTotals().received,
+    peers: server.blockManager.syncPeerCount,
   }
 }
 
 export function nodeHost(version: string): DaemonHost {
   return {
     build(ctx: DaemonContext): Startable[] {
-      const logger = componentLogger(ctx.logger)
+      const logger = ctx.logger.logger
       const server = createNode(serverInit(ctx.config, version), { logger })
       // A block store that cannot write stops the node, as bitcoind aborts.
       server.on('fatal', (err) => ctx.fail(err))
       for (const w of ctx.config.warnings) logger.child({ component: 'node' }).warn(w)
+      const progress = new ProgressLogger({ logger, sample: () => progressSample(server) })
       if (ctx.rpc) {
         registerNodeMethods(ctx.rpc, server, {
           version: versionNumber(version),
           userAgent: userAgent(version),
         })
-        return [server, ctx.rpc]
+        return [server, progress, ctx.rpc]
       }
-      return [server]
+      return [server, progress]
     },
   }
 }

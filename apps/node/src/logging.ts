@@ -14,6 +14,7 @@ import type { Logger } from '@node/runtime'
 import pino, { type DestinationStream, type Level, type StreamEntry } from 'pino'
 import { prettyFactory } from 'pino-pretty'
 import type { LogConfig, LogLevel } from './config.ts'
+import { PROGRESS_FIELD } from './progress.ts'
 
 /** Where console output goes: stdout by default. */
 export interface ConsoleSink {
@@ -25,7 +26,17 @@ export interface ConsoleSink {
 export interface NodeLogger {
   /** The root pino logger. */
   readonly root: pino.Logger
-  /** A child for one component, `{ component: name }`, at that component's level. */
+  /**
+   * The root as a {@link Logger} whose `child({ component })` is
+   * {@link forComponent}: what library code (the Server and its parts) gets.
+   */
+  readonly logger: Logger
+  /**
+   * A child for one component, `{ component: name }`, at that component's
+   * level. Its own `child({ component })` starts again from the root, so a
+   * line names its component once (pino would repeat the key otherwise) and
+   * every component gets its own level.
+   */
   forComponent(name: string, bindings?: Record<string, unknown>): Logger
   /** Write out everything buffered. */
   flush(): Promise<void>
@@ -58,7 +69,15 @@ function floorLevel(log: LogConfig): LogLevel {
 
 /** A console stream that pretty-prints pino's JSON lines synchronously (no worker, no handle). */
 function prettySink(out: ConsoleSink): DestinationStream {
-  const pretty = prettyFactory({ colorize: true, translateTime: 'SYS:standard', ignore: 'pid,hostname' })
+  // The component leads the message (`INFO: rpc: ...`) instead of a line of
+  // its own; the progress line's numbers stay in JSON, so on a terminal that
+  // line is its message alone.
+  const pretty = prettyFactory({
+    colorize: true,
+    translateTime: 'SYS:standard',
+    ignore: `pid,hostname,component,${PROGRESS_FIELD}`,
+    messageFormat: '{if component}{component}: {end}{msg}',
+  })
   return { write: (line: string) => out.write(pretty(line)) }
 }
 
@@ -114,14 +133,32 @@ export async function createNodeLogger(
     })
   }
 
+  // A logger whose child({ component, ...rest }) is forComponent(component,
+  // extra + rest); other children keep that behaviour. `extra` holds the
+  // non-component bindings gathered so far (e.g. simnet's `node`).
+  const componentAware = (l: pino.Logger, extra: Record<string, unknown>): Logger =>
+    new Proxy(l, {
+      get(target, prop, receiver) {
+        if (prop !== 'child') return Reflect.get(target, prop, receiver) as unknown
+        return (bindings: Record<string, unknown>, options?: pino.ChildLoggerOptions) => {
+          const { component, ...rest } = bindings
+          if (typeof component === 'string') return forComponent(component, { ...extra, ...rest })
+          return componentAware(target.child(rest, options), { ...extra, ...rest })
+        }
+      },
+    }) as unknown as Logger
+  const forComponent = (name: string, bindings: Record<string, unknown> = {}): Logger => {
+    const { component: _ignored, ...rest } = bindings
+    return componentAware(
+      root.child({ component: name, ...rest }, { level: componentLevel(log, name) }),
+      rest,
+    )
+  }
+
   return {
     root,
-    forComponent(name, bindings = {}) {
-      return root.child(
-        { component: name, ...bindings },
-        { level: componentLevel(log, name) },
-      ) as unknown as Logger
-    },
+    logger: componentAware(root, {}),
+    forComponent,
     flush: flushFile,
     reopen() {
       if (file && !fileClosed) file.reopen()

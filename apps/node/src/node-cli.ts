@@ -22,6 +22,7 @@
 import { request } from 'node:http'
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
+import { splitHostPort } from '@node/addrmgr'
 import { type NetworkName, networks } from '@node/wire'
 import {
   formatHelp,
@@ -45,7 +46,6 @@ import { defaultDatadir, networkDatadir, type PlatformInfo, resolveIn } from './
 import { ConfigError } from './errors.ts'
 import { formatGetinfo, type GetinfoChain, type GetinfoNetwork } from './getinfo.ts'
 import { stringifyJson } from './json.ts'
-import { splitHostPort } from './net-address.ts'
 import { formatNetinfo, type NetworkInfo, type PeerInfo } from './netinfo.ts'
 import { DAEMON_OPTIONS } from './options.ts'
 
@@ -483,7 +483,8 @@ async function run(argv: readonly string[], deps: CliDeps, io: CliIo): Promise<n
   let port = params.rpcPort
   const connect = s.getString('rpcconnect') ?? CLI_DEFAULT_RPCCONNECT
   const ep = splitHostPort(connect, 0)
-  if (!ep) throw new ConfigError(`Invalid -rpcconnect: "${connect}".`)
+  if ((!ep.valid && ep.port !== 0) || ep.host === '')
+    throw new ConfigError(`Invalid -rpcconnect: "${connect}".`)
   if (ep.port !== 0) port = ep.port
   if (s.isSet('rpcport')) port = s.getInt('rpcport', port)
   const password = s.getString('rpcpassword') ?? ''

@@ -83,6 +83,12 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = Object.freeze([
     help: 'Connect only to the specified node; -noconnect or -connect=0 disables automatic connections. This option can be specified multiple times.',
   },
   {
+    name: 'dns',
+    kind: 'bool',
+    category: CONNECTION,
+    help: 'Allow DNS lookups for -addnode, -seednode and -connect (default: 1).',
+  },
+  {
     name: 'dnsseed',
     kind: 'bool',
     category: CONNECTION,

@@ -5,10 +5,14 @@
  *
  * {@link formatProgress} is a pure function; {@link RateTracker} turns
  * cumulative (height, bytes) samples into rates over a sliding window with
- * an injectable clock. Log the snapshot's fields alongside the message so
- * JSON logs keep the numbers.
+ * an injectable clock; {@link ProgressLogger} samples the node every 5 s and
+ * logs the line while the block tip is behind the best header (a node that
+ * mines its own blocks is never behind, so it logs nothing). The numbers go
+ * under one `syncProgress` field, which the terminal printer leaves out, so
+ * the line is one line on a terminal and JSON logs keep the numbers.
  */
-import { PROGRESS_MAX_SAMPLES, PROGRESS_WINDOW_MS } from './constants.ts'
+import { type Logger, Service, silentLogger } from '@node/runtime'
+import { PROGRESS_INTERVAL_MS, PROGRESS_MAX_SAMPLES, PROGRESS_WINDOW_MS } from './constants.ts'
 
 export interface SyncProgress {
   /** Height of the best fully downloaded and connected block. */
@@ -23,7 +27,7 @@ export interface SyncProgress {
   readonly bytesPerSec: number | null
   /** Estimated seconds to reach headerHeight, null when unknown (no rate yet, or stalled). */
   readonly etaSeconds: number | null
-  /** Peers blocks are being downloaded from. */
+  /** Peers we sync from: they announced headers beyond our tip. */
   readonly peers: number
 }
 
@@ -121,5 +125,83 @@ export class RateTracker {
       etaSeconds,
       peers,
     }
+  }
+}
+
+/** The log field that carries a progress snapshot (left out of the terminal's pretty line). */
+export const PROGRESS_FIELD = 'syncProgress'
+
+/** What {@link ProgressLogger} reads from the node at each sample. */
+export interface ProgressSample {
+  /** Height of the block tip. */
+  readonly height: number
+  /** Height of the best header. */
+  readonly headerHeight: number
+  /** Bytes received from peers so far (cumulative). */
+  readonly bytes: number
+  /** Peers we sync from (announced headers beyond our tip). */
+  readonly peers: number
+}
+
+export interface ProgressLoggerComponents {
+  logger?: Logger | undefined
+  now?: (() => number) | undefined
+  /** Reads the node's state; called once per interval. */
+  sample: () => ProgressSample
+}
+
+export interface ProgressLoggerInit {
+  /** Sample this often (default 5 s); 0 disables the timer ({@link ProgressLogger.tick} still works). */
+  intervalMs?: number | undefined
+}
+
+/**
+ * Logs {@link formatProgress} lines while syncing: at each sample where the
+ * block tip is behind the best header, as it was at the sample before (so a
+ * block that is one announcement ahead for a moment is not "syncing").
+ */
+export class ProgressLogger extends Service {
+  readonly #log: Logger
+  readonly #sample: () => ProgressSample
+  readonly #intervalMs: number
+  readonly #rates: RateTracker
+  #timer: NodeJS.Timeout | undefined
+  #wasBehind = false
+
+  constructor(components: ProgressLoggerComponents, init: ProgressLoggerInit = {}) {
+    super()
+    this.#log = (components.logger ?? silentLogger).child({ component: 'progress' })
+    this.#sample = components.sample
+    this.#intervalMs = init.intervalMs ?? PROGRESS_INTERVAL_MS
+    this.#rates = new RateTracker({ now: components.now })
+  }
+
+  protected async onStart(): Promise<void> {
+    this.#rates.reset()
+    this.#wasBehind = false
+    if (this.#intervalMs > 0) this.#timer = setInterval(() => this.tick(), this.#intervalMs)
+  }
+
+  protected async onStop(): Promise<void> {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** Take one sample and log the line if we are syncing; returns the snapshot logged, if any. */
+  tick(): SyncProgress | undefined {
+    const s = this.#sample()
+    const behind = s.headerHeight > s.height
+    if (!behind) {
+      this.#wasBehind = false
+      this.#rates.reset()
+      return undefined
+    }
+    this.#rates.record(s.height, s.bytes)
+    const logIt = this.#wasBehind
+    this.#wasBehind = true
+    if (!logIt) return undefined
+    const p = this.#rates.snapshot(s.headerHeight, s.peers)
+    this.#log.info({ [PROGRESS_FIELD]: p }, formatProgress(p))
+    return p
   }
 }

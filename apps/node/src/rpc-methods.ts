@@ -9,7 +9,7 @@
  * blockheaderToJSON), rpc/net.cpp (getpeerinfo from CNodeStats and
  * CNodeStateStats, setban), core_write.cpp for transactions (tx-json.ts).
  */
-import { formatService, NETWORK_NAMES, NetAddress, Network, parseService } from '@node/addrmgr'
+import { NETWORK_NAMES, type NetAddress, Network, parseService, SubNet } from '@node/addrmgr'
 import { guessVerificationProgress, type HeaderEntry, medianTimePast, mineBlock } from '@node/blockmgr'
 import type { Server } from '@node/server'
 import {
@@ -30,7 +30,6 @@ import {
   toHex,
 } from '@node/wire'
 import { addressToScript } from './address.ts'
-import { formatSubnet, parseSubnet } from './net-address.ts'
 import { RpcError, RpcErrorCode } from './rpc-errors.ts'
 import type { RpcServer } from './rpc-server.ts'
 import { txToJson } from './tx-json.ts'
@@ -104,11 +103,17 @@ function servicesHex(s: bigint): string {
 
 /** Core's network name of a peer's `host:port` (GetNetworkName of its routable class). */
 function networkName(addr: string): string {
-  const host = addr
-    .replace(/^\[/, '')
-    .replace(/\]:\d+$/, '')
-    .replace(/:\d+$/, '')
-  const a = NetAddress.tryParse(host)
+  let a: NetAddress | undefined
+  try {
+    a = parseService(addr, 0).addr
+  } catch {
+    a = undefined
+  }
+  return addressNetworkName(a)
+}
+
+/** Core GetNetworkName(addr.GetNetClass()): `ipv4`, `ipv6`, `onion`, …, or `not_publicly_routable`. */
+function addressNetworkName(a: NetAddress | undefined): string {
   if (!a?.isRoutable()) return NETWORK_NAMES[Network.UNROUTABLE]!
   return NETWORK_NAMES[a.getNetClass()] ?? NETWORK_NAMES[Network.UNROUTABLE]!
 }
@@ -136,14 +141,13 @@ function parseHash(v: unknown, name: string): Uint8Array {
 /**
  * A `setban` target in the form the ban list takes: `ip/netmask` and `ip/bits`
  * become canonical CIDR (`1.2.0.0/255.255.0.0` → `1.2.0.0/16`), read by the
- * same parser as `-rpcallowip` (Core's LookupSubNet accepts both forms);
+ * same parser as `-rpcallowip` (addrmgr SubNet) (Core's LookupSubNet accepts both forms);
  * anything else (a single address, an onion name, garbage) is passed on as
  * given for the ban list to accept or refuse.
  */
 function banTarget(text: string): string {
   if (!text.includes('/')) return text
-  const s = parseSubnet(text)
-  return s ? formatSubnet(s) : text
+  return SubNet.tryParse(text)?.toString() ?? text
 }
 
 /** Register every node method on the RPC server. */
@@ -763,7 +767,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         services: Number(a.services),
         address: a.addr.toString(),
         port: a.port,
-        network: networkName(formatService(a)),
+        network: addressNetworkName(a.addr),
       }))
     },
     {

@@ -26,8 +26,10 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
+import { NetAddress, SubNet } from '@node/addrmgr'
 import { type Logger, Service, silentLogger, sleep } from '@node/runtime'
 import { Credentials, deleteCookie, generateCookie, writeCookie } from './auth.ts'
+import type { Endpoint } from './config.ts'
 import {
   RPC_AUTH_FAILURE_DELAY_MS,
   RPC_MAX_BATCH,
@@ -40,7 +42,6 @@ import {
 } from './constants.ts'
 import { RpcBindError } from './errors.ts'
 import { stringifyJson } from './json.ts'
-import { type Endpoint, LOOPBACK_SUBNETS, type Subnet, subnetContains } from './net-address.ts'
 import {
   httpStatusForRpcError,
   RpcError,
@@ -51,6 +52,11 @@ import {
 
 /** JSON types as Core's RPCArg names them; `amount` is a number or a string, `range` a number or an array. */
 export type RpcParamType = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'amount' | 'range' | 'any'
+
+/** The subnets Core always lets reach RPC: 127.0.0.0/8 and ::1. */
+function loopbackSubnets(): SubNet[] {
+  return [SubNet.parse('127.0.0.0/8'), SubNet.parse('::1')]
+}
 
 export interface RpcParamSpec {
   readonly name: string
@@ -108,7 +114,7 @@ export interface RpcServerInit {
   /** Where to listen (port 0 picks a free port). Default 127.0.0.1:0. */
   bind?: readonly Endpoint[] | undefined
   /** Extra subnets allowed besides loopback (`-rpcallowip`). */
-  allowIp?: readonly Subnet[] | undefined
+  allowIp?: readonly SubNet[] | undefined
   /** Allow 127.0.0.0/8 and ::1 (default true, as Core always does); false is for tests. */
   allowLoopback?: boolean | undefined
   auth: RpcAuthConfig
@@ -234,7 +240,7 @@ export class RpcServer extends Service {
   readonly #now: () => number
   readonly #random: (n: number) => Buffer
   readonly #bind: readonly Endpoint[]
-  readonly #allow: readonly Subnet[]
+  readonly #allow: readonly SubNet[]
   readonly #auth: RpcAuthConfig
   readonly #maxBody: number
   readonly #maxInFlight: number
@@ -268,7 +274,7 @@ export class RpcServer extends Service {
     this.#now = components.now ?? Date.now
     this.#random = components.randomBytes ?? randomBytes
     this.#bind = [...(init.bind ?? [{ host: '127.0.0.1', port: 0 }])]
-    this.#allow = [...(init.allowLoopback === false ? [] : LOOPBACK_SUBNETS), ...(init.allowIp ?? [])]
+    this.#allow = [...(init.allowLoopback === false ? [] : loopbackSubnets()), ...(init.allowIp ?? [])]
     this.#auth = { ...init.auth }
     this.#maxBody = init.maxBodyBytes ?? RPC_MAX_BODY_BYTES
     this.#maxInFlight = init.maxInFlight ?? RPC_MAX_IN_FLIGHT
@@ -482,7 +488,9 @@ export class RpcServer extends Service {
 
   #allowed(remote: string | undefined): boolean {
     if (!remote) return false
-    return this.#allow.some((s) => subnetContains(s, remote))
+    // A socket's address, zone dropped, read by the one address parser (Core LookupHost).
+    const addr = NetAddress.tryParse(remote.split('%')[0]!)
+    return addr !== undefined && this.#allow.some((s) => s.match(addr))
   }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {

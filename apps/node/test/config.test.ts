@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { parseArgv } from '../src/args.ts'
 import { type LoadConfigDeps, loadConfig, parseWhitelist } from '../src/config.ts'
 import { defaultDatadir } from '../src/datadir.ts'
+import { serverInit } from '../src/host.ts'
 import { DAEMON_OPTION_TABLE } from '../src/options.ts'
 
 const HOME = '/home/op'
@@ -130,6 +131,24 @@ describe('loadConfig: flag syntax', () => {
     expect((await load(['-regtest', '-listen=0'])).discover).toBe(false)
   })
 
+  it('accepts host names for -connect, -addnode and -seednode, and -dns=0 turns their lookup off', async () => {
+    const c = await load([
+      '-regtest',
+      '-connect=node.example:18444',
+      '-addnode=other.example',
+      '-seednode=seed.example',
+    ])
+    expect(c.dns).toBe(true)
+    const init = serverInit(c, '0.1.0')
+    expect(init.connect).toEqual(['node.example:18444'])
+    expect(init.addnode).toEqual(['other.example:18444'])
+    expect(init.seednode).toEqual(['seed.example:18444'])
+    expect(init.dns).toBe(true)
+    const off = await load(['-regtest', '-dns=0', '-addnode=other.example'])
+    expect(off.dns).toBe(false)
+    expect(serverInit(off, '0.1.0').dns).toBe(false)
+  })
+
   it('reads -nofoo=0 as a double negative (foo=1)', async () => {
     expect((await load(['-nodnsseed=0'])).dnsSeed).toBe(true)
   })
@@ -228,7 +247,7 @@ describe('loadConfig: flag syntax', () => {
       { host: '0.0.0.0', port: 9000 },
       { host: '10.1.1.1', port: 7000 },
     ])
-    expect(c.rpc.allowIp.map((s) => `${s.address}/${s.prefix}`)).toEqual([
+    expect(c.rpc.allowIp.map((s) => s.toString())).toEqual([
       '127.0.0.0/8',
       '::1/128',
       '10.0.0.0/8',
@@ -402,8 +421,11 @@ describe('loadConfig: errors', () => {
 
 describe('parseWhitelist', () => {
   it('grants Core implicit permissions without an @', () => {
-    expect(parseWhitelist('10.0.0.0/8')).toEqual({
-      subnet: { family: 4, address: '10.0.0.0', prefix: 8 },
+    expect({
+      ...parseWhitelist('10.0.0.0/8'),
+      subnet: parseWhitelist('10.0.0.0/8').subnet.toString(),
+    }).toEqual({
+      subnet: '10.0.0.0/8',
       permissions: ['noban', 'relay', 'mempool', 'download'],
       implicit: true,
       inbound: true,
@@ -412,8 +434,9 @@ describe('parseWhitelist', () => {
   })
 
   it('expands implied permissions and directions', () => {
-    expect(parseWhitelist('noban,forcerelay,out@2001:db8::/32')).toEqual({
-      subnet: { family: 6, address: '2001:db8::', prefix: 32 },
+    const w = parseWhitelist('noban,forcerelay,out@2001:db8::/32')
+    expect({ ...w, subnet: w.subnet.toString() }).toEqual({
+      subnet: '2001:db8::/32',
       permissions: ['noban', 'forcerelay', 'relay', 'download'],
       implicit: false,
       inbound: false,

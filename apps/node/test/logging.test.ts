@@ -54,6 +54,30 @@ describe('createNodeLogger', () => {
     expect(got[1]).toMatchObject({ level: 'warn', msg: 'Root warning.' })
   })
 
+  it('names the component once per JSON line, however the loggers are nested', async () => {
+    const log = await createNodeLogger(base({ categoryLevels: { peer: 'debug' } }))
+    // What the daemon does: the RPC server and the Server's parts take a
+    // component child of the logger they are given.
+    log.forComponent('rpc').child({ component: 'rpc' }).info('RPC server listening.')
+    log.forComponent('server').child({ component: 'peer' }).info('Peer line.')
+    await log.flush()
+    const first = (await readFile(join(dir, 'sub', 'debug.log'), 'utf8')).trim().split('\n')
+    for (const line of first) expect(line.match(/"component":/g), line).toHaveLength(1)
+    const server = log.logger.child({ node: 1 }).child({ component: 'server' })
+    server.child({ component: 'peer' }).child({ peer: 7 }).debug('Peer line.')
+    server.info('Server line.')
+    await log.close()
+    const raw = (await readFile(join(dir, 'sub', 'debug.log'), 'utf8')).trim().split('\n')
+    expect(raw).toHaveLength(4)
+    for (const line of raw) expect(line.match(/"component":/g), line).toHaveLength(1)
+    const got = raw.map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(got[0]).toMatchObject({ component: 'rpc', msg: 'RPC server listening.' })
+    expect(got[1]).toMatchObject({ component: 'peer', msg: 'Peer line.' })
+    // The peer component has its own level (debug here) and keeps the bindings above it.
+    expect(got[2]).toMatchObject({ component: 'peer', node: 1, peer: 7, level: 'debug' })
+    expect(got[3]).toMatchObject({ component: 'server', node: 1, msg: 'Server line.' })
+  })
+
   it('prints JSON to a non-terminal console and pretty text to a terminal', async () => {
     const json = capture(false)
     const a = await createNodeLogger(base({ printToConsole: true, file: null }), { console: json.sink })

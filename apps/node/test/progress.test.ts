@@ -1,5 +1,23 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { mineBlock } from '@node/blockmgr'
+import type { Logger } from '@node/runtime'
+import { createNode } from '@node/server'
+import { networks } from '@node/wire'
 import { describe, expect, it } from 'vitest'
-import { formatDuration, formatProgress, percentOf, RateTracker } from '../src/progress.ts'
+import { loadConfig } from '../src/config.ts'
+import { progressSample, serverInit } from '../src/host.ts'
+import { createNodeLogger } from '../src/logging.ts'
+import {
+  formatDuration,
+  formatProgress,
+  PROGRESS_FIELD,
+  ProgressLogger,
+  type ProgressSample,
+  percentOf,
+  RateTracker,
+} from '../src/progress.ts'
 
 describe('formatProgress', () => {
   it('prints height, percent, rates, time left and peers', () => {
@@ -104,5 +122,126 @@ describe('RateTracker', () => {
     expect(r.snapshot(100, 2)).toMatchObject({ blocksPerSec: 0, etaSeconds: null })
     r.reset()
     expect(r.snapshot(100, 2).height).toBe(0)
+  })
+})
+
+describe('ProgressLogger', () => {
+  function recorder() {
+    const records: { level: string; obj: Record<string, unknown>; msg: string }[] = []
+    const make = (level: string) => (obj: unknown, msg?: string) =>
+      records.push({ level, obj: obj as Record<string, unknown>, msg: msg ?? '' })
+    const logger = {
+      trace: make('trace'),
+      debug: make('debug'),
+      info: make('info'),
+      warn: make('warn'),
+      error: make('error'),
+      fatal: make('fatal'),
+      child: () => logger,
+      isLevelEnabled: () => true,
+    } as unknown as Logger
+    return { logger, records }
+  }
+
+  it('logs the README line while behind, with the peers we sync from, and nothing when caught up', () => {
+    let t = 0
+    let s: ProgressSample = { height: 0, headerHeight: 0, bytes: 0, peers: 0 }
+    const { logger, records } = recorder()
+    const p = new ProgressLogger({ logger, now: () => t, sample: () => s }, { intervalMs: 0 })
+    // Headers arrive: 1,000 ahead, three peers announced them, none has blocks in flight yet.
+    s = { height: 0, headerHeight: 1000, bytes: 0, peers: 3 }
+    expect(p.tick()).toBeUndefined() // behind at one sample only: not yet "syncing"
+    t += 5000
+    s = { height: 250, headerHeight: 1000, bytes: 25_000_000, peers: 3 }
+    const snap = p.tick()
+    expect(snap).toMatchObject({ height: 250, headerHeight: 1000, peers: 3, blocksPerSec: 50 })
+    expect(records).toHaveLength(1)
+    expect(records[0]!.msg).toBe(
+      'Synced 250 of 1,000 blocks (25.00%), 50.0 blocks/s, 5.0 MB/s, about 15s left, 3 peers.',
+    )
+    expect(records[0]!.obj[PROGRESS_FIELD]).toEqual(snap)
+    t += 5000
+    s = { height: 1000, headerHeight: 1000, bytes: 100_000_000, peers: 0 }
+    expect(p.tick()).toBeUndefined()
+    expect(records).toHaveLength(1)
+  })
+
+  it('a node that mines its own blocks logs no progress line, and the block manager logs none either', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'btcnode-progress-'))
+    try {
+      const config = await loadConfig(['-regtest', `-datadir=${dir}`, '-listen=0', '-connect=0'])
+      const init = serverInit(config, '0.1.0')
+      // The daemon owns the progress line: the block manager's own is off.
+      expect(init.progressIntervalMs).toBe(0)
+      const { logger, records } = recorder()
+      const server = createNode(init, { logger, resolve: async () => [] })
+      await server.start()
+      try {
+        let t = 0
+        const p = new ProgressLogger(
+          { logger, now: () => t, sample: () => progressSample(server) },
+          { intervalMs: 0 },
+        )
+        for (let i = 0; i < 5; i++) {
+          const tip = server.blockManager.chain.tip
+          await server.blockManager.submitBlock(
+            mineBlock({
+              network: networks.regtest,
+              prev: { hash: tip.hash, height: tip.height, time: tip.time },
+              payTo: Uint8Array.of(0x51),
+              time: tip.time + 1,
+            }),
+          )
+          t += 5000
+          expect(p.tick()).toBeUndefined()
+        }
+        expect(server.blockManager.chain.tip.height).toBe(5)
+        expect(records.filter((r) => /Sync/.test(r.msg))).toEqual([])
+      } finally {
+        await server.stop()
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('is one line on a terminal, and keeps its numbers in the JSON line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'btcnode-progress-'))
+    try {
+      const tty: string[] = []
+      const nl = await createNodeLogger(
+        {
+          level: 'info',
+          categoryLevels: {},
+          debugCategories: [],
+          printToConsole: true,
+          file: join(dir, 'debug.log'),
+        },
+        { console: { write: (s: string) => tty.push(s), isTTY: true } },
+      )
+      let t = 0
+      let s: ProgressSample = { height: 0, headerHeight: 100, bytes: 0, peers: 2 }
+      const p = new ProgressLogger({ logger: nl.logger, now: () => t, sample: () => s }, { intervalMs: 0 })
+      p.tick()
+      t += 5000
+      s = { height: 50, headerHeight: 100, bytes: 1_000_000, peers: 2 }
+      p.tick()
+      await nl.close()
+      const out = tty.join('')
+      expect(out.trim().split('\n')).toHaveLength(1)
+      expect(out).toContain(
+        'Synced 50 of 100 blocks (50.00%), 10.0 blocks/s, 0.2 MB/s, about 5s left, 2 peers.',
+      )
+      const json = JSON.parse((await readFile(join(dir, 'debug.log'), 'utf8')).trim()) as Record<
+        string,
+        unknown
+      >
+      expect(json).toMatchObject({
+        component: 'progress',
+        [PROGRESS_FIELD]: { height: 50, headerHeight: 100, peers: 2 },
+      })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

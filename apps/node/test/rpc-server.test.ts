@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SubNet } from '@node/addrmgr'
 import { startableSuite } from '@node/testkit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { RpcError, RpcErrorCode } from '../src/rpc-errors.ts'
@@ -106,7 +107,7 @@ describe('RpcServer: HTTP and auth', () => {
   it('refuses clients outside loopback and -rpcallowip with 403', async () => {
     const port = await start({
       allowLoopback: false,
-      allowIp: [{ family: 4, address: '10.0.0.0', prefix: 8 }],
+      allowIp: [SubNet.parse('10.0.0.0/8')],
     })
     const r = await call(port, { method: 'echo' })
     expect(r.status).toBe(403)

@@ -30,8 +30,15 @@ export * from './errors.ts'
 export { atomicWriteFile } from './file.ts'
 export type { AddrManagerComponents, AddrManagerInit, LoadOutcome } from './manager.ts'
 export { AddrManager } from './manager.ts'
-export type { Bip155Address, ParseOptions, PeerAddress, ServiceAddress } from './netaddress.ts'
-export { formatService, ipv6ToString, NetAddress, parseService, serviceKey } from './netaddress.ts'
+export type { Bip155Address, HostPort, ParseOptions, PeerAddress, ServiceAddress } from './netaddress.ts'
+export {
+  formatService,
+  ipv6ToString,
+  NetAddress,
+  parseService,
+  serviceKey,
+  splitHostPort,
+} from './netaddress.ts'
 export type { NetGroupOptions } from './netgroup.ts'
 export { NetGroupManager } from './netgroup.ts'
 export type { ImportReport, LoadReport } from './peers-dat.ts'
@@ -39,3 +46,4 @@ export { deserializePeersDat, importBtcdPeers, serializePeersDat } from './peers
 export type { RandomSource } from './random.ts'
 export { FastRandom } from './random.ts'
 export { Reader, readDiskAddress, Writer, writeDiskAddress } from './serialize.ts'
+export { SubNet } from './subnet.ts'

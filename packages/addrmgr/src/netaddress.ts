@@ -6,7 +6,10 @@
  * routability rules (Core netaddress.cpp `CNetAddr::IsValid`, `CNetAddr::IsRoutable`).
  *
  * Nothing here does DNS: only numeric addresses and `.onion` / `.b32.i2p`
- * names parse.
+ * names parse (Core netbase.cpp LookupHost with fAllowLookup = false).
+ * `host:port` text is split once, by {@link splitHostPort} (Core
+ * util/strencodings.cpp SplitHostPort); every package that reads an address
+ * or a service from text uses this module.
  */
 import { createHash } from 'node:crypto'
 import { BadAddressLengthError } from '@node/wire'
@@ -693,8 +696,10 @@ export function ipv6ToString(b: Uint8Array): string {
   return out
 }
 
-function parseAddressOrThrow(text: string, options?: ParseOptions): NetAddress {
-  if (text.includes('\0')) throw new InvalidAddressError(text, 'it contains a NUL character')
+function parseAddressOrThrow(input: string, options?: ParseOptions): NetAddress {
+  if (input.includes('\0')) throw new InvalidAddressError(input, 'it contains a NUL character')
+  // Core LookupHost: a host in brackets is read without them.
+  const text = input.length > 1 && input[0] === '[' && input.endsWith(']') ? input.slice(1, -1) : input
   const special = parseOnion(text) ?? parseI2P(text)
   if (special) return special
   if (text.endsWith('.onion')) throw new InvalidAddressError(text, 'not a valid Tor v3 name')
@@ -757,29 +762,57 @@ export function formatService(s: ServiceAddress): string {
   return `${a.toString()}:${s.port}`
 }
 
+/** A host and port as {@link splitHostPort} separates them. */
+export interface HostPort {
+  /** The host, brackets removed: a numeric address or a name, not checked here. */
+  readonly host: string
+  /** The port given, or the default when none was. */
+  readonly port: number
+  /** False when a port was given but is not 1–65535 (Core: SplitHostPort returns false). */
+  readonly valid: boolean
+}
+
 /**
- * Parse `host`, `host:port`, `[ipv6]` or `[ipv6]:port` (Core SplitHostPort).
- * A bare IPv6 address (several colons, no brackets) takes `defaultPort`.
+ * Core SplitHostPort (util/strencodings.cpp): the last `:` separates a port
+ * when it follows `[...]` or is the only colon. So `1.2.3.4:8333`,
+ * `host.example:8333` and `[2001:db8::1]:8333` have a port and
+ * `2a01:4f8::1` is a bare IPv6 address without one. Brackets around the
+ * host are removed. A port that does not parse leaves the text whole as the
+ * host, as in Core; `valid` is false then and for port 0.
+ */
+export function splitHostPort(text: string, defaultPort: number): HostPort {
+  let rest = text
+  let port = defaultPort
+  let valid = true
+  const colon = text.lastIndexOf(':')
+  if (colon >= 0) {
+    const bracketed = text[0] === '[' && text[colon - 1] === ']'
+    const multiColon = colon !== 0 && text.lastIndexOf(':', colon - 1) !== -1
+    if (colon === 0 || bracketed || !multiColon) {
+      const p = text.slice(colon + 1)
+      // Core ParseUInt16: decimal digits only, no sign, no spaces.
+      if (/^[0-9]{1,5}$/.test(p) && Number(p) <= 65535) {
+        rest = text.slice(0, colon)
+        port = Number(p)
+        valid = port !== 0
+      } else valid = false
+    }
+  }
+  const host = rest.length > 1 && rest[0] === '[' && rest.endsWith(']') ? rest.slice(1, -1) : rest
+  return { host, port, valid }
+}
+
+/**
+ * Parse a numeric service: `host`, `host:port`, `[ipv6]` or `[ipv6]:port`,
+ * split by {@link splitHostPort} (Core SplitHostPort, then LookupHost without
+ * DNS). A bare IPv6 address (several colons, no brackets) takes `defaultPort`.
+ * Throws InvalidAddressError for a bad port or a host that is not a numeric
+ * address or a `.onion` / `.b32.i2p` name.
  */
 export function parseService(text: string, defaultPort: number, options?: ParseOptions): ServiceAddress {
-  let host = text
-  let port = defaultPort
-  const colon = text.lastIndexOf(':')
-  const bracketed = text.startsWith('[')
-  // A port is present when the last ':' follows "]" or is the only colon.
-  if (colon >= 0 && ((bracketed && text[colon - 1] === ']') || (!bracketed && text.indexOf(':') === colon))) {
-    const p = text.slice(colon + 1)
-    // Core SplitHostPort: 1-65535; an explicit port 0 is refused.
-    if (!/^[0-9]{1,5}$/.test(p) || Number(p) > 65535 || Number(p) === 0) {
-      throw new InvalidAddressError(text, 'bad port')
-    }
-    port = Number(p)
-    host = text.slice(0, colon)
-  }
-  if (host.startsWith('[')) {
-    if (!host.endsWith(']')) throw new InvalidAddressError(text, 'unbalanced brackets')
-    host = host.slice(1, -1)
-  }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidAddressError(text, 'bad port')
-  return { addr: parseAddressOrThrow(host, options), port }
+  const hp = splitHostPort(text, defaultPort)
+  if (!hp.valid) throw new InvalidAddressError(text, 'bad port')
+  if (hp.host.includes('[') || hp.host.includes(']'))
+    throw new InvalidAddressError(text, 'unbalanced brackets')
+  return { addr: parseAddressOrThrow(hp.host, options), port: hp.port }
 }

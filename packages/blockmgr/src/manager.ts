@@ -389,6 +389,18 @@ export class BlockManager extends Service {
     }
   }
 
+  /**
+   * Peers we sync from: they have announced headers with more work than our
+   * block tip, so their blocks are ours to download (whether or not a
+   * request to them is in flight right now).
+   */
+  get syncPeerCount(): number {
+    const tipWork = this.chain.tip.chainWork
+    let n = 0
+    for (const s of this.#peers.values()) if (s.bestKnown && s.bestKnown.chainWork > tipWork) n++
+    return n
+  }
+
   protected async onStart(): Promise<void> {
     const stored = await this.#store.loadHeaders()
     stored.sort((a, b) => a.height - b.height)

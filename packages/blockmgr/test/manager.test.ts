@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import {
   blockHash,
+  decodeBlock,
   decodeFrame,
   encodeMessage,
   frame,
@@ -464,5 +465,27 @@ describe('BlockManager: low-work headers presync', () => {
     b.mgr.onMessage(onB, { command: 'headers', headers: headersOf(y.mgr) })
     expect(onB.misbehaviour.map((e) => e.code)).toContain('PRESYNC_MISMATCH')
     expect(b.mgr.chain.bestHeader.height).toBe(0)
+  })
+})
+
+describe('syncPeerCount', () => {
+  it('counts the peers that announced headers beyond our tip, with blocks in flight or not', async () => {
+    const a = await makeNode()
+    await mine(a.mgr, 10)
+    const b = await makeNode()
+    const headers = a.mgr.chain.bestRange(0, 10).map((e) => e.header)
+    const ends = [link(a.mgr, b.mgr).onB, link(a.mgr, b.mgr).onB, link(a.mgr, b.mgr).onB]
+    for (const e of ends) e.mute = true
+    expect(b.mgr.syncPeerCount).toBe(0)
+    for (const e of ends) b.mgr.onMessage(e, { command: 'headers', headers })
+    expect(b.mgr.chain.bestHeader.height).toBe(10)
+    // Ten blocks fit one peer's download window: the others have nothing in flight, yet we sync from all three.
+    expect(ends.filter((e) => e.sent.some((m) => m.command === 'getdata'))).toHaveLength(1)
+    expect(b.mgr.syncPeerCount).toBe(3)
+    // Caught up (the blocks arrive another way): nobody is ahead of us any more.
+    for (const e of a.mgr.chain.bestRange(0, 10))
+      await b.mgr.submitBlock(decodeBlock((await a.store.getBlock(e.hash))!))
+    expect(b.mgr.chain.tip.height).toBe(10)
+    expect(b.mgr.syncPeerCount).toBe(0)
   })
 })

@@ -57,6 +57,7 @@ function failingStore(store: BlockStore, op: Op, code: string): { chainStore: Ch
     putHeaders: (r) => (armed && op === 'putHeaders' ? fail('headers.dat') : store.putHeaders(r)),
     getBlock: (h) => store.getBlock(h),
     hasBlock: (h) => store.hasBlock(h),
+    getBlockInfo: (h) => store.getBlockInfo(h),
     loadHeaders: () => store.loadHeaders(),
   }
   return { chainStore, arm: () => void (armed = true) }

@@ -3,49 +3,20 @@
  * carries, keys for the known-address filter, and user agents made safe to
  * log and display.
  */
-import { isIPv4, isIPv6 } from 'node:net'
+import { NetAddress } from '@node/addrmgr'
 import { type AddrEntry, type AddrV2Entry, NetworkId } from '@node/wire'
 
 const IPV4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff]
 
-function ipv4Bytes(ip: string): number[] {
-  return ip.split('.').map((p) => Number(p) & 0xff)
-}
-
 /**
- * A textual IP address as 16 bytes (IPv4 as `::ffff:a.b.c.d`), or 16 zero
+ * A socket's textual IP address as the 16 bytes a `version` carries (IPv4 as
+ * `::ffff:a.b.c.d`), parsed by `@node/addrmgr` (Core LookupHost); 16 zero
  * bytes for anything else (a host name), as Core sends for unknown addresses.
+ * An IPv6 zone (`fe80::1%eth0`) is not part of the address.
  */
 export function ipTo16(ip: string | undefined): Uint8Array {
-  const out = new Uint8Array(16)
-  if (!ip) return out
-  if (isIPv4(ip)) {
-    out.set([...IPV4_MAPPED_PREFIX, ...ipv4Bytes(ip)])
-    return out
-  }
-  const bare = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip
-  const zoneless = bare.split('%')[0] ?? ''
-  if (!isIPv6(zoneless)) return out
-  let text = zoneless
-  // An embedded IPv4 tail (e.g. ::ffff:1.2.3.4) becomes two hex groups.
-  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
-  if (tail?.[1]) {
-    const b = ipv4Bytes(tail[1])
-    text = `${text.slice(0, -tail[1].length)}${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`
-  }
-  const [head = '', rest] = text.split('::') as [string, string | undefined]
-  const left = head ? head.split(':') : []
-  const right = rest ? rest.split(':') : []
-  const groups =
-    rest === undefined
-      ? left
-      : [...left, ...new Array<string>(8 - left.length - right.length).fill('0'), ...right]
-  for (let i = 0; i < 8; i++) {
-    const g = Number.parseInt(groups[i] ?? '0', 16)
-    out[2 * i] = g >> 8
-    out[2 * i + 1] = g & 0xff
-  }
-  return out
+  const a = ip === undefined ? undefined : NetAddress.tryParse(ip.split('%')[0]!)
+  return a && (a.isIPv4() || a.isIPv6()) ? a.toV1() : new Uint8Array(16)
 }
 
 /** True for `::ffff:a.b.c.d`. */

@@ -2,8 +2,10 @@
  * Bans, discouragement and the noban whitelist, after Bitcoin Core's `BanMan`
  * (Core banman.cpp, and net_processing.cpp `Misbehaving`).
  *
- * - **Manual bans** are addresses or subnets (IPv4/IPv6 CIDR, or a single Tor
- *   or I2P name) with an expiry, 24 h by default. They persist in
+ * - **Manual bans** are addresses or subnets (IPv4/IPv6 with a prefix length
+ *   or a netmask, or a single Tor or I2P name), parsed by `@node/addrmgr`'s
+ *   SubNet as Core's LookupSubNet parses them (netbase.cpp), with an expiry,
+ *   24 h by default. They persist in
  *   `banlist.json` in the data directory, in Core's format
  *   (`{"banned_nets": [{"version", "ban_created", "banned_until", "address"}]}`,
  *   times in seconds), written atomically after every change and reloaded at
@@ -19,9 +21,8 @@
  */
 import { readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { atomicWriteFile } from '@node/addrmgr'
+import { atomicWriteFile, type InvalidAddressError, NetAddress, SubNet, splitHostPort } from '@node/addrmgr'
 import { type Logger, Service, silentLogger } from '@node/runtime'
-import ipaddr from 'ipaddr.js'
 import {
   BAN_ENTRY_VERSION,
   BANLIST_FILE,
@@ -41,119 +42,23 @@ import {
 
 // --- subnets -----------------------------------------------------------------
 
-/** A parsed ban target or whitelist range. */
-export type Subnet =
-  | { readonly kind: 'ipv4' | 'ipv6'; readonly bytes: readonly number[]; readonly prefix: number }
-  | { readonly kind: 'name'; readonly name: string }
-
-const TOR_V3 = /^[a-z2-7]{56}\.onion$/
-const I2P = /^[a-z2-7]{52}\.b32\.i2p$/
-
-function maskBytes(bytes: readonly number[], prefix: number): number[] {
-  return bytes.map((b, i) => {
-    const bits = Math.max(0, Math.min(8, prefix - i * 8))
-    return bits === 8 ? b : b & ((0xff << (8 - bits)) & 0xff)
-  })
-}
-
-function ipFrom(
-  kind: 'ipv4' | 'ipv6',
-  addr: { toByteArray(): number[] },
-): { kind: 'ipv4' | 'ipv6'; bytes: number[] } {
-  return { kind, bytes: addr.toByteArray() }
-}
-
-/** Parse one IP (no prefix), folding IPv4-mapped IPv6 to IPv4. Undefined when not an IP. */
-function parseIp(text: string): { kind: 'ipv4' | 'ipv6'; bytes: number[] } | undefined {
-  const t = text.trim().replace(/^\[(.*)\]$/, '$1')
-  if (ipaddr.IPv4.isValidFourPartDecimal(t)) return ipFrom('ipv4', ipaddr.IPv4.parse(t))
-  if (ipaddr.IPv6.isValid(t)) {
-    const a = ipaddr.IPv6.parse(t)
-    if (a.isIPv4MappedAddress()) return ipFrom('ipv4', a.toIPv4Address())
-    return ipFrom('ipv6', a)
-  }
-  return undefined
-}
-
-/**
- * Parse `1.2.3.4`, `1.2.3.0/24`, `2001:db8::/32`, `::ffff:1.2.3.0/120` (read
- * as IPv4 1.2.3.0/24), a Tor v3 `.onion` or an I2P `.b32.i2p` name. The
- * network part is masked, as Core's `CSubNet` does. Throws the message of what
- * is wrong as a plain string for the caller to wrap.
- */
-function parseSubnetOrThrow(text: string): Subnet {
-  const t = text.trim().toLowerCase()
-  if (TOR_V3.test(t) || I2P.test(t)) return { kind: 'name', name: t }
-  const slash = t.lastIndexOf('/')
-  const host = slash === -1 ? t : t.slice(0, slash)
-  const ip = parseIp(host)
-  if (!ip) throw new Error('not an IPv4 or IPv6 address, subnet, or Tor v3 or I2P name')
-  const max = ip.kind === 'ipv4' ? 32 : 128
-  let prefix = max
-  if (slash !== -1) {
-    const p = t.slice(slash + 1)
-    if (!/^\d{1,3}$/.test(p)) throw new Error('the prefix length is not a number')
-    prefix = Number(p)
-    // An IPv4-mapped IPv6 subnet counts its prefix over the 128 bits.
-    const mappedV4 =
-      ip.kind === 'ipv4' && !ipaddr.IPv4.isValidFourPartDecimal(host.replace(/^\[(.*)\]$/, '$1'))
-    if (mappedV4) {
-      if (prefix < 96 || prefix > 128) throw new Error('an IPv4-mapped subnet needs a prefix of 96 to 128')
-      prefix -= 96
-    }
-    if (prefix > max) throw new Error(`the prefix length is above ${max}`)
-  }
-  return { kind: ip.kind, bytes: maskBytes(ip.bytes, prefix), prefix }
-}
-
-/** Parse a subnet, or throw {@link InvalidBanTargetError}. */
-export function parseSubnet(text: string): Subnet {
+/** Parse a ban target (Core LookupSubNet, `@node/addrmgr` SubNet), or throw {@link InvalidBanTargetError}. */
+function parseTarget(text: string): SubNet {
   try {
-    return parseSubnetOrThrow(text)
+    return SubNet.parse(text.trim())
   } catch (err) {
-    throw new InvalidBanTargetError(text, (err as Error).message)
+    throw new InvalidBanTargetError(text, (err as InvalidAddressError).message)
   }
-}
-
-/** Core `CSubNet::ToString`: `1.2.3.0/24`, `2001:db8::/32`, `1.2.3.4/32`; names as they are. */
-export function formatSubnet(s: Subnet): string {
-  if (s.kind === 'name') return s.name
-  const addr = s.kind === 'ipv4' ? s.bytes.join('.') : new ipaddr.IPv6(pairs(s.bytes)).toRFC5952String()
-  return `${addr}/${s.prefix}`
-}
-
-/** 16 bytes as the eight 16-bit parts ipaddr.js builds an IPv6 from. */
-function pairs(bytes: readonly number[]): number[] {
-  const out: number[] = []
-  for (let i = 0; i < 16; i += 2) out.push((bytes[i]! << 8) | bytes[i + 1]!)
-  return out
-}
-
-function isSingleHost(s: Subnet): boolean {
-  return s.kind === 'name' || s.prefix === (s.kind === 'ipv4' ? 32 : 128)
-}
-
-function subnetMatches(s: Subnet, ip: Subnet): boolean {
-  if (s.kind === 'name' || ip.kind === 'name')
-    return s.kind === 'name' && ip.kind === 'name' && s.name === ip.name
-  if (s.kind !== ip.kind) return false
-  const masked = maskBytes(ip.bytes, s.prefix)
-  for (let i = 0; i < masked.length; i++) if (masked[i] !== s.bytes[i]) return false
-  return true
 }
 
 /**
- * The address of a peer as a single-host subnet, or undefined if it is not an
- * address we understand. A port (`1.2.3.4:8333`, `[::1]:8333`) is ignored.
+ * The address of a peer, with or without a port (`1.2.3.4:8333`,
+ * `[::1]:8333`, `2a01:4f8::1`), split as Core's SplitHostPort does.
+ * Undefined when it is not an address.
  */
-function hostOf(text: string): Subnet | undefined {
-  const withPort = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(text) ?? /^\[([^\]]+)\]:\d+$/.exec(text)
-  try {
-    const s = parseSubnetOrThrow(withPort ? withPort[1]! : text)
-    return isSingleHost(s) ? s : undefined
-  } catch {
-    return undefined
-  }
+function hostOf(text: string): NetAddress | undefined {
+  const hp = splitHostPort(text, 0)
+  return hp.valid ? NetAddress.tryParse(hp.host) : undefined
 }
 
 // --- the list ----------------------------------------------------------------
@@ -203,7 +108,7 @@ export interface BanListInit {
 }
 
 interface StoredBan {
-  subnet: Subnet
+  subnet: SubNet
   createdAt: number
   bannedUntil: number
 }
@@ -228,7 +133,7 @@ export class BanList extends Service {
   readonly #defaultBanTime: number
   readonly #maxDiscouraged: number
   readonly #maxBans: number
-  readonly #whitelist: readonly Subnet[]
+  readonly #whitelist: readonly SubNet[]
   // Single hosts by their text form, for O(1) lookups; bounded by #maxBans with #subnets.
   readonly #hosts = new Map<string, StoredBan>()
   // Wider subnets, scanned on lookup; bounded by #maxBans with #hosts.
@@ -249,13 +154,11 @@ export class BanList extends Service {
     this.#maxDiscouraged = positiveInt('maxDiscouraged', init.maxDiscouraged, DISCOURAGED_MAX)
     this.#maxBans = positiveInt('maxBans', init.maxBans, MAX_BANS)
     this.#whitelist = (init.whitelist ?? []).map((r) => {
-      try {
-        const s = parseSubnetOrThrow(r)
-        if (s.kind === 'name') throw new Error('only IP ranges can be whitelisted')
-        return s
-      } catch (err) {
-        throw new InvalidWhitelistRangeError(r, (err as Error).message)
+      const s = SubNet.tryParse(r.trim())
+      if (!s || !(s.network.isIPv4() || s.network.isIPv6())) {
+        throw new InvalidWhitelistRangeError(r, 'not an IPv4 or IPv6 address or subnet')
       }
+      return s
     })
   }
 
@@ -293,11 +196,11 @@ export class BanList extends Service {
    * the write fails, the ban applying in memory regardless.
    */
   async ban(target: string, options: BanOptions = {}): Promise<BanEntry> {
-    const subnet = parseSubnet(target)
-    const key = formatSubnet(subnet)
+    const subnet = parseTarget(target)
+    const key = subnet.toString()
     const now = this.#now()
     const until = options.until ?? now + (options.durationMs ?? this.#defaultBanTime)
-    const map = isSingleHost(subnet) ? this.#hosts : this.#subnets
+    const map = subnet.isSingle() ? this.#hosts : this.#subnets
     const existing = map.get(key)
     if (!existing) {
       if (this.#hosts.size + this.#subnets.size >= this.#maxBans) this.#sweep(now)
@@ -316,9 +219,9 @@ export class BanList extends Service {
 
   /** Lift a ban (Core `setban remove`). False if there was none for exactly that subnet. */
   async unban(target: string): Promise<boolean> {
-    const subnet = parseSubnet(target)
-    const key = formatSubnet(subnet)
-    const removed = (isSingleHost(subnet) ? this.#hosts : this.#subnets).delete(key)
+    const subnet = parseTarget(target)
+    const key = subnet.toString()
+    const removed = (subnet.isSingle() ? this.#hosts : this.#subnets).delete(key)
     if (removed) {
       this.#dirty = true
       this.#log.info({ subnet: key }, 'Lifted a ban.')
@@ -351,10 +254,10 @@ export class BanList extends Service {
     const host = hostOf(address)
     if (!host) return false
     const now = this.#now()
-    const exact = this.#hosts.get(formatSubnet(host))
+    const exact = this.#hosts.get(hostKey(host))
     if (exact && now < exact.bannedUntil) return true
     for (const b of this.#subnets.values()) {
-      if (now < b.bannedUntil && subnetMatches(b.subnet, host)) return true
+      if (now < b.bannedUntil && b.subnet.match(host)) return true
     }
     return false
   }
@@ -365,7 +268,7 @@ export class BanList extends Service {
   discourage(address: string): void {
     const host = hostOf(address)
     if (!host || this.#whitelisted(host)) return
-    const key = formatSubnet(host)
+    const key = hostKey(host)
     this.#discouraged.delete(key)
     this.#discouraged.set(key, true)
     while (this.#discouraged.size > this.#maxDiscouraged) {
@@ -377,7 +280,7 @@ export class BanList extends Service {
 
   isDiscouraged(address: string): boolean {
     const host = hostOf(address)
-    return host !== undefined && this.#discouraged.has(formatSubnet(host))
+    return host !== undefined && this.#discouraged.has(hostKey(host))
   }
 
   /** Forget every discouraged address. */
@@ -403,8 +306,8 @@ export class BanList extends Service {
     return { whitelisted: false, banned: this.isBanned(address), discouraged: this.isDiscouraged(address) }
   }
 
-  #whitelisted(host: Subnet): boolean {
-    return this.#whitelist.some((r) => subnetMatches(r, host))
+  #whitelisted(host: NetAddress): boolean {
+    return this.#whitelist.some((r) => r.match(host))
   }
 
   // --- persistence ---
@@ -499,8 +402,8 @@ export class BanList extends Service {
         dropped = true
         continue
       }
-      const key = formatSubnet(ban.subnet)
-      const map = isSingleHost(ban.subnet) ? this.#hosts : this.#subnets
+      const key = ban.subnet.toString()
+      const map = ban.subnet.isSingle() ? this.#hosts : this.#subnets
       const mine = map.get(key)
       if (mine && mine.bannedUntil >= ban.bannedUntil) continue
       if (!mine && this.#hosts.size + this.#subnets.size >= this.#maxBans) {
@@ -512,6 +415,11 @@ export class BanList extends Service {
     this.#log.info({ bans: this.#hosts.size + this.#subnets.size }, 'Loaded the ban list.')
     return dropped
   }
+}
+
+/** The key of a single host in the ban map: its subnet text (Core CSubNet(addr).ToString()). */
+function hostKey(addr: NetAddress): string {
+  return SubNet.single(addr)?.toString() ?? addr.toString()
 }
 
 function toEntry(subnet: string, b: StoredBan): BanEntry {
@@ -528,12 +436,8 @@ function readEntry(raw: unknown): StoredBan | undefined {
   if (!Number.isSafeInteger(created) || !Number.isSafeInteger(until) || typeof address !== 'string') {
     return undefined
   }
-  let subnet: Subnet
-  try {
-    subnet = parseSubnetOrThrow(address)
-  } catch {
-    return undefined
-  }
+  const subnet = SubNet.tryParse(address)
+  if (!subnet) return undefined
   return { subnet, createdAt: (created as number) * 1000, bannedUntil: (until as number) * 1000 }
 }
 

@@ -68,6 +68,12 @@ export interface ServerInit {
   connectTimeoutMs?: number | undefined
   /** Bound on one DNS seed lookup, whatever the resolver does (default 10 s). */
   dnsTimeoutMs?: number | undefined
+  /**
+   * Resolve host names given to -connect, -addnode, -seednode and the addnode
+   * RPC (Core -dns, default true). Off, only numeric addresses and Tor/I2P
+   * names connect.
+   */
+  dns?: boolean | undefined
   /** After a seeding round, wait this long before the next one (default 60 s). */
   seedRetryMs?: number | undefined
   /** With DNS seeds configured, fixed seeds are used only this long after start (default 60 s, Core). */
@@ -99,6 +105,7 @@ export type ResolvedInit = ServerInit & {
   maxBlockRelayOnly: number
   useAddrmanOutgoing: boolean
   dnsSeed: boolean
+  dns: boolean
   fixedSeeds: boolean
   dialIntervalMs: number
   connectTimeoutMs: number
@@ -118,6 +125,7 @@ export function resolveInit(init: ServerInit): ResolvedInit {
     maxBlockRelayOnly: init.maxBlockRelayOnly ?? MAX_BLOCK_RELAY_ONLY,
     useAddrmanOutgoing: init.useAddrmanOutgoing ?? true,
     dnsSeed: init.dnsSeed ?? true,
+    dns: init.dns ?? true,
     fixedSeeds: init.fixedSeeds ?? true,
     dialIntervalMs: init.dialIntervalMs ?? DIAL_ROUND_MS,
     connectTimeoutMs: init.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,

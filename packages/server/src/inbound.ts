@@ -11,7 +11,7 @@
  *   rule (eviction.ts); a discouraged newcomer is refused instead.
  */
 import net, { type Server as NetServer, type Socket } from 'node:net'
-import { NetAddress, Network, type RandomSource } from '@node/addrmgr'
+import { NetAddress, Network, type RandomSource, splitHostPort } from '@node/addrmgr'
 import { type Logger, Service } from '@node/runtime'
 import { Services } from '@node/wire'
 import type { BanList } from './bans.ts'
@@ -19,7 +19,7 @@ import type { NodeComponents } from './components.ts'
 import type { ResolvedInit } from './config.ts'
 import { type EvictionCandidate, keyedNetGroup, selectNodeToEvict } from './eviction.ts'
 import { HandshakeLimiter } from './netgroups.ts'
-import { normalizeIp, type PeerHost, splitHostPort } from './peers.ts'
+import { normalizeIp, type PeerHost } from './peers.ts'
 import type { SipKey } from './siphash.ts'
 
 export type InboundInit = Pick<ResolvedInit, 'network' | 'bind' | 'port' | 'maxConnections'> & {

@@ -6,7 +6,7 @@
  * idempotent, so a connection that both fails its handshake and closes gives
  * its slot back exactly once.
  */
-import ipaddr from 'ipaddr.js'
+import { NetAddress, SubNet } from '@node/addrmgr'
 import {
   HANDSHAKE_PREFIX_V4,
   HANDSHAKE_PREFIX_V6,
@@ -50,21 +50,9 @@ export function sourcePrefix(
   v4Prefix = HANDSHAKE_PREFIX_V4,
   v6Prefix = HANDSHAKE_PREFIX_V6,
 ): string {
-  const t = ip.trim().replace(/^\[(.*)\]$/, '$1')
-  let addr: ipaddr.IPv4 | ipaddr.IPv6
-  try {
-    addr = ipaddr.process(t)
-  } catch {
-    return `other:${t.toLowerCase()}`
-  }
-  const bytes = addr.toByteArray()
-  const bits = addr.kind() === 'ipv4' ? v4Prefix : v6Prefix
-  const out: string[] = []
-  for (let i = 0; i * 8 < bits; i++) {
-    const take = Math.min(8, bits - i * 8)
-    out.push(((bytes[i]! & ((0xff << (8 - take)) & 0xff)) >>> 0).toString(16).padStart(2, '0'))
-  }
-  return `${addr.kind()}/${bits}:${out.join('')}`
+  const addr = NetAddress.tryParse(ip.trim())
+  const net = addr && SubNet.cidr(addr, addr.isIPv4() ? v4Prefix : v6Prefix)
+  return net ? net.toString() : `other:${ip.trim().toLowerCase()}`
 }
 
 /**

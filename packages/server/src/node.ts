@@ -39,7 +39,7 @@ export function createNode(config: ServerInit, overrides: ServerComponents = {})
   const logger = overrides.logger ?? silentLogger
   const now = overrides.now ?? Date.now
   const random = overrides.random ?? new FastRandom()
-  // The seeding policy bounds every lookup itself (dnsTimeoutMs), whatever the resolver does.
+  // Seeding and outbound bound every lookup themselves (dnsTimeoutMs), whatever the resolver does.
   const resolve: Resolver =
     overrides.resolve ?? (async (host) => (await dnsLookup(host, { all: true })).map((a) => a.address))
   const addrManager = new AddrManager(

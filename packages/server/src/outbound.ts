@@ -17,21 +17,31 @@
  * - A failed attempt counts against the address only while we are online
  *   (backoff.ts `shouldCountFailures`, Core's count_failures).
  * `seednode` targets are dialled once at start as address-fetch connections.
+ *
+ * A target may be a host name (Core `Lookup` with fAllowLookup = -dns): it
+ * is resolved by the injected resolver on each attempt, bounded by
+ * `dnsTimeoutMs` (an addnode entry keeps the string, as Core's
+ * `m_added_node_params`). A target that does not parse or resolve logs one
+ * warning line (target, reason; no stack) and an addnode target stays for
+ * the next try.
  */
 import {
   type AddrManager,
+  InvalidAddressError,
+  NetAddress,
   Network,
   newBiasForOutbound,
   parseService,
   type RandomSource,
   type ServiceAddress,
+  splitHostPort,
 } from '@node/addrmgr'
 import type { ConnectionType } from '@node/peer'
-import { AbortError, type Logger, Service, sleep } from '@node/runtime'
+import { AbortError, type Logger, Service, sleep, timeoutSignal } from '@node/runtime'
 import type { Anchors } from './anchors.ts'
 import { type OutboundForCounting, RetryBackoff, shouldCountFailures } from './backoff.ts'
 import type { BanList } from './bans.ts'
-import { type NodeComponents, randomUnit } from './components.ts'
+import { type NodeComponents, type Resolver, randomUnit } from './components.ts'
 import type { ResolvedInit } from './config.ts'
 import {
   FEELER_INTERVAL_MS,
@@ -44,7 +54,7 @@ import { countConnections, type PeerEntry, type PeerHost } from './peers.ts'
 import type { Seeding } from './seeding.ts'
 import type { SlotLimits } from './slots.ts'
 import type { StaleTipCheck } from './stale-tip.ts'
-import { Tasks } from './tasks.ts'
+import { raceSignal, Tasks } from './tasks.ts'
 
 export type OutboundInit = Pick<
   ResolvedInit,
@@ -59,6 +69,8 @@ export type OutboundInit = Pick<
   | 'manualRetryBaseMs'
   | 'manualRetryMaxMs'
   | 'maxConnections'
+  | 'dns'
+  | 'dnsTimeoutMs'
 > & { limits: SlotLimits }
 
 /** The policies the connection loop consults. */
@@ -71,6 +83,8 @@ export interface OutboundPolicies {
 interface ManualTarget {
   readonly target: string
   peerId: number | undefined
+  /** A name lookup for it is under way. */
+  resolving: boolean
 }
 
 export class OutboundConnections extends Service {
@@ -79,6 +93,7 @@ export class OutboundConnections extends Service {
   readonly #bans: BanList
   readonly #now: () => number
   readonly #random: RandomSource
+  readonly #resolve: Resolver
   readonly #host: PeerHost
   readonly #policies: OutboundPolicies
   readonly #init: OutboundInit
@@ -89,7 +104,7 @@ export class OutboundConnections extends Service {
   #feelerAt = 0
 
   constructor(
-    components: Pick<NodeComponents, 'logger' | 'addrManager' | 'bans' | 'now' | 'random'>,
+    components: Pick<NodeComponents, 'logger' | 'addrManager' | 'bans' | 'now' | 'random' | 'resolve'>,
     host: PeerHost,
     policies: OutboundPolicies,
     init: OutboundInit,
@@ -100,6 +115,7 @@ export class OutboundConnections extends Service {
     this.#bans = components.bans
     this.#now = components.now
     this.#random = components.random
+    this.#resolve = components.resolve
     this.#host = host
     this.#policies = policies
     this.#init = init
@@ -110,9 +126,11 @@ export class OutboundConnections extends Service {
   protected async onStart(signal: AbortSignal): Promise<void> {
     // Nothing of the last run carries over but the RPC-added targets.
     this.#backoff = this.#newBackoff()
-    for (const m of this.#manual.values()) m.peerId = undefined
-    for (const t of this.#init.connect ?? []) this.#manual.set(t, { target: t, peerId: undefined })
-    for (const t of this.#init.addnode ?? []) this.#manual.set(t, { target: t, peerId: undefined })
+    for (const m of this.#manual.values()) {
+      m.peerId = undefined
+      m.resolving = false
+    }
+    for (const t of [...(this.#init.connect ?? []), ...(this.#init.addnode ?? [])]) this.#addManual(t)
     for (const t of this.#init.seednode ?? []) this.#dialFetch(t)
     this.#feelerAt = this.#now() + this.#feelerDelay()
     this.#tasks.run(this.#dialLoop(signal))
@@ -128,7 +146,7 @@ export class OutboundConnections extends Service {
   /** RPC addnode: add | remove | onetry. */
   addNode(target: string, command: 'add' | 'remove' | 'onetry'): void {
     if (command === 'add') {
-      this.#manual.set(target, { target, peerId: undefined })
+      this.#addManual(target)
       this.#backoff.forget(target)
     } else if (command === 'remove') {
       const m = this.#manual.get(target)
@@ -136,7 +154,16 @@ export class OutboundConnections extends Service {
       this.#backoff.forget(target)
       if (m?.peerId !== undefined) this.#host.get(m.peerId)?.peer.destroy()
     } else {
-      this.dial(parseService(target, this.#init.network.defaultPort), 'manual')
+      const numeric = this.#numericService(target)
+      if (numeric) this.dial(numeric, 'manual')
+      else {
+        if (!this.#init.dns) throw new InvalidAddressError(target, 'host names are not looked up (-dns=0)')
+        this.#tasks.run(
+          this.#lookupService(target, 'Cannot connect to an addnode onetry target.').then((s) => {
+            if (s) this.dial(s, 'manual')
+          }),
+        )
+      }
     }
   }
 
@@ -198,26 +225,88 @@ export class OutboundConnections extends Service {
     for (const m of this.#manual.values()) {
       if (m.peerId !== undefined && this.#host.get(m.peerId)) continue
       m.peerId = undefined
+      if (m.resolving) continue
       if (!this.#backoff.canAttempt(m.target) || manualCount >= max) continue
-      let s: ServiceAddress
-      try {
-        s = parseService(m.target, this.#init.network.defaultPort)
-      } catch (err) {
-        this.#log.warn({ err, target: m.target }, 'Cannot parse an addnode/connect target; skipped.')
-        this.#manual.delete(m.target)
-        continue
-      }
       // Counted as failed until the handshake completes: this sets the wait before the next try.
       this.#backoff.recordFailure(m.target)
-      const entry = this.dial(s, 'manual')
-      if (entry) {
-        m.peerId = entry.id
-        void entry.peer.whenReady().then(
-          () => this.#backoff.recordSuccess(m.target),
-          () => {},
-        )
+      const numeric = this.#numericService(m.target)
+      if (numeric) {
+        this.#dialManual(m, numeric)
+        continue
+      }
+      // A host name, looked up on each attempt; a failure logs one line and
+      // the target stays for the next try.
+      m.resolving = true
+      this.#tasks.run(
+        this.#lookupService(m.target, 'Cannot connect to an addnode/connect target; will try again.')
+          .then((s) => {
+            if (s && this.#manual.get(m.target) === m) this.#dialManual(m, s)
+          })
+          .finally(() => {
+            m.resolving = false
+          }),
+      )
+    }
+  }
+
+  #addManual(target: string): void {
+    this.#manual.set(target, { target, peerId: undefined, resolving: false })
+  }
+
+  #dialManual(m: ManualTarget, s: ServiceAddress): void {
+    const entry = this.dial(s, 'manual')
+    if (entry) {
+      m.peerId = entry.id
+      void entry.peer.whenReady().then(
+        () => this.#backoff.recordSuccess(m.target),
+        () => {},
+      )
+    }
+  }
+
+  /** `target` as a numeric service (Core Lookup without DNS), or undefined if it is not one. */
+  #numericService(target: string): ServiceAddress | undefined {
+    try {
+      return parseService(target, this.#init.network.defaultPort)
+    } catch {
+      return undefined
+    }
+  }
+
+  /**
+   * Core Lookup(target, defaultPort, fAllowLookup = -dns): a numeric address
+   * at once, else the first address the resolver gives for the host name
+   * (bounded by `dnsTimeoutMs`). A target that does not parse or resolve
+   * logs one warning line (no stack: it is bad input, not a fault) and
+   * gives undefined.
+   */
+  async #lookupService(target: string, message: string): Promise<ServiceAddress | undefined> {
+    const numeric = this.#numericService(target)
+    if (numeric) return numeric
+    const hp = splitHostPort(target, this.#init.network.defaultPort)
+    let reason: string
+    if (!hp.valid) reason = 'bad port'
+    else if (hp.host === '' || /[\s[\]/]/.test(hp.host)) reason = 'not an address or host name'
+    else if (!this.#init.dns) reason = 'host names are not looked up (-dns=0)'
+    else {
+      const signal = this.shutdownSignal
+      const t = timeoutSignal(this.#init.dnsTimeoutMs, signal)
+      try {
+        const ips = await raceSignal(this.#resolve(hp.host, t.signal), t.signal)
+        for (const ip of ips) {
+          const addr = NetAddress.tryParse(ip)
+          if (addr) return { addr, port: hp.port }
+        }
+        reason = 'the name has no address'
+      } catch (err) {
+        if (signal?.aborted) return undefined
+        reason = (err as Error).message
+      } finally {
+        t.clear()
       }
     }
+    this.#log.warn({ target, reason }, message)
+    return undefined
   }
 
   #openOutbound(): void {
@@ -285,11 +374,16 @@ export class OutboundConnections extends Service {
   }
 
   #dialFetch(target: string): void {
-    try {
-      this.dial(parseService(target, this.#init.network.defaultPort), 'addr-fetch')
-    } catch (err) {
-      this.#log.warn({ err, target }, 'Cannot parse a seed node.')
+    const numeric = this.#numericService(target)
+    if (numeric) {
+      this.dial(numeric, 'addr-fetch')
+      return
     }
+    this.#tasks.run(
+      this.#lookupService(target, 'Cannot connect to a seed node.').then((s) => {
+        if (s) this.dial(s, 'addr-fetch')
+      }),
+    )
   }
 }
 

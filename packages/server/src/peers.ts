@@ -81,15 +81,6 @@ export function countConnections(peers: Iterable<PeerEntry>): ConnectionCounts {
   return c
 }
 
-/** `host:port` or `[v6]:port` or a bare host. */
-export function splitHostPort(s: string, defaultPort: number): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s)
-  if (m) return { host: m[1]!, port: m[2] ? Number(m[2]) : defaultPort }
-  const parts = s.split(':')
-  if (parts.length === 2) return { host: parts[0]!, port: Number(parts[1]) }
-  return { host: s, port: defaultPort }
-}
-
 /** An IPv4-mapped IPv6 remote address (`::ffff:1.2.3.4`) as plain IPv4. */
 export function normalizeIp(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip

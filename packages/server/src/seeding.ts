@@ -13,6 +13,9 @@
  *   each with a random age of 3 to 7 days.
  * - The fixed seeds are added when the DNS seeds gave nothing: after 60 s
  *   when DNS seeds are configured, at once when there are none.
+ * - Offline every seed fails the same way: a round logs one warning that
+ *   names every failed seed and its reason; each failure alone is a debug
+ *   line.
  */
 import { NetAddress, type PeerAddress, parseService, type RandomSource } from '@node/addrmgr'
 import { type Logger, Service, timeoutSignal } from '@node/runtime'
@@ -96,6 +99,7 @@ export class Seeding extends Service {
     const useDns = this.#init.dnsSeed && network.dnsSeeds.length > 0
     let found = 0
     let failed = 0
+    const failures: { seed: string; reason: string }[] = []
     if (useDns) {
       const seeds = [...network.dnsSeeds]
       for (let i = seeds.length - 1; i > 0; i--) {
@@ -112,7 +116,8 @@ export class Seeding extends Service {
         } catch (err) {
           if (signal.aborted) return
           failed++
-          this.#log.warn({ seed: host, err: (err as Error).message }, 'DNS seed lookup failed.')
+          failures.push({ seed: host, reason: (err as Error).message })
+          this.#log.debug({ seed: host, reason: (err as Error).message }, 'DNS seed lookup failed.')
         } finally {
           t.clear()
         }
@@ -128,13 +133,14 @@ export class Seeding extends Service {
     if (fixed && sinceStart >= wait) {
       const added = this.#addFixedSeeds()
       this.#log.warn(
-        { added, dnsSeedsFailed: failed },
+        { added, dnsSeedsFailed: failed, failures: failures.length > 0 ? failures : undefined },
         useDns ? 'No addresses from DNS seeds; added the fixed seeds.' : 'Added the fixed seeds.',
       )
     } else if (useDns) {
       this.#log.warn(
         {
           failed,
+          failures,
           retryInSeconds: this.#init.seedRetryMs / 1000,
           fixedSeedsInSeconds: fixed ? Math.max(0, (wait - sinceStart) / 1000) : undefined,
         },

@@ -47,7 +47,21 @@ describe('seeding offline', () => {
       5_000,
       'the offline warning',
     )
-    expect(records.filter((r) => r.msg === 'DNS seed lookup failed.')).toHaveLength(2)
+    // One warning for the round, naming both seeds; each failure alone is a debug line.
+    const seedWarnings = records.filter(
+      (r) => r.level === 'warn' && JSON.stringify(r.fields).includes('seed-'),
+    )
+    expect(seedWarnings).toHaveLength(1)
+    expect(seedWarnings[0]!.fields['failures']).toEqual(
+      expect.arrayContaining([
+        { seed: 'seed-a.example.invalid', reason: 'getaddrinfo ENOTFOUND x9.seed-a.example.invalid' },
+        { seed: 'seed-b.example.invalid', reason: 'getaddrinfo ENOTFOUND x9.seed-b.example.invalid' },
+      ]),
+    )
+    expect(records.filter((r) => r.msg === 'DNS seed lookup failed.').map((r) => r.level)).toEqual([
+      'debug',
+      'debug',
+    ])
     // 300 ms is 30 rounds of the connection loop: no spinning on the resolver.
     await delay(300)
     expect(lookups).toHaveLength(2)
@@ -88,7 +102,7 @@ describe('seeding offline', () => {
     await until(() => records.some((r) => r.msg.includes('(offline?)')), 5_000, 'the lookups to time out')
     expect(lookups).toBe(2)
     expect(
-      records.filter((r) => r.msg === 'DNS seed lookup failed.').map((r) => String(r.fields['err'])),
+      records.filter((r) => r.msg === 'DNS seed lookup failed.').map((r) => String(r.fields['reason'])),
     ).toEqual([
       expect.stringMatching(/Timed out after 50 ms/),
       expect.stringMatching(/Timed out after 50 ms/),
