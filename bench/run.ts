@@ -17,6 +17,7 @@ const suites = [
   'packages/addrmgr/bench/addrmgr.bench.ts',
   'packages/inv-cache/bench/inv-cache.bench.ts',
   'packages/peer/bench/peer.bench.ts',
+  'packages/peer/bench/bip324.bench.ts',
   'packages/blockmgr/bench/store.bench.ts',
   'packages/server/bench/policy.bench.ts',
   'apps/node/bench/rpc.bench.ts',

@@ -113,6 +113,8 @@ export interface NodeConfig {
   readonly externalIp: readonly Endpoint[]
   /** Advertise routable addresses of our interfaces (-discover). */
   readonly discover: boolean
+  /** BIP324 v2 transport: advertise NODE_P2P_V2, accept and try v2 (-v2transport, default on). */
+  readonly v2Transport: boolean
   readonly maxConnections: number
   readonly dnsSeed: boolean
   /** Look up host names given to -connect, -addnode, -seednode and addnode (Core -dns). */
@@ -475,6 +477,7 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   const dns = s.getBool('dns', true)
   // Core: -discover defaults to on when listening without -externalip.
   const discover = s.getBool('discover', listen && externalIp.length === 0)
+  const v2Transport = s.getBool('v2transport', true)
   if (bind.length > 0 && !listen) {
     throw new ConfigError('Cannot set -bind together with -listen=0.')
   }
@@ -558,6 +561,7 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     seednode,
     externalIp,
     discover,
+    v2Transport,
     maxConnections,
     dnsSeed,
     dns,

@@ -43,6 +43,7 @@ export function serverInit(config: NodeConfig, version: string): ServerInit {
     seednode: config.seednode.map(endpoint),
     externalIp: config.externalIp.map(endpoint),
     discover: config.discover,
+    v2Transport: config.v2Transport,
     dnsSeed: config.dnsSeed && connect.mode === 'auto',
     dns: config.dns,
     fixedSeeds: connect.mode === 'auto',

@@ -129,7 +129,8 @@ export function formatNetinfo(peers: readonly PeerInfo[], info: NetworkInfo, opt
           p.connection_type ??
           '',
         p.network ?? '',
-        (p.transport_protocol_type ?? 'v1').replace(/^v/, ''),
+        // Core's -netinfo "v" column: 1 or 2, blank while still detecting.
+        /^v\d$/.test(p.transport_protocol_type ?? 'v1') ? (p.transport_protocol_type ?? 'v1').slice(1) : ' ',
         ms(p.minping),
         ms(p.pingtime),
         ago(opts.now, p.lastsend, 's'),

@@ -133,6 +133,12 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = Object.freeze([
     help: 'Discover own IP addresses (default: 1 when listening and no -externalip).',
   },
   {
+    name: 'v2transport',
+    kind: 'bool',
+    category: CONNECTION,
+    help: 'Support v2 transport (default: 1)',
+  },
+  {
     name: 'seednode',
     kind: 'list',
     value: '<ip>',

@@ -496,8 +496,8 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
           bytessent_per_msg: Object.fromEntries(Object.entries(s.sent).map(([k, v]) => [k, v.bytes])),
           bytesrecv_per_msg: Object.fromEntries(Object.entries(s.received).map(([k, v]) => [k, v.bytes])),
           connection_type: p.connectionType,
-          transport_protocol_type: 'v1',
-          session_id: '',
+          transport_protocol_type: p.transportProtocol,
+          session_id: p.sessionId,
         }
       }),
     {
@@ -512,7 +512,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
     () => {
       const peers = server.peerInfo()
       const inbound = peers.filter((p) => p.inbound).length
-      const local = Services.NODE_NETWORK | Services.NODE_WITNESS
+      const local = server.localServices
       return {
         version: options.version,
         subversion: options.userAgent,

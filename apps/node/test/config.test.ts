@@ -115,6 +115,12 @@ describe('loadConfig: flag syntax', () => {
     expect(c.listen).toBe(true)
   })
 
+  it('takes -v2transport, on by default as in Core', async () => {
+    expect((await load(['-regtest'])).v2Transport).toBe(true)
+    expect((await load(['-regtest', '-v2transport=0'])).v2Transport).toBe(false)
+    expect((await load(['-regtest', '-nov2transport'])).v2Transport).toBe(false)
+  })
+
   it('takes -externalip (on our port) and turns -discover off by default when one is given', async () => {
     const c = await load([
       '-regtest',

@@ -338,6 +338,13 @@ describe('node-cli -netinfo', () => {
     expect(text).toMatch(/Local addresses\n203\.0\.113\.5\s+port {2}8333 {4}score 4$/)
   })
 
+  it('leaves the v column blank for a peer whose transport is still being detected', () => {
+    const detecting = peers.map((p) => (p.inbound ? { ...p, transport_protocol_type: 'detecting' } : p))
+    const text = formatNetinfo(detecting, netinfo, { level: 1, now: 1_700_000_100, clientLine: 'x' })
+    expect(text).not.toContain('detecting')
+    expect(text.split('\n').find((l) => l.startsWith('in'))).toMatch(/^in\s+inbound\s+ipv6\s+40\s+42\s/)
+  })
+
   it('rejects a bad level', async () => {
     expect((await cli([...base(), '-netinfo=9'])).err).toMatch(/Invalid -netinfo level "9"/)
   })

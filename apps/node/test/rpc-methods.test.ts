@@ -190,7 +190,7 @@ describe('node RPC methods', () => {
       subversion: '/btcnode:0.1.0/',
       protocolversion: 70016,
       connections: 0,
-      localservicesnames: ['NETWORK', 'WITNESS'],
+      localservicesnames: ['NETWORK', 'WITNESS', 'P2P_V2'], // -v2transport is on by default
     })
     const totals = (await client.command('getnettotals')) as Record<string, unknown>
     expect(totals['totalbytesrecv']).toBe(0)

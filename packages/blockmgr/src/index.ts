@@ -15,15 +15,92 @@
  */
 export const PACKAGE = '@node/blockmgr'
 
-export * from './chain.ts'
-export * from './check-transaction.ts'
-export * from './checks.ts'
-export * from './constants.ts'
-export * from './errors.ts'
-export * from './manager.ts'
-export * from './miner.ts'
-export * from './pow.ts'
-export * from './presync.ts'
+export {
+  type AddHeadersResult,
+  DEFAULT_MAX_SIDE_HEADERS,
+  HeaderChain,
+  type HeaderChainInit,
+  HeaderEntry,
+  MAX_FUTURE_BLOCK_TIME,
+  MAX_TIMEWARP,
+  type TipChange,
+} from './chain.ts'
+export {
+  BadTransactionError,
+  COIN,
+  checkTransaction,
+  MAX_MONEY,
+} from './check-transaction.ts'
+export {
+  type BlockValidator,
+  bip34HeightPush,
+  checkBlock,
+  contextualCheckBlock,
+} from './checks.ts'
+export {
+  BLOCK_DOWNLOAD_TIMEOUT_BASE,
+  BLOCK_DOWNLOAD_TIMEOUT_PER_PEER,
+  BLOCK_DOWNLOAD_WINDOW,
+  BLOCK_STALLING_TIMEOUT_DEFAULT,
+  BLOCK_STALLING_TIMEOUT_MAX,
+  HEADERS_DOWNLOAD_TIMEOUT_BASE,
+  HEADERS_DOWNLOAD_TIMEOUT_PER_HEADER,
+  MAX_BLOCKS_IN_FLIGHT_PER_PEER,
+  MAX_BLOCKS_TO_ANNOUNCE,
+  MAX_GETBLOCKS_RESULTS,
+  MAX_HEADERS_RESULTS,
+  MAX_TIP_AGE,
+  MAX_UNCONNECTING_HEADERS,
+  MIN_BLOCKS_TO_KEEP,
+  PROGRESS_INTERVAL,
+  STALE_RELAY_AGE_LIMIT_SECONDS,
+  TICK_INTERVAL,
+} from './constants.ts'
+export {
+  BadBlockError,
+  BadDifficultyError,
+  BadProofOfWorkError,
+  BadVersionError,
+  CheckpointMismatchError,
+  FatalStoreError,
+  HeaderLimitError,
+  InvalidAncestorError,
+  NonContinuousHeadersError,
+  OrphanHeaderError,
+  TimeTooNewError,
+  TimeTooOldError,
+  TimewarpError,
+  ValidationError,
+} from './errors.ts'
+export {
+  BlockManager,
+  type BlockManagerComponents,
+  type BlockManagerEvents,
+  type BlockManagerInit,
+  type ChainStore,
+  type PeerSyncState,
+  type SyncPeer,
+} from './manager.ts'
+export {
+  blockSubsidy,
+  type MineOptions,
+  mineBlock,
+} from './miner.ts'
+export {
+  ancestor,
+  blockProof,
+  calculateNextWorkRequired,
+  checkProofOfWork,
+  medianTimePast,
+  nextWorkRequired,
+  type PowEntry,
+  retargetInterval,
+} from './pow.ts'
+export {
+  HeadersPresync,
+  type PresyncPhase,
+  type PresyncResult,
+} from './presync.ts'
 export type {
   BlockInfo,
   BlockMeta,
@@ -51,4 +128,4 @@ export {
   StoreLockedError,
   StoreWriteError,
 } from './store-errors.ts'
-export * from './verification-progress.ts'
+export { guessVerificationProgress } from './verification-progress.ts'

@@ -24,8 +24,20 @@
  * const toAnnounce = txs.filterUnknown(ourNewTxs) // unknown ones, now marked as known
  * ```
  */
-export * from './constants.ts'
-export * from './errors.ts'
+export {
+  ADDR_KNOWN_ENTRIES,
+  ADDR_KNOWN_FP_RATE,
+  DEFAULT_INV_CACHE_MAX,
+  DEFAULT_ROLLING_ENTRIES,
+  DEFAULT_ROLLING_FP_RATE,
+  MAX_FP_RATE,
+  MAX_HASH_FUNCS,
+  MAX_INV_CACHE_MAX,
+  MAX_ROLLING_ENTRIES,
+  MIN_FP_RATE,
+  SEED_MULTIPLIER,
+} from './constants.ts'
+export { InvalidCacheOptionError } from './errors.ts'
 export {
   type FilterOptions,
   InvCache,

@@ -50,7 +50,7 @@ function closeServer(server: Server): Promise<void> {
 }
 
 /** A ~`bytes` block of realistic-sized (≈ 250-byte, 1-in 2-out) transactions. */
-function makeBlock(bytes: number): Block {
+export function makeBlock(bytes: number): Block {
   const txs: Tx[] = []
   let size = 80
   for (let i = 0; size < bytes; i++) {
@@ -91,7 +91,7 @@ function makeBlock(bytes: number): Block {
 
 // --- a pair of ours ---------------------------------------------------------------------
 
-interface Pair {
+export interface Pair {
   sendInv(i: number): void
   sendPing(i: number): void
   sendBlock(): void
@@ -101,14 +101,19 @@ interface Pair {
   close(): Promise<void>
 }
 
-async function oursPair(block: Block): Promise<Pair> {
+/** A loopback pair of our peers; `v2Transport` makes both ends speak BIP324 (bip324.bench.ts). */
+export async function oursPair(block: Block, v2Transport = false): Promise<Pair> {
   let inbound: Peer | undefined
   const { server, port } = await listen((s) => {
-    inbound = Peer.accept({ nonces: new NonceSet() }, s, { network, maxSendBufferBytes: 64 << 20 })
+    inbound = Peer.accept({ nonces: new NonceSet() }, s, {
+      network,
+      maxSendBufferBytes: 64 << 20,
+      v2Transport,
+    })
   })
   const out = await Peer.connect(
     { nonces: new NonceSet() },
-    { network, host: '127.0.0.1', port, maxSendBufferBytes: 64 << 20 },
+    { network, host: '127.0.0.1', port, maxSendBufferBytes: 64 << 20, v2Transport },
   )
   await waitFor(() => inbound !== undefined, 'accept')
   const inp = inbound!
@@ -243,7 +248,7 @@ async function bcoinPair(bc: BcoinModules, rawBlock: Uint8Array): Promise<Pair> 
 // --- measurements -----------------------------------------------------------------------
 
 /** Send `n` messages with `send`, pacing on the send buffer; return messages per second. */
-async function throughput(
+export async function throughput(
   pair: Pair,
   n: number,
   send: (i: number) => void,
@@ -260,7 +265,10 @@ async function throughput(
   return n / ((performance.now() - t0) / 1000)
 }
 
-async function measure(pair: Pair, quick: boolean): Promise<{ inv: number; ping: number; block: number }> {
+export async function measure(
+  pair: Pair,
+  quick: boolean,
+): Promise<{ inv: number; ping: number; block: number }> {
   const small = quick ? 20_000 : 100_000
   const blocks = quick ? 30 : 120
   // Warm-up.

@@ -10,6 +10,10 @@
  * inventory and addresses the peer already knows, keeps statistics, and
  * reports misbehaviour as events without ever deciding a ban itself.
  *
+ * The peer talks through a {@link Transport}: v1 frames, or BIP324's v2
+ * encrypted transport (`v2Transport: true`; inbound peers then tell v1 from v2
+ * by the first bytes). `peer.transportProtocol` and `peer.sessionId` say which.
+ *
  * @example
  * ```ts
  * import { NonceSet, Peer } from '@node/peer'
@@ -55,3 +59,5 @@ export type {
   RemoteVersion,
 } from './state.ts'
 export type { CommandCounter } from './stats.ts'
+export * from './transport/errors.ts'
+export type { Transport, TransportProtocol } from './transport/transport.ts'

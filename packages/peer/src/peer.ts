@@ -46,10 +46,7 @@ import {
   EncodeError,
   encodePayload,
   FEEFILTER_VERSION,
-  FrameDecoder,
   type FrameEvent,
-  frame,
-  frameHeader,
   type Hash,
   HEADER_SIZE,
   hashToHex,
@@ -103,7 +100,6 @@ import {
   RECV_QUEUE_LIMIT_BYTES,
   SEND_BUFFER_LIMIT_BYTES,
   SOCKET_HIGH_WATER_BYTES,
-  ZERO_COPY_MIN_BYTES,
 } from './constants.ts'
 import { TypedEmitter } from './emitter.ts'
 import {
@@ -142,6 +138,9 @@ import type {
   RemoteVersion,
 } from './state.ts'
 import { type CommandCounter, TrafficCounters } from './stats.ts'
+import type { Transport, TransportProtocol } from './transport/transport.ts'
+import { V1Transport } from './transport/v1.ts'
+import { V2Transport } from './transport/v2.ts'
 
 // --- public types -------------------------------------------------------------------
 
@@ -162,6 +161,11 @@ export interface PeerComponents {
 
 export interface PeerInit {
   network: NetworkParams
+  /**
+   * BIP324. Outbound: open with the v2 handshake. Inbound: accept v2 as well
+   * as v1 (told apart by the first bytes). Default false: v1 only.
+   */
+  v2Transport?: boolean | undefined
   /** Default: 'outbound-full-relay' for connect/dial, 'inbound' for accept. */
   connectionType?: ConnectionType | undefined
   /** Services we advertise (default NODE_NETWORK | NODE_WITNESS). */
@@ -249,6 +253,8 @@ export interface StallInfo {
 export interface CloseInfo {
   readonly error: NodeError | undefined
   readonly wasReady: boolean
+  /** An outbound v2 attempt closed before the peer sent anything: retry once over v1 (Core ShouldReconnectV1). */
+  readonly reconnectAsV1: boolean
 }
 
 /** Events a peer emits. No event follows `close`. */
@@ -431,7 +437,7 @@ export class Peer {
 
   #state: PeerState
   #socket: Socket | undefined
-  readonly #decoder: FrameDecoder
+  readonly #transport: Transport
   readonly #queue = new SendQueue()
   // Received frames not yet handled (Core's process queue), with their wire bytes.
   readonly #inbox = new Fifo<FrameEvent>()
@@ -570,7 +576,17 @@ export class Peer {
       { random32 },
       { entries: KNOWN_ADDR_ENTRIES, fpRate: KNOWN_ADDR_FP_RATE },
     )
-    this.#decoder = new FrameDecoder({ magic: init.network.magic })
+    const transportComponents = {
+      write: (bytes: Uint8Array) => this.#writeRaw(bytes),
+      sendable: () => this.#pump(),
+      randomBytes: this.#randomBytes,
+    }
+    this.#transport = init.v2Transport
+      ? new V2Transport(transportComponents, {
+          magic: init.network.magic,
+          initiating: direction === 'outbound',
+        })
+      : new V1Transport({ magic: init.network.magic })
     this.#state = { status: 'connecting', since: this.#now() }
     this.#closed = new Promise<void>((resolve) => {
       this.#closedResolve = resolve
@@ -643,6 +659,17 @@ export class Peer {
   get bufferedBytes(): number {
     if (this.#isClosed()) return 0
     return this.#queue.bytes + (this.#socket?.writableLength ?? 0)
+  }
+
+  /** `v1`, `v2` (BIP324, once the peer's version packet authenticated) or `detecting` (Core GetInfo). */
+  get transportProtocol(): TransportProtocol {
+    return this.#transport.protocol
+  }
+
+  /** The BIP324 session id (hex) on a v2 connection; compare it out of band to rule out a man in the middle. */
+  get sessionId(): string | undefined {
+    const id = this.#transport.sessionId
+    return id ? Buffer.from(id).toString('hex') : undefined
   }
 
   /** Resolves once the socket is fully closed after destroy() (never rejects). */
@@ -995,7 +1022,8 @@ export class Peer {
     this.#queue.clear()
     this.#inbox.clear()
     this.#inboxBytes = 0
-    this.#decoder.reset()
+    const reconnectAsV1 = this.#transport.reconnectAsV1
+    this.#transport.reset()
 
     const socket = this.#socket
     if (socket) {
@@ -1020,7 +1048,7 @@ export class Peer {
     } else {
       this.#log.debug({ wasReady }, 'The peer connection closed.')
     }
-    this.#emitter.emit('close', { error, wasReady })
+    this.#emitter.emit('close', { error, wasReady, reconnectAsV1 })
     this.#emitter.clearListeners()
   }
 
@@ -1083,6 +1111,7 @@ export class Peer {
       this.destroy(new HandshakeTimeoutError(this.#handshakeTimeoutMs))
     }, this.#handshakeTimeoutMs)
     this.#log.debug('Connected; starting the version handshake.')
+    this.#transport.start()
     // Core: the outbound side speaks first; the inbound side answers the peer's version.
     if (this.direction === 'outbound') this.#sendVersion()
   }
@@ -1093,10 +1122,10 @@ export class Peer {
     if (this.#state.status === 'closed') return
     try {
       this.#received.addBytes(chunk.length)
-      const events = this.#decoder.push(chunk)
+      const events = this.#transport.receive(chunk)
       // A header error that loses the framing is the decoder's last event;
       // Core disconnects at once, before the queued messages are handled.
-      const failed = this.#decoder.failed
+      const failed = this.#transport.failed
       const n = failed ? events.length - 1 : events.length
       for (let i = 0; i < n; i++) this.#receive(events[i]!)
       if (failed) {
@@ -1619,6 +1648,8 @@ export class Peer {
     const socket = this.#socket
     if (this.#pumping || !socket || this.#state.status === 'closed' || this.#state.status === 'connecting')
       return
+    // A v2 transport holds messages until the key exchange is done.
+    if (!this.#transport.canSend) return
     this.#pumping = true
     try {
       // Stop when the socket asks for a drain (its 'drain' event restarts us)
@@ -1642,15 +1673,23 @@ export class Peer {
       socket.cork()
       process.nextTick(this.#uncork)
     }
-    const magic = this.network.magic
-    if (item.payload.length >= ZERO_COPY_MIN_BYTES) {
-      socket.write(frameHeader(magic, item.command, item.payload))
-      socket.write(item.payload, this.#onFlushed)
-    } else {
-      socket.write(frame(magic, item.command, item.payload), this.#onFlushed)
+    const pieces = this.#transport.encode(item.command, item.payload)
+    let size = 0
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]!
+      size += piece.length
+      socket.write(piece, i === pieces.length - 1 ? this.#onFlushed : undefined)
     }
-    this.#sent.count(item.command, item.size)
-    this.#sent.addBytes(item.size)
+    this.#sent.count(item.command, size)
+    this.#sent.addBytes(size)
+  }
+
+  /** Handshake bytes of the transport (key, garbage, terminator, version packet). */
+  #writeRaw(bytes: Uint8Array): void {
+    const socket = this.#socket
+    if (!socket || socket.destroyed) return
+    socket.write(bytes)
+    this.#sent.addBytes(bytes.length)
   }
 
   readonly #uncork = (): void => {

@@ -177,7 +177,7 @@ describe('destroy', () => {
     peer.destroy()
     peer.destroy()
     for (const e of await Promise.all(ps)) expect(e).toMatchObject({ code: 'PEER_CLOSED' })
-    expect(closes).toEqual([{ error: undefined, wasReady: true }])
+    expect(closes).toEqual([{ error: undefined, wasReady: true, reconnectAsV1: false }])
     expect(peer.send({ command: 'getaddr' })).toBe(false)
     await expect(peer.ping()).rejects.toMatchObject({ code: 'PEER_CLOSED' })
     await expect(peer.whenReady()).rejects.toMatchObject({ code: 'PEER_CLOSED' })

@@ -95,6 +95,11 @@ export interface ServerInit {
   staleTipAgeMs?: number | undefined
   /** How often stale tips and extra outbound peers are checked (default 45 s, Core). */
   extraPeerCheckMs?: number | undefined
+  /**
+   * BIP324 (Core -v2transport, default true): advertise NODE_P2P_V2, accept v2
+   * inbound, and try v2 first to outbound peers that advertise it.
+   */
+  v2Transport?: boolean | undefined
 }
 
 /** {@link ServerInit} with every default filled in. */
@@ -114,6 +119,7 @@ export type ResolvedInit = ServerInit & {
   fixedSeedsDelayMs: number
   manualRetryBaseMs: number
   manualRetryMaxMs: number
+  v2Transport: boolean
 }
 
 export function resolveInit(init: ServerInit): ResolvedInit {
@@ -134,5 +140,6 @@ export function resolveInit(init: ServerInit): ResolvedInit {
     fixedSeedsDelayMs: init.fixedSeedsDelayMs ?? FIXED_SEEDS_DELAY_MS,
     manualRetryBaseMs: init.manualRetryBaseMs ?? RETRY_STEP_MS,
     manualRetryMaxMs: init.manualRetryMaxMs ?? RETRY_MAX_MS,
+    v2Transport: init.v2Transport ?? true,
   }
 }

@@ -18,6 +18,13 @@
  *   (backoff.ts `shouldCountFailures`, Core's count_failures).
  * `seednode` targets are dialled once at start as address-fetch connections.
  *
+ * The transport (BIP324, Core `CConnman::OpenNetworkConnection`'s
+ * use_v2transport): v2 is tried when we speak it and the address advertises
+ * NODE_P2P_V2 (the address manager's services), or for addnode, connect and
+ * seednode targets whose services we do not know. An outbound v2 attempt the
+ * remote closed before sending anything is dialled once more over v1, with
+ * the same connection type (Core's reconnect-as-v1, `ShouldReconnectV1`).
+ *
  * A target may be a host name (Core `Lookup` with fAllowLookup = -dns): it
  * is resolved by the injected resolver on each attempt, bounded by
  * `dnsTimeoutMs` (an addnode entry keeps the string, as Core's
@@ -38,6 +45,7 @@ import {
 } from '@node/addrmgr'
 import type { ConnectionType } from '@node/peer'
 import { AbortError, type Logger, Service, sleep, timeoutSignal } from '@node/runtime'
+import { Services } from '@node/wire'
 import type { Anchors } from './anchors.ts'
 import { type OutboundForCounting, RetryBackoff, shouldCountFailures } from './backoff.ts'
 import type { BanList } from './bans.ts'
@@ -71,6 +79,7 @@ export type OutboundInit = Pick<
   | 'maxConnections'
   | 'dns'
   | 'dnsTimeoutMs'
+  | 'v2Transport'
 > & { limits: SlotLimits }
 
 /** The policies the connection loop consults. */
@@ -177,9 +186,15 @@ export class OutboundConnections extends Service {
   /**
    * Core OpenNetworkConnection: dial unless already connected or (for
    * automatic connections) banned or discouraged; the attempt is recorded
-   * in the address manager.
+   * in the address manager. `services`: what the address manager knows the
+   * address advertises (undefined for manual and seednode targets);
+   * `v1Retry`: the reconnection over v1 after a failed v2 attempt.
    */
-  dial(s: ServiceAddress, type: ConnectionType): PeerEntry | undefined {
+  dial(
+    s: ServiceAddress,
+    type: ConnectionType,
+    opts: { services?: bigint | undefined; v1Retry?: boolean } = {},
+  ): PeerEntry | undefined {
     if (!this.#host.accepting || this.#host.connectedTo(s)) return undefined
     const ip = s.addr.toString()
     if (
@@ -190,7 +205,33 @@ export class OutboundConnections extends Service {
       return undefined
     }
     this.#addrManager.addrman.attempt(s, this.#countFailures(), Math.floor(this.#now() / 1000))
-    return this.#host.connect(s, type)
+    const v2 =
+      this.#init.v2Transport &&
+      !opts.v1Retry &&
+      (opts.services !== undefined
+        ? (opts.services & Services.NODE_P2P_V2) !== 0n
+        : type === 'manual' || type === 'addr-fetch')
+    return this.#host.connect(s, type, v2)
+  }
+
+  /**
+   * Core's reconnect-as-v1: `e` was an outbound v2 attempt that the remote
+   * closed before sending anything (probably a v1-only node); dial it once
+   * more over v1, and an addnode/connect target follows the new connection.
+   */
+  reconnectAsV1(e: PeerEntry): void {
+    if (e.inbound || !e.service || !this.#host.accepting || this.status !== 'started') return
+    this.#log.debug({ peer: e.peer.address }, 'Retrying with the v1 transport protocol.')
+    const again = this.dial(e.service, e.type, { v1Retry: true })
+    if (!again) return
+    for (const m of this.#manual.values()) {
+      if (m.peerId !== e.id) continue
+      m.peerId = again.id
+      void again.peer.whenReady().then(
+        () => this.#backoff.recordSuccess(m.target),
+        () => {},
+      )
+    }
   }
 
   // --- the loop ----------------------------------------------------------------
@@ -352,7 +393,7 @@ export class OutboundConnections extends Service {
       if (!s.addr.isValid() || (!this.#init.localRoutable && s.addr.isLocal())) return
       if (tries < RECENT_TRY_SKIP_TRIES && ka.lastTry * 1000 > now - RECENT_TRY_SKIP_MS) continue
       // Required services are checked after the handshake (the peer's own version is the truth).
-      this.dial(s, type)
+      this.dial(s, type, { services: ka.services })
       return
     }
   }

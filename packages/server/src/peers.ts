@@ -45,9 +45,10 @@ export interface PeerHost {
   /**
    * Open an outbound connection and track it from the moment the dial
    * starts; undefined once the server stopped accepting (shutting down).
-   * Policy checks (bans, slots, failure counting) are the caller's.
+   * `v2`: try the BIP324 transport first. Policy checks (bans, slots,
+   * failure counting, the transport choice) are the caller's.
    */
-  connect(s: ServiceAddress, type: ConnectionType): PeerEntry | undefined
+  connect(s: ServiceAddress, type: ConnectionType, v2: boolean): PeerEntry | undefined
   /** Track an admitted inbound socket as a peer. */
   accept(socket: Socket, service: ServiceAddress | undefined): PeerEntry
   /**

@@ -93,6 +93,10 @@ export interface PeerInfo {
   readonly lastBlockAt: number
   /** Our end of the connection (`ip:port`), while connected. */
   readonly addrBind: string | undefined
+  /** `v1`, `v2` or `detecting` (Core getpeerinfo transport_protocol_type). */
+  readonly transportProtocol: 'v1' | 'v2' | 'detecting'
+  /** The BIP324 session id (hex), '' unless v2 (Core getpeerinfo session_id). */
+  readonly sessionId: string
 }
 
 export interface ServerEvents {
@@ -257,7 +261,7 @@ export class Server extends Service {
       peers: () => this.#peers.values(),
       get: (id) => this.#peers.get(id),
       connectedTo: (s) => this.#connectedTo(s),
-      connect: (s, type) => this.#connect(s, type),
+      connect: (s, type, v2) => this.#connect(s, type, v2),
       accept: (socket, service) => this.#accept(socket, service),
       groupOf: (s, withPort) => this.#groupOf(s, withPort),
     }
@@ -267,10 +271,18 @@ export class Server extends Service {
     return { logger: this.#log.child({ component: 'peer' }), nonces: this.#nonces, now: this.#now }
   }
 
-  #peerInit(type: ConnectionType) {
+  /** The services we advertise: Core's defaults, and NODE_P2P_V2 when -v2transport is on. */
+  get localServices(): bigint {
+    const base = Services.NODE_NETWORK | Services.NODE_WITNESS
+    return this.#init.v2Transport ? base | Services.NODE_P2P_V2 : base
+  }
+
+  #peerInit(type: ConnectionType, v2Transport: boolean) {
     return {
       network: this.network,
       connectionType: type,
+      services: this.localServices,
+      v2Transport,
       startHeight: () => this.blockManager.chain.tip.height,
       userAgent: this.#init.userAgent,
       handshakeTimeoutMs: this.#init.handshakeTimeoutMs,
@@ -301,11 +313,11 @@ export class Server extends Service {
   }
 
   /** Dial an address; the peer is tracked from the moment the dial starts. */
-  #connect(s: ServiceAddress, type: ConnectionType): PeerEntry | undefined {
+  #connect(s: ServiceAddress, type: ConnectionType, v2: boolean): PeerEntry | undefined {
     if (!this.#accepting) return undefined
     const id = this.#nextId++
     const peer = Peer.dial(this.#peerComponents(), {
-      ...this.#peerInit(type),
+      ...this.#peerInit(type, v2),
       id,
       host: s.addr.toString(),
       port: s.port,
@@ -319,7 +331,10 @@ export class Server extends Service {
   /** An inbound socket the admission policy let in. */
   #accept(socket: Socket, service: ServiceAddress | undefined): PeerEntry {
     const id = this.#nextId++
-    const peer = Peer.accept(this.#peerComponents(), socket, { ...this.#peerInit('inbound'), id })
+    const peer = Peer.accept(this.#peerComponents(), socket, {
+      ...this.#peerInit('inbound', this.#init.v2Transport),
+      id,
+    })
     return this.#track(peer, id, true, 'inbound', service, false)
   }
 
@@ -354,9 +369,10 @@ export class Server extends Service {
       peer.on('ready', () => this.#onReady(entry)),
       peer.on('message', (m) => this.#onMessage(entry, m)),
       peer.on('misbehaving', (r) => this.#onMisbehaving(entry, r.error)),
-      peer.on('close', () => {
+      peer.on('close', (info) => {
         for (const off of offs) off()
         this.#onClose(entry)
+        if (info.reconnectAsV1) this.#outbound.reconnectAsV1(entry)
       }),
     ]
     return entry
@@ -444,7 +460,7 @@ export class Server extends Service {
     if (!this.#init.listen || this.blockManager.initialBlockDownload) return
     const best = this.localAddresses()[0]
     if (!best) return
-    const services = Services.NODE_NETWORK | Services.NODE_WITNESS
+    const services = this.localServices
     e.peer.relayAddresses([toAddrV2({ ...best, time: Math.floor(this.#now() / 1000), services })])
   }
 
@@ -641,6 +657,8 @@ export class Server extends Service {
         inflight: sync?.inFlightHeights ?? [],
         lastBlockAt: sync?.lastBlockAt ?? 0,
         addrBind: e.peer.localAddress,
+        transportProtocol: e.peer.transportProtocol,
+        sessionId: e.peer.sessionId ?? '',
       })
     }
     return out

@@ -19,6 +19,17 @@ afterEach(async () => {
 
 const node = (init: Partial<ServerInit> = {}): Promise<Server> => startServer(init)
 
+/**
+ * Dialling bcoin ourselves (-connect): v1 only. bcoin 1.0.2 reads our v2 key
+ * and garbage as 24-byte v1 headers with a bad magic, answers each with a
+ * reject and 10 ban points, and bans the address at 100 (from 240 bytes on),
+ * so the reconnection over v1 that Core (and we) attempt after a failed v2
+ * handshake is refused. Bitcoin Core with -v2transport has the same problem
+ * with bcoin; such a link needs -v2transport=0. (bcoin dialling us is fine:
+ * our listener tells v1 from v2 by the first bytes; see below.)
+ */
+const V1_TO_BCOIN = { v2Transport: false } as const
+
 async function bcoin(connect: string[] = []): Promise<BcoinNode> {
   const b = await startBcoin({ connect, segwitGenesis: true })
   bcoins.push(b)
@@ -53,7 +64,7 @@ describe('interop with bcoin 1.0.2 on loopback', () => {
     const b = await bcoin([`127.0.0.1:${a.ports[0]}`])
     await until(() => a.peerInfo().some((p) => (p.stats.sent['addr']?.messages ?? 0) > 0), 30_000)
     // A second node of ours connects to bcoin and asks it getaddr.
-    const c = await node({ connect: [b.p2pAddress], localRoutable: false })
+    const c = await node({ connect: [b.p2pAddress], localRoutable: false, ...V1_TO_BCOIN })
     await until(
       () =>
         known.some(
@@ -68,13 +79,13 @@ describe('interop with bcoin 1.0.2 on loopback', () => {
   it('our node syncs 2,000 blocks from bcoin, headers first', async () => {
     const b = await bcoin()
     await mine(b, 2000)
-    const ours = await node({ connect: [b.p2pAddress] })
+    const ours = await node({ connect: [b.p2pAddress], ...V1_TO_BCOIN })
     await until(() => ours.blockManager.chain.tip.height === 2000, 90_000)
     expect(hashToHex(ours.blockManager.chain.tip.hash)).toBe(await getBestBlockHash(b))
   }, 120_000)
 
-  it('bcoin syncs 2,000 blocks from our node (getblocks → inv → getdata)', async () => {
-    const ours = await node()
+  it('bcoin syncs 2,000 blocks from our node (getblocks → inv → getdata), our v2-capable listener falling back to v1', async () => {
+    const ours = await node() // -v2transport on (the default)
     for (let i = 0; i < 2000; i++) {
       const tip = ours.blockManager.chain.tip
       const blk = mineBlock({
@@ -88,12 +99,14 @@ describe('interop with bcoin 1.0.2 on loopback', () => {
     const b = await bcoin([`127.0.0.1:${ours.ports[0]}`])
     await waitForHeight(b, 2000, { timeoutMs: 90_000 })
     expect(await getBestBlockHash(b)).toBe(hashToHex(ours.blockManager.chain.tip.hash))
+    // bcoin's first bytes were a v1 version header: served over v1, no session id.
+    expect(ours.peerInfo().map((p) => [p.transportProtocol, p.sessionId])).toEqual([['v1', '']])
   }, 150_000)
 
   it('a block mined on one bcoin reaches a second bcoin through our node', async () => {
     const a = await bcoin()
     await mine(a, 10)
-    const ours = await node({ connect: [a.p2pAddress] })
+    const ours = await node({ connect: [a.p2pAddress], ...V1_TO_BCOIN })
     await until(() => ours.blockManager.chain.tip.height === 10, 30_000)
     const c = await bcoin([`127.0.0.1:${ours.ports[0]}`])
     await waitForHeight(c, 10, { timeoutMs: 30_000 })

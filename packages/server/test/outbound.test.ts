@@ -85,7 +85,11 @@ describe('outbound', () => {
       s.destroy()
     })
     try {
-      await startServer({ addnode: [`127.0.0.1:${l.port}`], dialIntervalMs: 10 }, { now: clock.now })
+      // v1 only: with v2, each hang-up would also bring one reconnection over v1 (tested below).
+      await startServer(
+        { addnode: [`127.0.0.1:${l.port}`], dialIntervalMs: 10, v2Transport: false },
+        { now: clock.now },
+      )
       await until(() => dials === 1, 5_000, 'the first dial')
       // The clock stands still: 30 rounds, no retry.
       await delay(300)
@@ -105,6 +109,34 @@ describe('outbound', () => {
       expect(dials).toBe(3)
       clock.advance(1)
       await until(() => dials === 4, 5_000, 'the fourth dial')
+    } finally {
+      await l.close()
+    }
+  })
+
+  it('a v1-only node that hangs up on our v2 key is dialled once more at once, over v1 (Core reconnect-as-v1)', async () => {
+    const clock = new ManualClock()
+    const firstBytes: Buffer[] = []
+    const l = await listen((s) => {
+      s.once('data', (chunk: Buffer) => {
+        firstBytes.push(chunk)
+        s.destroy()
+      })
+    })
+    try {
+      const server = await startServer(
+        { addnode: [`127.0.0.1:${l.port}`], dialIntervalMs: 10 },
+        { now: clock.now },
+      )
+      await until(() => firstBytes.length === 2, 5_000, 'the v1 retry')
+      // First our 64-byte ElligatorSwift key (and garbage), then a v1 version header.
+      expect(firstBytes[0]!.length).toBeGreaterThanOrEqual(64)
+      expect(firstBytes[0]!.subarray(0, 4).equals(Buffer.from(server.network.magic))).toBe(false)
+      expect(firstBytes[1]!.subarray(0, 4).equals(Buffer.from(server.network.magic))).toBe(true)
+      expect(firstBytes[1]!.subarray(4, 11).toString('latin1')).toBe('version')
+      // The v1 attempt failing too brings no further retry until the addnode backoff allows one.
+      await delay(300)
+      expect(firstBytes).toHaveLength(2)
     } finally {
       await l.close()
     }

@@ -18,10 +18,94 @@
  * Benchmarks and scripts that run outside vitest can import `@node/testkit/bcoin`,
  * `@node/testkit/chaingen` and `@node/testkit/resources`, which do not load vitest.
  */
-export * from './bcoin.ts'
-export * from './chaingen.ts'
+export {
+  BCOIN_LAUNCHER,
+  type BcoinNode,
+  getBestBlockHash,
+  getBlockCount,
+  getBlockHash,
+  getRawBlock,
+  getRawBlockAt,
+  mine,
+  processAlive,
+  type RpcOptions,
+  type StartBcoinOptions,
+  startBcoin,
+  type WaitOptions,
+  waitForHeight,
+} from './bcoin.ts'
+export {
+  type ChainBlock,
+  type ChainKey,
+  chainCachePath,
+  chainKeys,
+  type GenerateChainOptions,
+  type GeneratedChain,
+  generateChain,
+  type SubmitChainOptions,
+  submitChain,
+} from './chaingen.ts'
 export { liveChildren } from './children.ts'
-export * from './constants.ts'
-export * from './errors.ts'
-export * from './resources.ts'
-export * from './startable-suite.ts'
+export {
+  BASELINE_WINDOW_MS,
+  BCOIN_PORT_ATTEMPTS,
+  BCOIN_READY_TIMEOUT_MS,
+  BCOIN_RPC_TIMEOUT_MS,
+  BCOIN_STOP_TIMEOUT_MS,
+  CHAINGEN_DEFAULT_BLOCK_SIZE,
+  CHAINGEN_DEFAULT_SPACING,
+  CHAINGEN_FANOUT_MAX,
+  CHAINGEN_FANOUT_MIN,
+  CHAINGEN_FORMAT,
+  CHAINGEN_KEYS,
+  CHAINGEN_MAX_BLOCK_SIZE,
+  CHAINGEN_MAX_BLOCKS,
+  CHAINGEN_MAX_CACHE_AGE_SEC,
+  CHAINGEN_MAX_CACHE_FILES,
+  CHAINGEN_MAX_FEE_RATE,
+  CHAINGEN_MAX_INPUTS,
+  CHAINGEN_MIN_OUTPUT,
+  CHAINGEN_POOL_SOFT_CAP,
+  CHAINGEN_TIP_LAG,
+  CHAINGEN_WEIGHT_RESERVE,
+  COINBASE_MATURITY,
+  LEAK_KINDS,
+  LEAK_POLL_MS,
+  LEAK_SETTLE_MS,
+  MAX_LIVE_BCOIN_NODES,
+  MINE_BATCH,
+  QUIET_AFTER_STOP_MS,
+  REGTEST_MINING_ADDRESS,
+  REGTEST_MINING_ADDRESS_WITNESS,
+  REGTEST_MINING_PUBKEY_HASH,
+  START_BOUND_MS,
+  STDERR_TAIL_BYTES,
+  STOP_BOUND_MS,
+} from './constants.ts'
+export {
+  BcoinRpcError,
+  BcoinStartError,
+  ChainGenError,
+  ChainSubmitError,
+  ContractError,
+  type Leak,
+  LeakError,
+} from './errors.ts'
+export {
+  activeResources,
+  expectNoLeaks,
+  freePort,
+  freePorts,
+  leakDiff,
+  type NoLeakOptions,
+  type ResourceCounts,
+  type SettleOptions,
+  settledResources,
+} from './resources.ts'
+export {
+  type EmitterLike,
+  type StartableFixture,
+  type StartableSuiteOptions,
+  startableChecks,
+  startableSuite,
+} from './startable-suite.ts'
