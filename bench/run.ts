@@ -14,6 +14,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
 // Every package that has a benchmark, in dependency order.
 const suites = [
   'packages/wire/bench/wire.bench.ts',
+  'packages/consensus/bench/consensus.bench.ts',
   'packages/addrmgr/bench/addrmgr.bench.ts',
   'packages/inv-cache/bench/inv-cache.bench.ts',
   'packages/peer/bench/peer.bench.ts',

@@ -143,6 +143,19 @@ try {
     const bytes = wire.encodeMessage(wire.networks.regtest.magic, { command: 'ping', nonce: 1n })
     const [ev] = new wire.FrameDecoder({ magic: wire.networks.regtest.magic }).push(bytes)
     if (ev.kind !== 'message' || ev.message.nonce !== 1n) throw new Error('wire round trip failed')
+    // Consensus: the verification worker loads from dist and verifies an OP_TRUE spend.
+    const consensus = await import('@node/consensus')
+    const tx = new wire.Tx({
+      version: 2, locktime: 0,
+      inputs: [{ prevHash: new Uint8Array(32).fill(1), prevIndex: 0, script: new Uint8Array(0), sequence: 0, witness: [] }],
+      outputs: [{ value: 1n, script: Uint8Array.of(0x51) }],
+    })
+    consensus.checkTransaction(tx)
+    const pool = new consensus.ScriptCheckPool({ workers: 1 })
+    await pool.start()
+    const ok = await pool.verify([{ tx, spent: [{ value: 2n, script: Uint8Array.of(0x51) }], flags: consensus.ScriptFlags.P2SH }])
+    await pool.stop()
+    if (ok !== true) throw new Error('consensus worker verification failed')
     console.log('pack-check: imported ' + names.join(', '))
   `
   writeFileSync(path.join(consumer, 'check.mjs'), check)
