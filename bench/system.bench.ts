@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { mineBlock } from '../packages/blockmgr/src/index.ts'
 import { NonceSet, Peer } from '../packages/peer/src/index.ts'
-import { Server } from '../packages/server/src/index.ts'
+import { createNode, type Server, type ServerInit } from '../packages/server/src/index.ts'
 import { type OurNodeFactory, run as syncRun } from '../packages/testkit/bench/sync.bench.ts'
 import {
   type BcoinNode,
@@ -38,13 +38,9 @@ interface OurNode {
   stop(): Promise<void>
 }
 
-async function startOurs(
-  connect: readonly string[],
-  extra: Partial<ConstructorParameters<typeof Server>[1]> = {},
-): Promise<OurNode> {
+async function startOurs(connect: readonly string[], extra: Partial<ServerInit> = {}): Promise<OurNode> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-node-'))
-  const server = new Server(
-    { resolve: async () => [] },
+  const server = createNode(
     {
       network: net,
       dataDir: dir,
@@ -57,6 +53,7 @@ async function startOurs(
       feelerIntervalMs: 0,
       ...extra,
     },
+    { resolve: async () => [] },
   )
   await server.start()
   return {

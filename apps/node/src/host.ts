@@ -1,12 +1,12 @@
 /**
- * The daemon's host: builds the node from its configuration — the Server
+ * The daemon's host: builds the node from its configuration — createNode
  * (address manager, ban list, block store, block manager, peers) and the
  * JSON-RPC server with every node method — for runDaemon to start in order
  * and stop in reverse.
  */
 
 import type { Startable } from '@node/runtime'
-import { Server } from '@node/server'
+import { createNode, type Server, type ServerInit } from '@node/server'
 import type { DaemonContext, DaemonHost } from './cli.ts'
 import type { NodeConfig } from './config.ts'
 import { ProgressLogger, type ProgressSample } from './progress.ts'
@@ -28,7 +28,7 @@ function endpoint(e: { host: string; port: number }): string {
 }
 
 /** The Server's options from the daemon's configuration. */
-export function serverInit(config: NodeConfig, version: string): ConstructorParameters<typeof Server>[1] {
+export function serverInit(config: NodeConfig, version: string): ServerInit {
   const connect = config.connect
   const noOutbound = connect.mode === 'none'
   return {
@@ -72,7 +72,7 @@ export function nodeHost(version: string): DaemonHost {
   return {
     build(ctx: DaemonContext): Startable[] {
       const logger = ctx.logger.logger
-      const server = new Server({ logger }, serverInit(ctx.config, version))
+      const server = createNode(serverInit(ctx.config, version), { logger })
       // A block store that cannot write stops the node, as bitcoind aborts.
       server.on('fatal', (err) => ctx.fail(err))
       for (const w of ctx.config.warnings) logger.child({ component: 'node' }).warn(w)

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks'
 import { NetAddress } from '@node/addrmgr'
 import { medianTimePast, mineBlock } from '@node/blockmgr'
 import { type Logger, silentLogger } from '@node/runtime'
-import { Server } from '@node/server'
+import { createNode, type Server } from '@node/server'
 import { hashToHex, networks } from '@node/wire'
 
 export interface SimnetOptions {
@@ -71,8 +71,7 @@ export class Simnet {
     for (let i = 0; i < this.#opts.nodes; i++) {
       const dir = await mkdtemp(join(tmpdir(), `simnet-${i}-`))
       this.#dirs.push(dir)
-      const s = new Server(
-        { logger: logger.child({ node: i }), resolve: async () => [] },
+      const s = createNode(
         {
           network: networks.regtest,
           dataDir: dir,
@@ -82,6 +81,7 @@ export class Simnet {
           localRoutable: true,
           progressIntervalMs: 0,
         },
+        { logger: logger.child({ node: i }), resolve: async () => [] },
       )
       await s.start()
       this.nodes.push(s)

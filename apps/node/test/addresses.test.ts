@@ -8,7 +8,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Logger } from '@node/runtime'
-import { Server } from '@node/server'
+import { createNode, type Server } from '@node/server'
 import { networks } from '@node/wire'
 import Client from 'bitcoin-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -59,16 +59,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
   listenPort = (listener.address() as { port: number }).port
   dir = await mkdtemp(join(tmpdir(), 'btcnode-addr-'))
-  server = new Server(
-    {
-      logger: log,
-      // A fake resolver: one name maps to loopback, every other name fails.
-      resolve: async (host) => {
-        lookups.push(host)
-        if (host === 'peer.test') return ['127.0.0.1']
-        throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' })
-      },
-    },
+  server = createNode(
     {
       network: networks.regtest,
       dataDir: dir,
@@ -79,6 +70,15 @@ beforeAll(async () => {
       dialIntervalMs: 20,
       manualRetryBaseMs: 50,
       manualRetryMaxMs: 50,
+    },
+    {
+      logger: log,
+      // A fake resolver: one name maps to loopback, every other name fails.
+      resolve: async (host) => {
+        lookups.push(host)
+        if (host === 'peer.test') return ['127.0.0.1']
+        throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' })
+      },
     },
   )
   await server.start()

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { mineBlock } from '@node/blockmgr'
 import type { Logger } from '@node/runtime'
-import { Server } from '@node/server'
+import { createNode } from '@node/server'
 import { networks } from '@node/wire'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.ts'
@@ -174,7 +174,7 @@ describe('ProgressLogger', () => {
       // The daemon owns the progress line: the block manager's own is off.
       expect(init.progressIntervalMs).toBe(0)
       const { logger, records } = recorder()
-      const server = new Server({ logger, resolve: async () => [] }, init)
+      const server = createNode(init, { logger, resolve: async () => [] })
       await server.start()
       try {
         let t = 0

@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Server } from '@node/server'
+import { createNode, type Server } from '@node/server'
 import { networks } from '@node/wire'
 import Client from 'bitcoin-core'
 import * as bitcoin from 'bitcoinjs-lib'
@@ -23,8 +23,7 @@ let client: Client
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'btcnode-rpcm-'))
-  server = new Server(
-    { resolve: async () => [] },
+  server = createNode(
     {
       network: networks.regtest,
       dataDir: dir,
@@ -33,6 +32,7 @@ beforeAll(async () => {
       fixedSeeds: false,
       progressIntervalMs: 0,
     },
+    { resolve: async () => [] },
   )
   await server.start()
   const cookieFile = join(dir, '.cookie')
@@ -238,9 +238,9 @@ describe('node RPC methods', () => {
 describe('node RPC methods on mainnet', () => {
   it('getblockchaininfo at genesis during IBD: verification progress from the tx statistics, not 1', async () => {
     const mdir = await mkdtemp(join(tmpdir(), 'btcnode-rpcm-main-'))
-    const main = new Server(
-      { resolve: async () => [] },
+    const main = createNode(
       { network: networks.mainnet, dataDir: mdir, bind: ['127.0.0.1:0'], dnsSeed: false, fixedSeeds: false },
+      { resolve: async () => [] },
     )
     await main.start()
     const mrpc = new RpcServer(

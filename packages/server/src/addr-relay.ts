@@ -21,6 +21,7 @@
 import { Network } from '@node/addrmgr'
 import { Services } from '@node/wire'
 import {
+  ADDR_BAD_TIME_AGE_SECONDS,
   ADDR_CACHE_JITTER_MS,
   ADDR_CACHE_LIFETIME_MS,
   ADDR_CACHE_MAX_ENTRIES,
@@ -30,7 +31,6 @@ import {
   ADDR_RELAY_TARGETS,
   ADDR_TIME_FLOOR,
   ADDR_TIME_FUTURE_SECONDS,
-  ADDR_TIME_PENALTY_SECONDS,
   ADDR_TOKEN_BUCKET_START,
   GETADDR_REPLY_FULL,
   GETADDR_TOKEN_GRANT,
@@ -59,7 +59,7 @@ export interface Randrange {
  */
 export function fixAddressTime(time: number, nowSeconds: number): number {
   if (time <= ADDR_TIME_FLOOR || time > nowSeconds + ADDR_TIME_FUTURE_SECONDS) {
-    return nowSeconds - ADDR_TIME_PENALTY_SECONDS
+    return nowSeconds - ADDR_BAD_TIME_AGE_SECONDS
   }
   return time
 }

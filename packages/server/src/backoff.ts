@@ -1,28 +1,23 @@
 /**
- * Retry backoff for addresses and `addnode` peers that fail to connect, and
+ * Retry backoff for `addnode` and `connect` peers that fail to connect, and
  * Core's rule for when a failed attempt should count against an address at
  * all (Core net.cpp `CConnman::ThreadOpenConnections`, btcd `connmgr`).
  *
- * - **Backoff** (btcd `connmgr`): after the n-th failure in a row, wait
- *   n × 5 s before trying that target again, never more than 5 minutes. A
- *   success resets it. After 25 failed attempts in a row to automatically
- *   chosen addresses, new attempts also wait one step, so a node that is
- *   offline does not spin through its address book.
+ * - **Backoff** (btcd `connmgr` for permanent peers; Core retries added
+ *   nodes on a fixed timer in `ThreadOpenAddedConnections`): after the n-th
+ *   failure in a row, wait n × 5 s before trying that target again, never
+ *   more than 5 minutes. A success resets it. Automatically chosen addresses
+ *   get no backoff here: the address manager's own rules (recent tries,
+ *   IsTerrible) space them out, as in Core.
  * - **Counting failures** (Core `ThreadOpenConnections`): an attempt that
  *   fails is recorded in the address manager only while we have outbound
  *   peers in at least min(max − 1, 2) distinct IPv4/IPv6 network groups (each
  *   Tor, I2P or CJDNS peer counting on its own). When we are offline every
  *   dial fails, and counting those would make good addresses look terrible.
  */
-import {
-  BACKOFF_MAX_ENTRIES,
-  DEFAULT_MAX_CONNECTIONS,
-  MAX_FAILED_ATTEMPTS,
-  RETRY_MAX_MS,
-  RETRY_STEP_MS,
-} from './constants.ts'
+import { BACKOFF_MAX_ENTRIES, DEFAULT_MAX_CONNECTIONS, RETRY_MAX_MS, RETRY_STEP_MS } from './constants.ts'
 import { InvalidPolicyOptionError } from './errors.ts'
-import type { SlotType } from './netgroups.ts'
+import type { SlotType } from './slots.ts'
 
 /** btcd: the wait after `retries` failures in a row: retries × step, at most `max`. */
 export function retryDelay(retries: number, stepMs = RETRY_STEP_MS, maxMs = RETRY_MAX_MS): number {
@@ -42,8 +37,6 @@ export interface RetryBackoffInit {
   maxMs?: number | undefined
   /** Targets remembered; the least recently failed are forgotten first (default 4,096). */
   maxEntries?: number | undefined
-  /** Failed automatic attempts in a row after which new ones wait one step (default 25). */
-  maxFailedAttempts?: number | undefined
 }
 
 interface Entry {
@@ -68,17 +61,14 @@ export class RetryBackoff {
   readonly #step: number
   readonly #max: number
   readonly #maxEntries: number
-  readonly #maxFailed: number
   // Least recently failed first (re-inserted on each failure); bounded by #maxEntries.
   readonly #entries = new Map<string, Entry>()
-  #consecutive = 0
 
   constructor(components: RetryBackoffComponents = {}, init: RetryBackoffInit = {}) {
     this.#now = components.now ?? Date.now
     this.#step = positive('stepMs', init.stepMs, RETRY_STEP_MS)
     this.#max = positive('maxMs', init.maxMs, RETRY_MAX_MS)
     this.#maxEntries = positive('maxEntries', init.maxEntries, BACKOFF_MAX_ENTRIES)
-    this.#maxFailed = positive('maxFailedAttempts', init.maxFailedAttempts, MAX_FAILED_ATTEMPTS)
   }
 
   get size(): number {
@@ -105,12 +95,8 @@ export class RetryBackoff {
     return Math.max(0, this.nextAttemptAt(key) - this.#now())
   }
 
-  /**
-   * Record a failed attempt; returns the wait before the next one.
-   * `automatic`: the target was picked from the address manager (not an
-   * addnode or connect target), so it counts towards the failures in a row.
-   */
-  recordFailure(key: string, options: { automatic?: boolean | undefined } = {}): number {
+  /** Record a failed attempt; returns the wait before the next one. */
+  recordFailure(key: string): number {
     const old = this.#entries.get(key)
     const retries = (old?.retries ?? 0) + 1
     const delay = retryDelay(retries, this.#step, this.#max)
@@ -121,29 +107,17 @@ export class RetryBackoff {
       if (oldest === undefined) break
       this.#entries.delete(oldest)
     }
-    if (options.automatic) this.#consecutive++
     return delay
   }
 
-  /** Record a successful connection: `key` starts over, and so does the count of failures in a row. */
+  /** Record a successful connection: `key` starts over. */
   recordSuccess(key: string): void {
     this.#entries.delete(key)
-    this.#consecutive = 0
   }
 
   /** Forget `key` (e.g. an addnode that was removed). */
   forget(key: string): void {
     this.#entries.delete(key)
-  }
-
-  /** Failed automatic attempts in a row, across all targets. */
-  get consecutiveFailures(): number {
-    return this.#consecutive
-  }
-
-  /** btcd: after 25 failed automatic attempts in a row, wait one step before the next new attempt. */
-  newConnectionDelay(): number {
-    return this.#consecutive >= this.#maxFailed ? this.#step : 0
   }
 }
 

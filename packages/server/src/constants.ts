@@ -1,6 +1,7 @@
 /**
- * Every policy constant of the server's pure modules, with where it comes
- * from. "Core" is Bitcoin Core (v28–v31 era: `net.cpp`, `net.h`,
+ * Every policy constant of the server package, with where it comes from
+ * (constants of rules another package owns, such as the address manager's
+ * 2-hour time penalty or MAX_ADDR_TO_SEND, are imported from that package). "Core" is Bitcoin Core (v28–v31 era: `net.cpp`, `net.h`,
  * `net_processing.cpp`, `node/eviction.cpp`, `banman.h`); "btcd" is btcd
  * 0.26 (`connmgr`).
  */
@@ -79,8 +80,12 @@ export const GETADDR_REPLY_FULL = 1000
 export const ADDR_TIME_FLOOR = 100_000_000
 /** Core: timestamps more than 10 minutes ahead are replaced. */
 export const ADDR_TIME_FUTURE_SECONDS = 10 * 60
-/** Core: a replaced timestamp becomes now − 5 days. */
-export const ADDR_TIME_PENALTY_SECONDS = 5 * 24 * 60 * 60
+/**
+ * Core ProcessMessage(ADDR): a timestamp from the distant past or the future
+ * is replaced by now − 5 days (not to be confused with the address manager's
+ * 2-hour ADDR_TIME_PENALTY_SECONDS for gossiped addresses).
+ */
+export const ADDR_BAD_TIME_AGE_SECONDS = 5 * 24 * 60 * 60
 /** Core: only addresses younger than 10 minutes are relayed. */
 export const ADDR_RELAY_FRESH_SECONDS = 10 * 60
 /** Core: only addresses in messages of at most 10 entries are relayed. */
@@ -106,7 +111,86 @@ export const ADDR_CACHE_MAX_ENTRIES = 64
 export const RETRY_STEP_MS = 5_000
 /** btcd connmgr maxRetryDuration: the wait never exceeds 5 min. */
 export const RETRY_MAX_MS = 5 * 60 * 1000
-/** btcd connmgr maxFailedAttempts: after 25 failures in a row, new dials wait one step. */
-export const MAX_FAILED_ATTEMPTS = 25
 /** Bound on addresses the backoff tracker remembers (least recently failed go first). */
 export const BACKOFF_MAX_ENTRIES = 4096
+
+// --- outbound connections (Core net.cpp ThreadOpenConnections, ThreadOpenAddedConnections)
+
+/** Core FEELER_INTERVAL: a feeler about every 2 minutes (exponentially distributed). */
+export const FEELER_INTERVAL_MS = 2 * 60_000
+/** Core: the connection loop sleeps 500 ms per round. */
+export const DIAL_ROUND_MS = 500
+/** Core: at most 100 address manager candidates per round. */
+export const MAX_TRIES_PER_ROUND = 100
+/**
+ * Core ThreadOpenConnections: an address tried in the last 10 minutes is
+ * skipped for the first 30 tries of a round (a rule of the connection loop,
+ * apart from addrman's GetChance, which uses the same 10 minutes).
+ */
+export const RECENT_TRY_SKIP_MS = 10 * 60_000
+/** ... for the first 30 tries. */
+export const RECENT_TRY_SKIP_TRIES = 30
+/** Connect timeout of outbound dials (Core DEFAULT_CONNECT_TIMEOUT: 5 s). */
+export const CONNECT_TIMEOUT_MS = 5_000
+/** Core: address-fetch (seednode) connections end after 5 minutes anyway. */
+export const ADDR_FETCH_TIMEOUT_MS = 5 * 60_000
+
+// --- seeding (Core net.cpp ThreadDNSAddressSeed, ThreadOpenConnections) -----
+
+/**
+ * Our seeding rule: a seeding round runs only while the address manager
+ * holds fewer than 100 addresses (and we have fewer than 2 full-relay
+ * outbound peers). Core has no such size limit: it asks DNS seeds whenever it
+ * lacks 2 outbound peers after a wait, and uses its DNSSEEDS_DELAY_PEER_THRESHOLD
+ * (1,000 addresses) only to choose that wait (11 s or 5 min).
+ */
+export const SEED_BELOW_ADDRESSES = 100
+/** Core: seeding is not needed once 2 outbound peers are connected (ThreadDNSAddressSeed's nRelevant >= 2). */
+export const SEED_ENOUGH_OUTBOUND = 2
+/** Bound on one DNS seed lookup, whatever the resolver does. */
+export const DNS_TIMEOUT_MS = 10_000
+/** After a seeding round, wait this long before the next one (no spinning offline). */
+export const SEED_RETRY_MS = 60_000
+/** Core: with DNS seeds configured, the fixed seeds are used after 60 s without addresses. */
+export const FIXED_SEEDS_DELAY_MS = 60_000
+/** Core: at most 32 addresses are taken from one DNS seed. */
+export const MAX_DNS_SEED_ADDRESSES = 32
+/** Core: a DNS seed's addresses get a random age of 3 to 7 days (base, in seconds) ... */
+export const DNS_SEED_AGE_MIN_SECONDS = 3 * 86_400
+/** ... plus up to 4 days. */
+export const DNS_SEED_AGE_SPREAD_SECONDS = 4 * 86_400
+/** Core: fixed seeds are added with an age of one week. */
+export const FIXED_SEED_AGE_SECONDS = 7 * 86_400
+
+// --- anchors (Core net.cpp ReadAnchors / DumpAnchors, addrdb.cpp) -----------
+
+/** Core ANCHORS_DATABASE_FILENAME (ours is JSON). */
+export const ANCHORS_FILE = 'anchors.json'
+/** Core MAX_BLOCK_RELAY_ONLY_ANCHORS. */
+export const MAX_ANCHORS = 2
+
+// --- stale tip and extra outbound peers (Core net_processing.cpp) ------------
+
+/** Core STALE_CHECK_INTERVAL: the tip is checked every 10 minutes. */
+export const STALE_TIP_CHECK_MS = 10 * 60_000
+/** Core: the tip is stale when no new block arrived for 30 minutes (TipMayBeStale). */
+export const STALE_TIP_AGE_MS = 30 * 60_000
+/** Core EXTRA_PEER_CHECK_INTERVAL: how often the extra outbound peer is reconsidered. */
+export const EXTRA_PEER_CHECK_MS = 45_000
+/** Core MINIMUM_CONNECT_TIME: a peer is not evicted as the extra one before this. */
+export const MINIMUM_CONNECT_TIME_MS = 30_000
+
+// --- peers and shutdown -------------------------------------------------------
+
+/** Core AVG_LOCAL_ADDRESS_BROADCAST_INTERVAL: our address is re-advertised daily. */
+export const LOCAL_ADDRESS_BROADCAST_MS = 24 * 60 * 60_000
+/** Stop: how long peers get to close before their sockets are destroyed. */
+export const PEER_CLOSE_DEADLINE_MS = 1_000
+/** Stop: the bound on each policy module's stop. */
+export const POLICY_STOP_DEADLINE_MS = 1_000
+/** A peer we leave on purpose (a feeler) gets this long to flush its last messages. */
+export const FLUSH_DEADLINE_MS = 1_000
+/** How often a leaving peer's send buffer is checked. */
+export const FLUSH_POLL_MS = 10
+/** Block and transaction inventory remembered per peer. */
+export const PEER_KNOWN_INVENTORY = 5000

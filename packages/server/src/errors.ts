@@ -65,14 +65,6 @@ export class BanListSaveError extends NodeError {
 /** A SipHash key is not 16 bytes. */
 export { BadSipHashKeyError } from '@node/wire'
 
-/** A connection was released that had not been reserved (a bookkeeping bug in the caller). */
-export class SlotAccountingError extends NodeError {
-  constructor(message: string) {
-    super('SLOT_ACCOUNTING', message)
-    this.name = 'SlotAccountingError'
-  }
-}
-
 /** An option is out of its allowed range. */
 export class InvalidPolicyOptionError extends NodeError {
   readonly option: string

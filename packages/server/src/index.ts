@@ -5,10 +5,10 @@
  *
  * @example
  * ```ts
- * import { Server } from '@node/server'
+ * import { createNode } from '@node/server'
  * import { networks } from '@node/wire'
  *
- * const server = new Server({}, { network: networks.regtest, dataDir: '/tmp/node', bind: ['127.0.0.1:0'], dnsSeed: false })
+ * const server = createNode({ network: networks.regtest, dataDir: '/tmp/node', bind: ['127.0.0.1:0'], dnsSeed: false })
  * await server.start()
  * const [port] = server.ports // and server.blockManager.chain.tip.height
  * await server.stop()
@@ -17,9 +17,13 @@
 export * from './addr-relay.ts'
 export * from './backoff.ts'
 export * from './bans.ts'
+export type { NodeComponents, Resolver } from './components.ts'
+export type { ServerInit } from './config.ts'
 export * from './constants.ts'
 export * from './errors.ts'
 export * from './eviction.ts'
 export * from './netgroups.ts'
-export { type PeerInfo, Server, type ServerComponents, type ServerEvents, type ServerInit } from './server.ts'
+export { createNode, type ServerComponents } from './node.ts'
+export { type PeerInfo, Server, type ServerEvents } from './server.ts'
 export * from './siphash.ts'
+export { type SlotLimits, type SlotLimitsInit, type SlotType, slotLimits } from './slots.ts'

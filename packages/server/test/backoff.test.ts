@@ -57,19 +57,6 @@ describe('RetryBackoff', () => {
     expect(last).toBe(300_000)
   })
 
-  it('after 25 automatic failures in a row, new attempts wait one step', () => {
-    const b = new RetryBackoff(clock())
-    for (let i = 0; i < 24; i++) b.recordFailure(`addr${i}`, { automatic: true })
-    expect(b.newConnectionDelay()).toBe(0)
-    b.recordFailure('addnode', { automatic: false })
-    expect(b.newConnectionDelay()).toBe(0)
-    b.recordFailure('addr24', { automatic: true })
-    expect(b.consecutiveFailures).toBe(25)
-    expect(b.newConnectionDelay()).toBe(5_000)
-    b.recordSuccess('anything')
-    expect(b.newConnectionDelay()).toBe(0)
-  })
-
   it('is bounded: the least recently failed target is forgotten', () => {
     const b = new RetryBackoff(clock(), { maxEntries: 3 })
     b.recordFailure('a')

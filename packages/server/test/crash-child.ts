@@ -7,12 +7,11 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { deserializePeersDat, NetAddress } from '@node/addrmgr'
 import { networks } from '@node/wire'
-import { Server } from '../src/index.ts'
+import { createNode } from '../src/index.ts'
 
 const dataDir = process.argv[2]
 if (!dataDir) throw new Error('usage: crash-child.ts <dataDir>')
-const server = new Server(
-  { resolve: async () => [] },
+const server = createNode(
   {
     network: networks.regtest,
     dataDir,
@@ -23,6 +22,7 @@ const server = new Server(
     progressIntervalMs: 0,
     peersDumpIntervalMs: 200,
   },
+  { resolve: async () => [] },
 )
 await server.start()
 const now = Math.floor(Date.now() / 1000)

@@ -21,7 +21,7 @@ import {
   PROTOCOL_VERSION,
   Services,
 } from '@node/wire'
-import { Server, type ServerComponents, type ServerInit } from '../src/index.ts'
+import { createNode, type Server, type ServerComponents, type ServerInit } from '../src/index.ts'
 
 export const regtest = networks.regtest
 
@@ -47,8 +47,7 @@ export async function cleanup(): Promise<void> {
 
 /** A server on 127.0.0.1 port 0: no seeding, loopback routable, no feelers; not started. */
 export function makeServer(init: Partial<ServerInit> = {}, components: ServerComponents = {}): Server {
-  const s = new Server(
-    { resolve: async () => [], ...components },
+  const s = createNode(
     {
       network: regtest,
       dataDir: init.dataDir ?? tmpDir(),
@@ -60,6 +59,7 @@ export function makeServer(init: Partial<ServerInit> = {}, components: ServerCom
       feelerIntervalMs: 0,
       ...init,
     },
+    { resolve: async () => [], ...components },
   )
   servers.add(s)
   return s

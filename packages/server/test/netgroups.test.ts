@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConnectionSlots, HandshakeLimiter, SLOT_TYPES, slotLimits, sourcePrefix } from '../src/netgroups.ts'
+import { HandshakeLimiter, sourcePrefix } from '../src/netgroups.ts'
 
 describe('sourcePrefix (IPv4 /24, IPv6 /64)', () => {
   const same: [string, string][] = [
@@ -90,107 +90,5 @@ describe('HandshakeLimiter (btcd: 8 per /24 or /64)', () => {
     expect(() => new HandshakeLimiter({ v4Prefix: 33 })).toThrow(
       expect.objectContaining({ code: 'INVALID_POLICY_OPTION' }),
     )
-  })
-})
-
-describe('slotLimits (Core CConnman::Init)', () => {
-  const table: [number | undefined, Record<string, number>][] = [
-    [undefined, { inbound: 114, full: 8, block: 2, feeler: 1 }],
-    [125, { inbound: 114, full: 8, block: 2, feeler: 1 }],
-    [200, { inbound: 189, full: 8, block: 2, feeler: 1 }],
-    [11, { inbound: 0, full: 8, block: 2, feeler: 1 }],
-    [12, { inbound: 1, full: 8, block: 2, feeler: 1 }],
-    [9, { inbound: 0, full: 8, block: 1, feeler: 1 }],
-    [8, { inbound: 0, full: 8, block: 0, feeler: 1 }],
-    [4, { inbound: 0, full: 4, block: 0, feeler: 1 }],
-    [0, { inbound: 0, full: 0, block: 0, feeler: 1 }],
-  ]
-  it.each(table)('maxConnections %s', (max, want) => {
-    const l = slotLimits({ maxConnections: max })
-    expect({
-      inbound: l.inbound,
-      full: l['outbound-full-relay'],
-      block: l['block-relay-only'],
-      feeler: l.feeler,
-    }).toEqual(want)
-    expect(l.manual).toBe(8)
-    expect(l['addr-fetch']).toBe(1)
-  })
-  it('rejects a negative maximum', () => {
-    expect(() => slotLimits({ maxConnections: -1 })).toThrow(
-      expect.objectContaining({ code: 'INVALID_POLICY_OPTION' }),
-    )
-  })
-})
-
-describe('ConnectionSlots', () => {
-  it('fills each type to its limit, independently', () => {
-    const s = new ConnectionSlots()
-    const want: Record<string, number> = {
-      inbound: 114,
-      'outbound-full-relay': 8,
-      'block-relay-only': 2,
-      feeler: 1,
-      manual: 8,
-      'addr-fetch': 1,
-    }
-    for (const type of SLOT_TYPES) {
-      let n = 0
-      while (s.tryReserve(type)) n++
-      expect(n, type).toBe(want[type])
-      expect(s.count(type)).toBe(want[type])
-    }
-    expect(s.inboundFull).toBe(true)
-  })
-
-  it('asks for full-relay peers first, then block-relay-only, then nothing', () => {
-    const s = new ConnectionSlots()
-    const order: string[] = []
-    for (let i = 0; i < 12; i++) {
-      const next = s.nextOutbound()
-      order.push(next ?? 'none')
-      if (next) s.tryReserve(next)
-    }
-    expect(order).toEqual([
-      ...Array(8).fill('outbound-full-relay'),
-      'block-relay-only',
-      'block-relay-only',
-      'none',
-      'none',
-    ])
-  })
-
-  it('one extra full-relay or block-relay-only peer when asked, not more, and not for other types', () => {
-    const s = new ConnectionSlots()
-    for (let i = 0; i < 8; i++) s.tryReserve('outbound-full-relay')
-    expect(s.tryReserve('outbound-full-relay')).toBeUndefined()
-    expect(s.tryReserve('outbound-full-relay', { extra: true })).toBeDefined()
-    expect(s.tryReserve('outbound-full-relay', { extra: true })).toBeUndefined()
-    s.tryReserve('feeler')
-    expect(s.tryReserve('feeler', { extra: true })).toBeUndefined()
-  })
-
-  it('a lease gives its slot back once', () => {
-    const s = new ConnectionSlots({ maxConnections: 12 })
-    const lease = s.tryReserve('inbound')!
-    expect(s.inboundFull).toBe(true)
-    lease.release()
-    lease.release()
-    expect(s.count('inbound')).toBe(0)
-    expect(s.inboundFull).toBe(false)
-  })
-
-  it('track and untrack; untracking too often is a typed error', () => {
-    const s = new ConnectionSlots()
-    s.track('manual')
-    expect(s.counts().manual).toBe(1)
-    s.untrack('manual')
-    expect(() => s.untrack('manual')).toThrow(expect.objectContaining({ code: 'SLOT_ACCOUNTING' }))
-  })
-
-  it('with no inbound slots, inbound is always full', () => {
-    const s = new ConnectionSlots({ maxConnections: 11 })
-    expect(s.inboundFull).toBe(true)
-    expect(s.tryReserve('inbound')).toBeUndefined()
   })
 })

@@ -1,0 +1,71 @@
+/**
+ * createNode: composition in one place. It builds the node's components —
+ * the address manager, ban list, block store and block manager, the random
+ * source, the clock, the resolver and the logger — and hands them to the
+ * Server, which passes them on to its policy modules (as js-libp2p's
+ * `components`). Nothing else constructs a collaborator.
+ *
+ * @example
+ * ```ts
+ * const node = createNode({ network: networks.regtest, dataDir, bind: ['127.0.0.1:0'], dnsSeed: false })
+ * await node.start()
+ * node.blockManager.chain.tip
+ * await node.stop()
+ * ```
+ */
+import { lookup as dnsLookup } from 'node:dns/promises'
+import { join } from 'node:path'
+import { AddrManager, FastRandom, type RandomSource } from '@node/addrmgr'
+import { BlockManager, BlockStore } from '@node/blockmgr'
+import { type Logger, silentLogger } from '@node/runtime'
+import { BanList } from './bans.ts'
+import type { NodeComponents, Resolver } from './components.ts'
+import type { ServerInit } from './config.ts'
+import { Server } from './server.ts'
+
+/** What the host may supply; everything else gets a default. */
+export interface ServerComponents {
+  logger?: Logger | undefined
+  /** Resolves a host name to IP addresses (default node:dns); tests and offline runs replace it. */
+  resolve?: Resolver | undefined
+  /** Wall clock in milliseconds (default Date.now). */
+  now?: (() => number) | undefined
+  /** Randomness (default FastRandom seeded from the OS). */
+  random?: RandomSource | undefined
+}
+
+/** Build the components from `config`, and the Server over them. Nothing starts until `start()`. */
+export function createNode(config: ServerInit, overrides: ServerComponents = {}): Server {
+  const logger = overrides.logger ?? silentLogger
+  const now = overrides.now ?? Date.now
+  const random = overrides.random ?? new FastRandom()
+  // Seeding and outbound bound every lookup themselves (dnsTimeoutMs), whatever the resolver does.
+  const resolve: Resolver =
+    overrides.resolve ?? (async (host) => (await dnsLookup(host, { all: true })).map((a) => a.address))
+  const addrManager = new AddrManager(
+    { logger, now, random },
+    {
+      dataDir: config.dataDir,
+      magic: config.network.magic,
+      localRoutable: config.localRoutable,
+      saveIntervalMs: config.peersDumpIntervalMs,
+    },
+  )
+  const bans = new BanList({ logger, now }, { dataDir: config.dataDir, whitelist: config.whitelist ?? [] })
+  const store = new BlockStore({ logger }, { dir: join(config.dataDir, 'blocks') })
+  const blockManager = new BlockManager(
+    { logger, store },
+    { network: config.network, progressInterval: config.progressIntervalMs },
+  )
+  const components: NodeComponents = {
+    logger,
+    now,
+    random,
+    resolve,
+    addrManager,
+    bans,
+    store,
+    blockManager,
+  }
+  return new Server(components, config)
+}
