@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { SubNet, splitHostPort } from '@node/addrmgr'
+import { IMPLICIT_PERMISSIONS, PEER_PERMISSIONS, PERMISSION_NAMES, type PeerPermission } from '@node/peer'
 import { getNetwork, type NetworkName, type NetworkParams } from '@node/wire'
 import { type OptionTable, parseArgv, parseConfFile, type RawSetting, Settings } from './args.ts'
 import {
@@ -27,14 +28,7 @@ import { ConfigError } from './errors.ts'
 import { DAEMON_OPTION_TABLE } from './options.ts'
 
 /** Peer permissions a whitelist entry can grant (Core's `NetPermissionFlags`). */
-export type PeerPermission =
-  | 'bloomfilter'
-  | 'noban'
-  | 'forcerelay'
-  | 'relay'
-  | 'mempool'
-  | 'download'
-  | 'addr'
+export type { PeerPermission }
 
 /** A host (numeric address or name) and a port, split by Core's SplitHostPort. */
 export interface Endpoint {
@@ -214,29 +208,6 @@ function parseEndpoints(values: readonly string[], option: string, defaultPort: 
   })
 }
 
-const PERMISSIONS: Readonly<Record<string, readonly PeerPermission[]>> = {
-  bloomfilter: ['bloomfilter'],
-  bloom: ['bloomfilter'],
-  noban: ['noban', 'download'],
-  forcerelay: ['forcerelay', 'relay'],
-  relay: ['relay'],
-  mempool: ['mempool'],
-  download: ['download'],
-  addr: ['addr'],
-  all: ['bloomfilter', 'noban', 'forcerelay', 'relay', 'mempool', 'download', 'addr'],
-}
-/** What Core grants when no permission is named (noban, mempool, and relay by -whitelistrelay's default). */
-const IMPLICIT_PERMISSIONS: readonly PeerPermission[] = ['noban', 'download', 'mempool', 'relay']
-const PERMISSION_ORDER: readonly PeerPermission[] = [
-  'bloomfilter',
-  'noban',
-  'forcerelay',
-  'relay',
-  'mempool',
-  'download',
-  'addr',
-]
-
 /** Parse one `-whitelist` value, `[perm,perm@]subnet`, as Core's `NetWhitelistPermissions::TryParse`. */
 export function parseWhitelist(value: string): WhitelistEntry {
   const at = value.indexOf('@')
@@ -253,7 +224,7 @@ export function parseWhitelist(value: string): WhitelistEntry {
       if (word === 'in') inbound = true
       else if (word === 'out') outbound = true
       else {
-        const granted = PERMISSIONS[word]
+        const granted = PERMISSION_NAMES[word]
         if (!granted) throw new ConfigError(`Invalid P2P permission in -whitelist: "${word}".`)
         for (const p of granted) perms.add(p)
       }
@@ -269,7 +240,7 @@ export function parseWhitelist(value: string): WhitelistEntry {
     throw new ConfigError(`Invalid netmask specified in -whitelist: "${net}".`)
   return Object.freeze({
     subnet,
-    permissions: Object.freeze(PERMISSION_ORDER.filter((p) => perms.has(p))),
+    permissions: Object.freeze(PEER_PERMISSIONS.filter((p) => perms.has(p))),
     implicit,
     inbound,
     outbound,
@@ -478,6 +449,10 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   // Core: -discover defaults to on when listening without -externalip.
   const discover = s.getBool('discover', listen && externalIp.length === 0)
   const v2Transport = s.getBool('v2transport', true)
+  // Core -blocksonly: accepted and validated. Without a mempool the node
+  // behaves as -blocksonly=1 either way (relay = 0 in our version message,
+  // transactions from peers without the relay permission disconnect them).
+  s.getBool('blocksonly', false)
   if (bind.length > 0 && !listen) {
     throw new ConfigError('Cannot set -bind together with -listen=0.')
   }

@@ -50,7 +50,12 @@ export function serverInit(config: NodeConfig, version: string): ServerInit {
     // Core -connect=0: no automatic outbound, but the outbound and feeler
     // slots stay reserved (125 − 8 − 2 − 1 = 114 inbound).
     useAddrmanOutgoing: !noOutbound,
-    whitelist: config.whitelist.map((w) => w.subnet.toString()),
+    whitelist: config.whitelist.map((w) => ({
+      range: w.subnet.toString(),
+      permissions: w.permissions,
+      inbound: w.inbound,
+      outbound: w.outbound,
+    })),
     // The daemon logs the sync progress line itself (ProgressLogger).
     progressIntervalMs: 0,
     userAgent: userAgent(version),

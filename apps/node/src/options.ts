@@ -75,6 +75,12 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = Object.freeze([
     help: 'Bind to the given address and always listen on it. Use [host]:port notation for IPv6. This option can be specified multiple times.',
   },
   {
+    name: 'blocksonly',
+    kind: 'bool',
+    category: GENERAL,
+    help: 'Whether to reject transactions from network peers. This node has no mempool yet: it never asks for transactions and sends relay = 0 in its version message whether this is set or not; a peer without the relay permission that sends transactions is disconnected (default: 0).',
+  },
+  {
     name: 'connect',
     kind: 'list',
     value: '<ip>',

@@ -491,7 +491,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
           addr_relay_enabled: p.connectionType !== 'block-relay-only',
           addr_processed: 0,
           addr_rate_limited: 0,
-          permissions: [],
+          permissions: p.permissions,
           minfeefilter: 0,
           bytessent_per_msg: Object.fromEntries(Object.entries(s.sent).map(([k, v]) => [k, v.bytes])),
           bytesrecv_per_msg: Object.fromEntries(Object.entries(s.received).map(([k, v]) => [k, v.bytes])),
@@ -519,7 +519,8 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         protocolversion: PROTOCOL_VERSION,
         localservices: servicesHex(local),
         localservicesnames: serviceNames(local),
-        localrelay: true,
+        // The node has no mempool: our version says relay = 0 (as -blocksonly).
+        localrelay: false,
         timeoffset: 0,
         networkactive: true,
         connections: peers.length,

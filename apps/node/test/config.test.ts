@@ -121,6 +121,11 @@ describe('loadConfig: flag syntax', () => {
     expect((await load(['-regtest', '-nov2transport'])).v2Transport).toBe(false)
   })
 
+  it('accepts -blocksonly (Core), which changes nothing while there is no mempool', async () => {
+    await expect(load(['-regtest', '-blocksonly'])).resolves.toBeDefined()
+    await expect(load(['-regtest', '-blocksonly=0'])).resolves.toBeDefined()
+  })
+
   it('takes -externalip (on our port) and turns -discover off by default when one is given', async () => {
     const c = await load([
       '-regtest',

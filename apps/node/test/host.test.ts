@@ -29,4 +29,20 @@ describe('serverInit', () => {
     const init = serverInit(await loadConfig(['-regtest'], deps), '0.0.0')
     expect(init.useAddrmanOutgoing).toBe(true)
   })
+
+  it('-whitelist carries its permissions to the server: addr@ grants addr only, a bare range the implicit set', async () => {
+    const init = serverInit(
+      await loadConfig(['-regtest', '-whitelist=addr@127.0.0.1', '-whitelist=10.0.0.0/8'], deps),
+      '0.0.0',
+    )
+    expect(init.whitelist).toEqual([
+      { range: '127.0.0.1/32', permissions: ['addr'], inbound: true, outbound: false },
+      {
+        range: '10.0.0.0/8',
+        permissions: ['noban', 'relay', 'mempool', 'download'],
+        inbound: true,
+        outbound: false,
+      },
+    ])
+  })
 })

@@ -44,6 +44,12 @@ export {
   type StallInfo,
   type TxAnnouncement,
 } from './peer.ts'
+export {
+  IMPLICIT_PERMISSIONS,
+  PEER_PERMISSIONS,
+  PERMISSION_NAMES,
+  type PeerPermission,
+} from './permissions.ts'
 export { PoissonClock, type PoissonClockComponents, type PoissonClockInit, poissonDelay } from './poisson.ts'
 export { Priority, type PriorityValue, priorityOf } from './send-queue.ts'
 export type {

@@ -22,7 +22,9 @@
  *   desirable services: disconnect;
  * - transactions or transaction `inv`s on a link where we sent relay = false:
  *   disconnect;
- * - a frame with a bad checksum or an invalid command field: dropped.
+ * - a frame with a bad checksum or an invalid command field: dropped;
+ * - `mempool` without NODE_BLOOM offered (unless the `mempool` or `noban`
+ *   permission), `filterload`, `filteradd`, `filterclear` without it: disconnect.
  *
  * Flow control is Core's (net.cpp fPauseSend / fPauseRecv, net_processing.cpp
  * ProcessMessages): received messages wait in a bounded queue while more than
@@ -103,6 +105,7 @@ import {
 } from './constants.ts'
 import { TypedEmitter } from './emitter.ts'
 import {
+  BloomNotOfferedError,
   ConnectError,
   ConnectTimeoutError,
   HandshakeTimeoutError,
@@ -126,6 +129,7 @@ import {
   TxRelayViolationError,
 } from './errors.ts'
 import { NonceSet } from './nonces.ts'
+import { PEER_PERMISSIONS, type PeerPermission } from './permissions.ts'
 import { type PoissonClock, poissonDelay } from './poisson.ts'
 import { Fifo, type Outgoing, SendQueue } from './send-queue.ts'
 import type {
@@ -178,8 +182,15 @@ export interface PeerInit {
   minPeerVersion?: number | undefined
   /** Our best height, or a function read when `version` is sent. */
   startHeight?: number | (() => number) | undefined
-  /** BIP37 relay flag we send; default false for block-relay-only and feeler links, else true. */
+  /**
+   * BIP37 relay flag we send (whether we want transactions); default false
+   * for block-relay-only and feeler links, else true. With false, a peer
+   * that sends transactions anyway is disconnected unless it has the
+   * `relay` permission (Core `RejectIncomingTxs`).
+   */
   relay?: boolean | undefined
+  /** What the peer may do (Core `NetPermissionFlags`, from -whitelist); default none. */
+  permissions?: readonly PeerPermission[] | undefined
   /** Services an outbound peer must offer; default NETWORK | WITNESS where Core expects them. */
   requiredServices?: bigint | undefined
   /** Offer BIP339 wtxid relay (default true). */
@@ -415,6 +426,7 @@ export class Peer {
   readonly #minPeerVersion: number
   readonly #startHeight: number | (() => number)
   readonly #relay: boolean
+  readonly #permissions: ReadonlySet<PeerPermission>
   readonly #requiredServices: bigint
   readonly #offerWtxid: boolean
   readonly #offerAddrV2: boolean
@@ -533,6 +545,7 @@ export class Peer {
     this.#minPeerVersion = init.minPeerVersion ?? MIN_PEER_PROTO_VERSION
     this.#startHeight = init.startHeight ?? 0
     this.#relay = init.relay ?? !blockOnly
+    this.#permissions = new Set(init.permissions ?? [])
     const expectServices =
       this.connectionType === 'outbound-full-relay' ||
       this.connectionType === 'block-relay-only' ||
@@ -630,6 +643,26 @@ export class Peer {
   }
 
   // --- public surface ---------------------------------------------------------------
+
+  /** The peer was granted this permission (Core `CNode::HasPermission`). */
+  hasPermission(p: PeerPermission): boolean {
+    return this.#permissions.has(p)
+  }
+
+  /** Its permissions, in Core's order (getpeerinfo `permissions`). */
+  get permissions(): PeerPermission[] {
+    return PEER_PERMISSIONS.filter((p) => this.#permissions.has(p))
+  }
+
+  /**
+   * Transactions from this peer are a protocol violation (Core
+   * `PeerManagerImpl::RejectIncomingTxs`): always on block-relay-only links,
+   * and where we sent relay = 0 unless the peer has the `relay` permission.
+   */
+  get #rejectsTxs(): boolean {
+    if (this.connectionType === 'block-relay-only' || this.connectionType === 'feeler') return true
+    return !this.#relay && !this.#permissions.has('relay')
+  }
 
   get state(): PeerState {
     return this.#state
@@ -1338,7 +1371,7 @@ export class Peer {
         this.#onInv(m, s)
         return
       case 'tx':
-        if (!this.#relay) {
+        if (this.#rejectsTxs) {
           this.#misbehave(new TxRelayViolationError('tx'), 'tx')
           return
         }
@@ -1385,6 +1418,23 @@ export class Peer {
         this.#emit('message', m)
         return
       }
+      case 'mempool':
+        // Core: answered with NODE_BLOOM or the mempool permission (we have
+        // no mempool: nothing to send); otherwise a noban peer is ignored
+        // and any other disconnected ("mempool request with bloom filters disabled").
+        if ((this.#services & Services.NODE_BLOOM) !== 0n || this.#permissions.has('mempool')) return
+        if (this.#permissions.has('noban')) return
+        this.#misbehave(new BloomNotOfferedError(m.command), m.command)
+        return
+      case 'filterload':
+      case 'filteradd':
+      case 'filterclear':
+        // Core: "... received despite not offering bloom services": disconnect,
+        // whatever the permissions. BIP37 filters are not implemented, so
+        // NODE_BLOOM is never offered.
+        if ((this.#services & Services.NODE_BLOOM) === 0n)
+          this.#misbehave(new BloomNotOfferedError(m.command), m.command)
+        return
       case 'notfound': {
         let rest: InvItem[] | undefined
         for (let i = 0; i < m.inventory.length; i++) {
@@ -1417,7 +1467,7 @@ export class Peer {
       const t = (it.type & ~0x40000000) >>> 0
       let keep = true
       if (t === InvType.TX || t === InvType.WTX) {
-        if (!this.#relay) {
+        if (this.#rejectsTxs) {
           this.#misbehave(new TxRelayViolationError('inv'), 'inv')
           return
         }

@@ -4,6 +4,7 @@
  * Tests shorten the intervals and timeouts.
  */
 import type { NetworkParams } from '@node/wire'
+import type { WhitelistRange } from './bans.ts'
 import {
   CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
@@ -49,8 +50,12 @@ export interface ServerInit {
   dnsSeed?: boolean | undefined
   /** Use the fixed seeds when seeding fails (default true). */
   fixedSeeds?: boolean | undefined
-  /** Ranges exempt from bans and discouragement (`1.2.3.0/24`, `::1`). */
-  whitelist?: readonly string[] | undefined
+  /**
+   * Core -whitelist: ranges (`1.2.3.0/24`, `::1`) whose peers get Core's
+   * implicit permissions (noban: exempt from bans and discouragement), or
+   * ranges with explicit permissions ({@link WhitelistRange}).
+   */
+  whitelist?: readonly (string | WhitelistRange)[] | undefined
   userAgent?: string | undefined
   /** TEST ONLY: loopback and private addresses count as routable, each its own group. */
   localRoutable?: boolean | undefined

@@ -42,7 +42,7 @@ import {
 } from '@node/addrmgr'
 import type { BlockManager, BlockStore, FatalStoreError, SyncPeer } from '@node/blockmgr'
 import { InvCache } from '@node/inv-cache'
-import { type ConnectionType, NonceSet, Peer, type PeerStats } from '@node/peer'
+import { type ConnectionType, NonceSet, Peer, type PeerPermission, type PeerStats } from '@node/peer'
 import { AbortError, type Logger, Service, startInOrder, stopInReverse } from '@node/runtime'
 import {
   type AddrV2Entry,
@@ -97,6 +97,8 @@ export interface PeerInfo {
   readonly transportProtocol: 'v1' | 'v2' | 'detecting'
   /** The BIP324 session id (hex), '' unless v2 (Core getpeerinfo session_id). */
   readonly sessionId: string
+  /** What its -whitelist range grants (Core getpeerinfo `permissions`). */
+  readonly permissions: readonly PeerPermission[]
 }
 
 export interface ServerEvents {
@@ -277,11 +279,17 @@ export class Server extends Service {
     return this.#init.v2Transport ? base | Services.NODE_P2P_V2 : base
   }
 
-  #peerInit(type: ConnectionType, v2Transport: boolean) {
+  #peerInit(type: ConnectionType, v2Transport: boolean, remote: string | undefined) {
     return {
       network: this.network,
       connectionType: type,
       services: this.localServices,
+      // BIP37 relay flag: we say what we do. The node has no mempool and
+      // never asks for transactions, so relay = 0 on every link (Core
+      // -blocksonly; a peer that sends transactions anyway is disconnected
+      // unless it has the relay permission).
+      relay: false,
+      permissions: remote === undefined ? [] : this.bans.permissionsOf(remote, type === 'inbound'),
       v2Transport,
       startHeight: () => this.blockManager.chain.tip.height,
       userAgent: this.#init.userAgent,
@@ -317,7 +325,7 @@ export class Server extends Service {
     if (!this.#accepting) return undefined
     const id = this.#nextId++
     const peer = Peer.dial(this.#peerComponents(), {
-      ...this.#peerInit(type, v2),
+      ...this.#peerInit(type, v2, s.addr.toString()),
       id,
       host: s.addr.toString(),
       port: s.port,
@@ -332,7 +340,7 @@ export class Server extends Service {
   #accept(socket: Socket, service: ServiceAddress | undefined): PeerEntry {
     const id = this.#nextId++
     const peer = Peer.accept(this.#peerComponents(), socket, {
-      ...this.#peerInit('inbound', this.#init.v2Transport),
+      ...this.#peerInit('inbound', this.#init.v2Transport, service?.addr.toString()),
       id,
     })
     return this.#track(peer, id, true, 'inbound', service, false)
@@ -659,6 +667,7 @@ export class Server extends Service {
         addrBind: e.peer.localAddress,
         transportProtocol: e.peer.transportProtocol,
         sessionId: e.peer.sessionId ?? '',
+        permissions: e.peer.permissions,
       })
     }
     return out
