@@ -21,6 +21,7 @@ import {
   DEFAULT_CONF_FILENAME,
   DEFAULT_DEBUGLOGFILE,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_PROXY_PORT,
   PROGRAM_NAME,
 } from './constants.ts'
 import { defaultDatadir, networkDatadir, type PlatformInfo, resolveIn } from './datadir.ts'
@@ -109,6 +110,12 @@ export interface NodeConfig {
   readonly discover: boolean
   /** BIP324 v2 transport: advertise NODE_P2P_V2, accept and try v2 (-v2transport, default on). */
   readonly v2Transport: boolean
+  /** SOCKS5 proxy for outbound connections (-proxy); undefined: connect directly. */
+  readonly proxy: Endpoint | undefined
+  /** SOCKS5 proxy for Tor peers (-onion): an endpoint, `false` for none (-onion=0), undefined: -proxy's. */
+  readonly onionProxy: Endpoint | false | undefined
+  /** Random credentials for every proxied connection (-proxyrandomize, default on). */
+  readonly proxyRandomize: boolean
   readonly maxConnections: number
   readonly dnsSeed: boolean
   /** Look up host names given to -connect, -addnode, -seednode and addnode (Core -dns). */
@@ -449,6 +456,21 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   // Core: -discover defaults to on when listening without -externalip.
   const discover = s.getBool('discover', listen && externalIp.length === 0)
   const v2Transport = s.getBool('v2transport', true)
+  // Core init.cpp: -proxy and -onion take ip[:port] (port 9050); "0" or a
+  // negation means none, and -onion=0 leaves Tor without a proxy.
+  const proxyArg = s.getString('proxy')
+  const proxy =
+    proxyArg === undefined || proxyArg === null || proxyArg === '0'
+      ? undefined
+      : parseEndpoints([proxyArg], 'proxy', DEFAULT_PROXY_PORT)[0]
+  const onionArg = s.getString('onion')
+  const onionProxy =
+    onionArg === undefined
+      ? undefined
+      : onionArg === null || onionArg === '0'
+        ? (false as const)
+        : parseEndpoints([onionArg], 'onion', DEFAULT_PROXY_PORT)[0]
+  const proxyRandomize = s.getBool('proxyrandomize', true)
   // Core -blocksonly: accepted and validated. Without a mempool the node
   // behaves as -blocksonly=1 either way (relay = 0 in our version message,
   // transactions from peers without the relay permission disconnect them).
@@ -537,6 +559,9 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     externalIp,
     discover,
     v2Transport,
+    proxy,
+    onionProxy,
+    proxyRandomize,
     maxConnections,
     dnsSeed,
     dns,

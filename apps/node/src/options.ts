@@ -145,6 +145,28 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = Object.freeze([
     help: 'Support v2 transport (default: 1)',
   },
   {
+    name: 'proxy',
+    kind: 'string',
+    value: '<ip:port>',
+    negatable: true,
+    category: CONNECTION,
+    help: 'Connect through SOCKS5 proxy, set -noproxy to disable (default: disabled). Every outbound connection (IPv4, IPv6, and Tor unless -onion is set) goes through it; none is made directly.',
+  },
+  {
+    name: 'proxyrandomize',
+    kind: 'bool',
+    category: CONNECTION,
+    help: 'Randomize credentials for every proxy connection. This enables Tor stream isolation (default: 1)',
+  },
+  {
+    name: 'onion',
+    kind: 'string',
+    value: '<ip:port>',
+    negatable: true,
+    category: CONNECTION,
+    help: 'Use separate SOCKS5 proxy to reach peers via Tor onion services, set -noonion to disable (default: -proxy).',
+  },
+  {
     name: 'seednode',
     kind: 'list',
     value: '<ip>',

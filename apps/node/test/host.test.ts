@@ -45,4 +45,18 @@ describe('serverInit', () => {
       },
     ])
   })
+
+  it('-proxy, -onion and -proxyrandomize reach the server (port 9050 by default)', async () => {
+    const init = serverInit(
+      await loadConfig(['-regtest', '-proxy=127.0.0.1', '-onion=127.0.0.2:9150', '-proxyrandomize=0'], deps),
+      '0.0.0',
+    )
+    expect(init.proxy).toBe('127.0.0.1:9050')
+    expect(init.onionProxy).toBe('127.0.0.2:9150')
+    expect(init.proxyRandomize).toBe(false)
+    const none = serverInit(await loadConfig(['-regtest', '-proxy=0', '-noonion'], deps), '0.0.0')
+    expect(none.proxy).toBeUndefined()
+    expect(none.onionProxy).toBe(false)
+    expect(none.proxyRandomize).toBe(true)
+  })
 })

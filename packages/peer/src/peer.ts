@@ -132,6 +132,7 @@ import { NonceSet } from './nonces.ts'
 import { PEER_PERMISSIONS, type PeerPermission } from './permissions.ts'
 import { type PoissonClock, poissonDelay } from './poisson.ts'
 import { Fifo, type Outgoing, SendQueue } from './send-queue.ts'
+import { type ProxyCredentials, socks5Connect } from './socks5.ts'
 import type {
   ConnectionType,
   Direction,
@@ -240,8 +241,22 @@ export interface ConnectInit extends PeerInit {
   port?: number | undefined
   /** Aborting closes the peer (during connect, handshake or after). */
   signal?: AbortSignal | undefined
-  /** TCP connect timeout (default 5 s, Core). The handshake has its own timeout. */
+  /** TCP connect timeout (default 5 s, Core); with a proxy it covers the SOCKS5 exchange. The handshake has its own timeout. */
   connectTimeoutMs?: number | undefined
+  /**
+   * Connect through this SOCKS5 proxy (Core -proxy, -onion): the proxy is
+   * dialled and asked to CONNECT to `host:port` by name, so IP literals and
+   * `.onion` names alike are resolved by the proxy.
+   */
+  proxy?: ProxyInit | undefined
+}
+
+/** A SOCKS5 proxy to dial through. */
+export interface ProxyInit {
+  host: string
+  port: number
+  /** Username/password for the proxy (Core -proxyrandomize: different for every connection). */
+  credentials?: ProxyCredentials | undefined
 }
 
 export interface Misbehaviour {
@@ -516,6 +531,9 @@ export class Peer {
   #pumping = false
   #corked = false
   #closedResolve: (() => void) | undefined
+  /** The SOCKS5 exchange under way (dial through a proxy), and how to abort it. */
+  #proxying: Promise<void> | undefined
+  #proxyAbort: AbortController | undefined
   readonly #closed: Promise<void>
 
   private constructor(components: PeerComponents, init: PeerInit, direction: Direction) {
@@ -1058,6 +1076,8 @@ export class Peer {
     const reconnectAsV1 = this.#transport.reconnectAsV1
     this.#transport.reset()
 
+    this.#proxyAbort?.abort()
+    this.#proxyAbort = undefined
     const socket = this.#socket
     if (socket) {
       socket.removeListener('data', this.#onData)
@@ -1072,6 +1092,9 @@ export class Peer {
       else socket.once('close', () => this.#closedResolve?.())
       socket.destroy()
       this.#socket = undefined
+    } else if (this.#proxying) {
+      // The proxy's socket is closed by the aborted exchange.
+      void this.#proxying.then(() => this.#closedResolve?.())
     } else {
       this.#closedResolve?.()
     }
@@ -1101,13 +1124,50 @@ export class Peer {
       init.signal.addEventListener('abort', this.#onAbort, { once: true })
     }
     const connectTimeoutMs = init.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
-    const socket = createConnection({ host: init.host, port, noDelay: true })
-    this.#attach(socket)
-    socket.once('connect', this.#onConnect)
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined
       this.destroy(new ConnectTimeoutError(this.address, connectTimeoutMs))
     }, connectTimeoutMs)
+    if (init.proxy) {
+      this.#dialProxy(init.proxy, init.host, port, connectTimeoutMs)
+      return
+    }
+    const socket = createConnection({ host: init.host, port, noDelay: true })
+    this.#attach(socket)
+    socket.once('connect', this.#onConnect)
+  }
+
+  /**
+   * Dial through a SOCKS5 proxy (Core `ConnectThroughProxy`): the socket is
+   * ours once the proxy reports the connection made; destroy() meanwhile
+   * aborts the exchange, and the connect timer bounds it.
+   */
+  #dialProxy(proxy: ProxyInit, host: string, port: number, timeoutMs: number): void {
+    const abort = new AbortController()
+    this.#proxyAbort = abort
+    this.#proxying = socks5Connect({
+      proxyHost: proxy.host,
+      proxyPort: proxy.port,
+      host,
+      port,
+      credentials: proxy.credentials,
+      timeoutMs,
+      signal: abort.signal,
+    }).then(
+      (socket) => {
+        this.#proxyAbort = undefined
+        if (this.#state.status !== 'connecting') {
+          socket.destroy()
+          return
+        }
+        this.#attach(socket)
+        this.#onConnect()
+      },
+      (err: unknown) => {
+        this.#proxyAbort = undefined
+        if (this.#state.status === 'connecting') this.destroy(new ConnectError(this.address, { cause: err }))
+      },
+    )
   }
 
   #attach(socket: Socket): void {

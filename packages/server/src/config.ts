@@ -105,6 +105,22 @@ export interface ServerInit {
    * inbound, and try v2 first to outbound peers that advertise it.
    */
   v2Transport?: boolean | undefined
+  /**
+   * Make every outbound connection through this SOCKS5 proxy, `host:port`
+   * (Core -proxy): IPv4, IPv6 and, without `onionProxy`, Tor. No direct
+   * connection is made.
+   */
+  proxy?: string | undefined
+  /**
+   * The SOCKS5 proxy for Tor (.onion) peers, `host:port` (Core -onion);
+   * default `proxy`; false: none (Core -onion=0: Tor peers are not reachable).
+   */
+  onionProxy?: string | false | undefined
+  /**
+   * Different proxy credentials for every connection (Core -proxyrandomize,
+   * default true), so that Tor puts each on its own circuit.
+   */
+  proxyRandomize?: boolean | undefined
 }
 
 /** {@link ServerInit} with every default filled in. */
@@ -125,6 +141,7 @@ export type ResolvedInit = ServerInit & {
   manualRetryBaseMs: number
   manualRetryMaxMs: number
   v2Transport: boolean
+  proxyRandomize: boolean
 }
 
 export function resolveInit(init: ServerInit): ResolvedInit {
@@ -146,5 +163,6 @@ export function resolveInit(init: ServerInit): ResolvedInit {
     manualRetryBaseMs: init.manualRetryBaseMs ?? RETRY_STEP_MS,
     manualRetryMaxMs: init.manualRetryMaxMs ?? RETRY_MAX_MS,
     v2Transport: init.v2Transport ?? true,
+    proxyRandomize: init.proxyRandomize ?? true,
   }
 }

@@ -71,6 +71,7 @@ import { localAddresses } from './local-address.ts'
 import { onMisbehaving } from './misbehaviour.ts'
 import { OutboundConnections } from './outbound.ts'
 import { type PeerEntry, type PeerHost, toAddrV2 } from './peers.ts'
+import { ProxyPolicy } from './proxy.ts'
 import { Seeding } from './seeding.ts'
 import type { SipKey } from './siphash.ts'
 import { slotLimits } from './slots.ts'
@@ -119,6 +120,7 @@ export class Server extends Service {
   readonly #init: ResolvedInit
   readonly #now: () => number
   readonly #nonces = new NonceSet()
+  readonly #proxies: ProxyPolicy
   readonly #peers = new Map<number, PeerEntry>()
   readonly #tasks: Tasks
   readonly #secret: SipKey
@@ -145,6 +147,11 @@ export class Server extends Service {
     super()
     this.#components = components
     this.#init = resolveInit(init)
+    this.#proxies = new ProxyPolicy({
+      proxy: init.proxy,
+      onionProxy: init.onionProxy,
+      randomize: this.#init.proxyRandomize,
+    })
     this.network = init.network
     this.addrManager = components.addrManager
     this.bans = components.bans
@@ -332,6 +339,7 @@ export class Server extends Service {
       // No shutdown signal here: stop() destroys every tracked peer itself
       // (an abort listener per dial would pile up on one signal).
       connectTimeoutMs: this.#init.connectTimeoutMs,
+      proxy: this.#proxies.forAddress(s.addr),
     })
     return this.#track(peer, id, false, type, s, type === 'addr-fetch')
   }
