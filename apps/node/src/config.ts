@@ -101,6 +101,8 @@ export interface NodeConfig {
   readonly listen: boolean
   readonly port: number
   readonly bind: readonly Endpoint[]
+  /** Listeners for connections a Tor daemon forwards to our onion service (-bind=<addr>[:<port>]=onion; port: the network's + 1). */
+  readonly onionBind: readonly Endpoint[]
   readonly connect: ConnectMode
   readonly addnode: readonly Endpoint[]
   readonly seednode: readonly Endpoint[]
@@ -429,7 +431,25 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
 
   // Peer-to-peer.
   const port = s.getInt('port', params.defaultPort)
-  const bind = parseEndpoints(s.getList('bind').values, 'bind', port)
+  // Core: -bind=<addr>[:<port>][=onion]; an onion bind's port defaults to the
+  // network's onion service target port (its default port + 1).
+  const bindRaw = s.getList('bind').values
+  const isOnion = (v: string): boolean => v.endsWith('=onion')
+  for (const v of bindRaw) {
+    if (!isOnion(v) && v.includes('=')) {
+      throw new ConfigError(`Specified -bind address "${v}" has an invalid network type (only =onion is known).`)
+    }
+  }
+  const bind = parseEndpoints(
+    bindRaw.filter((v) => !isOnion(v)),
+    'bind',
+    port,
+  )
+  const onionBind = parseEndpoints(
+    bindRaw.filter(isOnion).map((v) => v.slice(0, -'=onion'.length)),
+    'bind',
+    params.defaultPort + 1,
+  )
   const connectList = s.getList('connect')
   let connect: ConnectMode = { mode: 'auto' }
   if (connectList.negated || (connectList.values.length === 1 && connectList.values[0] === '0')) {
@@ -449,7 +469,7 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     listenDefault = false
     dnsSeedDefault = false
   }
-  if (bind.length > 0) listenDefault = true
+  if (bind.length + onionBind.length > 0) listenDefault = true
   const listen = s.getBool('listen', listenDefault)
   const dnsSeed = s.getBool('dnsseed', dnsSeedDefault)
   const dns = s.getBool('dns', true)
@@ -475,7 +495,7 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   // behaves as -blocksonly=1 either way (relay = 0 in our version message,
   // transactions from peers without the relay permission disconnect them).
   s.getBool('blocksonly', false)
-  if (bind.length > 0 && !listen) {
+  if (bind.length + onionBind.length > 0 && !listen) {
     throw new ConfigError('Cannot set -bind together with -listen=0.')
   }
   const whitelist = s.getList('whitelist').values.map(parseWhitelist)
@@ -553,6 +573,7 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     listen,
     port,
     bind,
+    onionBind,
     connect,
     addnode,
     seednode,

@@ -36,6 +36,7 @@ export function serverInit(config: NodeConfig, version: string): ServerInit {
     dataDir: config.datadir,
     listen: config.listen,
     bind: config.bind.length > 0 ? config.bind.map(endpoint) : undefined,
+    onionBind: config.onionBind.length > 0 ? config.onionBind.map(endpoint) : undefined,
     port: config.port,
     maxConnections: config.maxConnections,
     connect: connect.mode === 'only' ? connect.peers.map(endpoint) : undefined,

@@ -69,10 +69,10 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = Object.freeze([
   {
     name: 'bind',
     kind: 'list',
-    value: '<addr>[:<port>]',
+    value: '<addr>[:<port>][=onion]',
     networkOnly: true,
     category: CONNECTION,
-    help: 'Bind to the given address and always listen on it. Use [host]:port notation for IPv6. This option can be specified multiple times.',
+    help: 'Bind to the given address and always listen on it (default: 0.0.0.0). Use [host]:port notation for IPv6. Append =onion to tag any incoming connections to that address and port as incoming Tor connections (default port: the network port + 1). This option can be specified multiple times.',
   },
   {
     name: 'blocksonly',

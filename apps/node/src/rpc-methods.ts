@@ -463,7 +463,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
           id: p.id,
           addr: p.addr,
           ...(p.addrBind !== undefined ? { addrbind: p.addrBind } : {}),
-          network: networkName(p.addr),
+          network: p.inboundOnion ? 'onion' : networkName(p.addr),
           services: servicesHex(s.services ?? 0n),
           servicesnames: serviceNames(s.services ?? 0n),
           relaytxes: s.relay ?? false,

@@ -26,6 +26,12 @@ export interface ServerInit {
   listen?: boolean | undefined
   /** Addresses to listen on, `host:port`; default all IPv4 and IPv6 on the network's port. */
   bind?: readonly string[] | undefined
+  /**
+   * Addresses to listen on for connections a Tor daemon forwards to our
+   * onion service, `host:port` (Core `-bind=<addr>=onion`): peers accepted
+   * there count as onion peers. Any bind replaces the default listeners.
+   */
+  onionBind?: readonly string[] | undefined
   /** Default: the network's port. */
   port?: number | undefined
   maxConnections?: number | undefined

@@ -100,6 +100,8 @@ export interface PeerInfo {
   readonly sessionId: string
   /** What its -whitelist range grants (Core getpeerinfo `permissions`). */
   readonly permissions: readonly PeerPermission[]
+  /** Accepted on an onion bind: connected through Tor (getpeerinfo `network`: onion). */
+  readonly inboundOnion: boolean
 }
 
 export interface ServerEvents {
@@ -271,7 +273,7 @@ export class Server extends Service {
       get: (id) => this.#peers.get(id),
       connectedTo: (s) => this.#connectedTo(s),
       connect: (s, type, v2) => this.#connect(s, type, v2),
-      accept: (socket, service) => this.#accept(socket, service),
+      accept: (socket, service, onion) => this.#accept(socket, service, onion),
       groupOf: (s, withPort) => this.#groupOf(s, withPort),
     }
   }
@@ -341,17 +343,17 @@ export class Server extends Service {
       connectTimeoutMs: this.#init.connectTimeoutMs,
       proxy: this.#proxies.forAddress(s.addr),
     })
-    return this.#track(peer, id, false, type, s, type === 'addr-fetch')
+    return this.#track(peer, id, false, type, s, type === 'addr-fetch', false)
   }
 
   /** An inbound socket the admission policy let in. */
-  #accept(socket: Socket, service: ServiceAddress | undefined): PeerEntry {
+  #accept(socket: Socket, service: ServiceAddress | undefined, onion: boolean): PeerEntry {
     const id = this.#nextId++
     const peer = Peer.accept(this.#peerComponents(), socket, {
       ...this.#peerInit('inbound', this.#init.v2Transport, service?.addr.toString()),
       id,
     })
-    return this.#track(peer, id, true, 'inbound', service, false)
+    return this.#track(peer, id, true, 'inbound', service, false, onion)
   }
 
   #track(
@@ -361,11 +363,13 @@ export class Server extends Service {
     type: ConnectionType,
     service: ServiceAddress | undefined,
     fetchOnly: boolean,
+    inboundOnion: boolean,
   ): PeerEntry {
     const entry: PeerEntry = {
       peer,
       id,
       inbound,
+      inboundOnion,
       type,
       service,
       // An inbound peer's port is ephemeral: its group is its address's.
@@ -676,6 +680,7 @@ export class Server extends Service {
         transportProtocol: e.peer.transportProtocol,
         sessionId: e.peer.sessionId ?? '',
         permissions: e.peer.permissions,
+        inboundOnion: e.inboundOnion,
       })
     }
     return out
