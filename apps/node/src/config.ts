@@ -437,7 +437,9 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   const isOnion = (v: string): boolean => v.endsWith('=onion')
   for (const v of bindRaw) {
     if (!isOnion(v) && v.includes('=')) {
-      throw new ConfigError(`Specified -bind address "${v}" has an invalid network type (only =onion is known).`)
+      throw new ConfigError(
+        `Specified -bind address "${v}" has an invalid network type (only =onion is known).`,
+      )
     }
   }
   const bind = parseEndpoints(
