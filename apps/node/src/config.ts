@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { SubNet, splitHostPort } from '@node/addrmgr'
+import { IMPLICIT_PERMISSIONS, PEER_PERMISSIONS, PERMISSION_NAMES, type PeerPermission } from '@node/peer'
 import { getNetwork, type NetworkName, type NetworkParams } from '@node/wire'
 import { type OptionTable, parseArgv, parseConfFile, type RawSetting, Settings } from './args.ts'
 import {
@@ -20,6 +21,7 @@ import {
   DEFAULT_CONF_FILENAME,
   DEFAULT_DEBUGLOGFILE,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_PROXY_PORT,
   PROGRAM_NAME,
 } from './constants.ts'
 import { defaultDatadir, networkDatadir, type PlatformInfo, resolveIn } from './datadir.ts'
@@ -27,14 +29,7 @@ import { ConfigError } from './errors.ts'
 import { DAEMON_OPTION_TABLE } from './options.ts'
 
 /** Peer permissions a whitelist entry can grant (Core's `NetPermissionFlags`). */
-export type PeerPermission =
-  | 'bloomfilter'
-  | 'noban'
-  | 'forcerelay'
-  | 'relay'
-  | 'mempool'
-  | 'download'
-  | 'addr'
+export type { PeerPermission }
 
 /** A host (numeric address or name) and a port, split by Core's SplitHostPort. */
 export interface Endpoint {
@@ -106,6 +101,8 @@ export interface NodeConfig {
   readonly listen: boolean
   readonly port: number
   readonly bind: readonly Endpoint[]
+  /** Listeners for connections a Tor daemon forwards to our onion service (-bind=<addr>[:<port>]=onion; port: the network's + 1). */
+  readonly onionBind: readonly Endpoint[]
   readonly connect: ConnectMode
   readonly addnode: readonly Endpoint[]
   readonly seednode: readonly Endpoint[]
@@ -115,6 +112,12 @@ export interface NodeConfig {
   readonly discover: boolean
   /** BIP324 v2 transport: advertise NODE_P2P_V2, accept and try v2 (-v2transport, default on). */
   readonly v2Transport: boolean
+  /** SOCKS5 proxy for outbound connections (-proxy); undefined: connect directly. */
+  readonly proxy: Endpoint | undefined
+  /** SOCKS5 proxy for Tor peers (-onion): an endpoint, `false` for none (-onion=0), undefined: -proxy's. */
+  readonly onionProxy: Endpoint | false | undefined
+  /** Random credentials for every proxied connection (-proxyrandomize, default on). */
+  readonly proxyRandomize: boolean
   readonly maxConnections: number
   readonly dnsSeed: boolean
   /** Look up host names given to -connect, -addnode, -seednode and addnode (Core -dns). */
@@ -214,29 +217,6 @@ function parseEndpoints(values: readonly string[], option: string, defaultPort: 
   })
 }
 
-const PERMISSIONS: Readonly<Record<string, readonly PeerPermission[]>> = {
-  bloomfilter: ['bloomfilter'],
-  bloom: ['bloomfilter'],
-  noban: ['noban', 'download'],
-  forcerelay: ['forcerelay', 'relay'],
-  relay: ['relay'],
-  mempool: ['mempool'],
-  download: ['download'],
-  addr: ['addr'],
-  all: ['bloomfilter', 'noban', 'forcerelay', 'relay', 'mempool', 'download', 'addr'],
-}
-/** What Core grants when no permission is named (noban, mempool, and relay by -whitelistrelay's default). */
-const IMPLICIT_PERMISSIONS: readonly PeerPermission[] = ['noban', 'download', 'mempool', 'relay']
-const PERMISSION_ORDER: readonly PeerPermission[] = [
-  'bloomfilter',
-  'noban',
-  'forcerelay',
-  'relay',
-  'mempool',
-  'download',
-  'addr',
-]
-
 /** Parse one `-whitelist` value, `[perm,perm@]subnet`, as Core's `NetWhitelistPermissions::TryParse`. */
 export function parseWhitelist(value: string): WhitelistEntry {
   const at = value.indexOf('@')
@@ -253,7 +233,7 @@ export function parseWhitelist(value: string): WhitelistEntry {
       if (word === 'in') inbound = true
       else if (word === 'out') outbound = true
       else {
-        const granted = PERMISSIONS[word]
+        const granted = PERMISSION_NAMES[word]
         if (!granted) throw new ConfigError(`Invalid P2P permission in -whitelist: "${word}".`)
         for (const p of granted) perms.add(p)
       }
@@ -269,7 +249,7 @@ export function parseWhitelist(value: string): WhitelistEntry {
     throw new ConfigError(`Invalid netmask specified in -whitelist: "${net}".`)
   return Object.freeze({
     subnet,
-    permissions: Object.freeze(PERMISSION_ORDER.filter((p) => perms.has(p))),
+    permissions: Object.freeze(PEER_PERMISSIONS.filter((p) => perms.has(p))),
     implicit,
     inbound,
     outbound,
@@ -451,7 +431,27 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
 
   // Peer-to-peer.
   const port = s.getInt('port', params.defaultPort)
-  const bind = parseEndpoints(s.getList('bind').values, 'bind', port)
+  // Core: -bind=<addr>[:<port>][=onion]; an onion bind's port defaults to the
+  // network's onion service target port (its default port + 1).
+  const bindRaw = s.getList('bind').values
+  const isOnion = (v: string): boolean => v.endsWith('=onion')
+  for (const v of bindRaw) {
+    if (!isOnion(v) && v.includes('=')) {
+      throw new ConfigError(
+        `Specified -bind address "${v}" has an invalid network type (only =onion is known).`,
+      )
+    }
+  }
+  const bind = parseEndpoints(
+    bindRaw.filter((v) => !isOnion(v)),
+    'bind',
+    port,
+  )
+  const onionBind = parseEndpoints(
+    bindRaw.filter(isOnion).map((v) => v.slice(0, -'=onion'.length)),
+    'bind',
+    params.defaultPort + 1,
+  )
   const connectList = s.getList('connect')
   let connect: ConnectMode = { mode: 'auto' }
   if (connectList.negated || (connectList.values.length === 1 && connectList.values[0] === '0')) {
@@ -471,14 +471,33 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     listenDefault = false
     dnsSeedDefault = false
   }
-  if (bind.length > 0) listenDefault = true
+  if (bind.length + onionBind.length > 0) listenDefault = true
   const listen = s.getBool('listen', listenDefault)
   const dnsSeed = s.getBool('dnsseed', dnsSeedDefault)
   const dns = s.getBool('dns', true)
   // Core: -discover defaults to on when listening without -externalip.
   const discover = s.getBool('discover', listen && externalIp.length === 0)
   const v2Transport = s.getBool('v2transport', true)
-  if (bind.length > 0 && !listen) {
+  // Core init.cpp: -proxy and -onion take ip[:port] (port 9050); "0" or a
+  // negation means none, and -onion=0 leaves Tor without a proxy.
+  const proxyArg = s.getString('proxy')
+  const proxy =
+    proxyArg === undefined || proxyArg === null || proxyArg === '0'
+      ? undefined
+      : parseEndpoints([proxyArg], 'proxy', DEFAULT_PROXY_PORT)[0]
+  const onionArg = s.getString('onion')
+  const onionProxy =
+    onionArg === undefined
+      ? undefined
+      : onionArg === null || onionArg === '0'
+        ? (false as const)
+        : parseEndpoints([onionArg], 'onion', DEFAULT_PROXY_PORT)[0]
+  const proxyRandomize = s.getBool('proxyrandomize', true)
+  // Core -blocksonly: accepted and validated. Without a mempool the node
+  // behaves as -blocksonly=1 either way (relay = 0 in our version message,
+  // transactions from peers without the relay permission disconnect them).
+  s.getBool('blocksonly', false)
+  if (bind.length + onionBind.length > 0 && !listen) {
     throw new ConfigError('Cannot set -bind together with -listen=0.')
   }
   const whitelist = s.getList('whitelist').values.map(parseWhitelist)
@@ -556,12 +575,16 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     listen,
     port,
     bind,
+    onionBind,
     connect,
     addnode,
     seednode,
     externalIp,
     discover,
     v2Transport,
+    proxy,
+    onionProxy,
+    proxyRandomize,
     maxConnections,
     dnsSeed,
     dns,

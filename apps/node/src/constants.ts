@@ -63,3 +63,6 @@ export const PROGRESS_WINDOW_MS = 60_000
 export const PROGRESS_INTERVAL_MS = 5_000
 /** Most samples kept by the rate tracker (a bound, not a tuning knob). */
 export const PROGRESS_MAX_SAMPLES = 256
+
+/** Core's default -proxy and -onion port (Tor's SOCKS port). */
+export const DEFAULT_PROXY_PORT = 9050

@@ -36,6 +36,7 @@ export function serverInit(config: NodeConfig, version: string): ServerInit {
     dataDir: config.datadir,
     listen: config.listen,
     bind: config.bind.length > 0 ? config.bind.map(endpoint) : undefined,
+    onionBind: config.onionBind.length > 0 ? config.onionBind.map(endpoint) : undefined,
     port: config.port,
     maxConnections: config.maxConnections,
     connect: connect.mode === 'only' ? connect.peers.map(endpoint) : undefined,
@@ -44,13 +45,21 @@ export function serverInit(config: NodeConfig, version: string): ServerInit {
     externalIp: config.externalIp.map(endpoint),
     discover: config.discover,
     v2Transport: config.v2Transport,
+    proxy: config.proxy ? endpoint(config.proxy) : undefined,
+    onionProxy: config.onionProxy ? endpoint(config.onionProxy) : config.onionProxy,
+    proxyRandomize: config.proxyRandomize,
     dnsSeed: config.dnsSeed && connect.mode === 'auto',
     dns: config.dns,
     fixedSeeds: connect.mode === 'auto',
     // Core -connect=0: no automatic outbound, but the outbound and feeler
     // slots stay reserved (125 − 8 − 2 − 1 = 114 inbound).
     useAddrmanOutgoing: !noOutbound,
-    whitelist: config.whitelist.map((w) => w.subnet.toString()),
+    whitelist: config.whitelist.map((w) => ({
+      range: w.subnet.toString(),
+      permissions: w.permissions,
+      inbound: w.inbound,
+      outbound: w.outbound,
+    })),
     // The daemon logs the sync progress line itself (ProgressLogger).
     progressIntervalMs: 0,
     userAgent: userAgent(version),

@@ -69,10 +69,16 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = Object.freeze([
   {
     name: 'bind',
     kind: 'list',
-    value: '<addr>[:<port>]',
+    value: '<addr>[:<port>][=onion]',
     networkOnly: true,
     category: CONNECTION,
-    help: 'Bind to the given address and always listen on it. Use [host]:port notation for IPv6. This option can be specified multiple times.',
+    help: 'Bind to the given address and always listen on it (default: 0.0.0.0). Use [host]:port notation for IPv6. Append =onion to tag any incoming connections to that address and port as incoming Tor connections (default port: the network port + 1). This option can be specified multiple times.',
+  },
+  {
+    name: 'blocksonly',
+    kind: 'bool',
+    category: GENERAL,
+    help: 'Whether to reject transactions from network peers. This node has no mempool yet: it never asks for transactions and sends relay = 0 in its version message whether this is set or not; a peer without the relay permission that sends transactions is disconnected (default: 0).',
   },
   {
     name: 'connect',
@@ -137,6 +143,28 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = Object.freeze([
     kind: 'bool',
     category: CONNECTION,
     help: 'Support v2 transport (default: 1)',
+  },
+  {
+    name: 'proxy',
+    kind: 'string',
+    value: '<ip:port>',
+    negatable: true,
+    category: CONNECTION,
+    help: 'Connect through SOCKS5 proxy, set -noproxy to disable (default: disabled). Every outbound connection (IPv4, IPv6, and Tor unless -onion is set) goes through it; none is made directly.',
+  },
+  {
+    name: 'proxyrandomize',
+    kind: 'bool',
+    category: CONNECTION,
+    help: 'Randomize credentials for every proxy connection. This enables Tor stream isolation (default: 1)',
+  },
+  {
+    name: 'onion',
+    kind: 'string',
+    value: '<ip:port>',
+    negatable: true,
+    category: CONNECTION,
+    help: 'Use separate SOCKS5 proxy to reach peers via Tor onion services, set -noonion to disable (default: -proxy).',
   },
   {
     name: 'seednode',

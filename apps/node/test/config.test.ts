@@ -121,6 +121,22 @@ describe('loadConfig: flag syntax', () => {
     expect((await load(['-regtest', '-nov2transport'])).v2Transport).toBe(false)
   })
 
+  it('-bind=<addr>[:<port>]=onion is an onion listener (port: the network port + 1) and implies -listen', async () => {
+    const c = await load(['-regtest', '-bind=127.0.0.1=onion', '-bind=127.0.0.1:9999=onion', '-bind=0.0.0.0'])
+    expect(c.onionBind).toEqual([
+      { host: '127.0.0.1', port: 18445 },
+      { host: '127.0.0.1', port: 9999 },
+    ])
+    expect(c.bind).toEqual([{ host: '0.0.0.0', port: 18444 }])
+    expect(c.listen).toBe(true)
+    await expect(load(['-regtest', '-bind=127.0.0.1=tor'])).rejects.toThrow(/invalid network type/)
+  })
+
+  it('accepts -blocksonly (Core), which changes nothing while there is no mempool', async () => {
+    await expect(load(['-regtest', '-blocksonly'])).resolves.toBeDefined()
+    await expect(load(['-regtest', '-blocksonly=0'])).resolves.toBeDefined()
+  })
+
   it('takes -externalip (on our port) and turns -discover off by default when one is given', async () => {
     const c = await load([
       '-regtest',

@@ -29,4 +29,34 @@ describe('serverInit', () => {
     const init = serverInit(await loadConfig(['-regtest'], deps), '0.0.0')
     expect(init.useAddrmanOutgoing).toBe(true)
   })
+
+  it('-whitelist carries its permissions to the server: addr@ grants addr only, a bare range the implicit set', async () => {
+    const init = serverInit(
+      await loadConfig(['-regtest', '-whitelist=addr@127.0.0.1', '-whitelist=10.0.0.0/8'], deps),
+      '0.0.0',
+    )
+    expect(init.whitelist).toEqual([
+      { range: '127.0.0.1/32', permissions: ['addr'], inbound: true, outbound: false },
+      {
+        range: '10.0.0.0/8',
+        permissions: ['noban', 'relay', 'mempool', 'download'],
+        inbound: true,
+        outbound: false,
+      },
+    ])
+  })
+
+  it('-proxy, -onion and -proxyrandomize reach the server (port 9050 by default)', async () => {
+    const init = serverInit(
+      await loadConfig(['-regtest', '-proxy=127.0.0.1', '-onion=127.0.0.2:9150', '-proxyrandomize=0'], deps),
+      '0.0.0',
+    )
+    expect(init.proxy).toBe('127.0.0.1:9050')
+    expect(init.onionProxy).toBe('127.0.0.2:9150')
+    expect(init.proxyRandomize).toBe(false)
+    const none = serverInit(await loadConfig(['-regtest', '-proxy=0', '-noonion'], deps), '0.0.0')
+    expect(none.proxy).toBeUndefined()
+    expect(none.onionProxy).toBe(false)
+    expect(none.proxyRandomize).toBe(true)
+  })
 })

@@ -223,3 +223,15 @@ export class TxRelayViolationError extends ProtocolError {
     this.name = 'TxRelayViolationError'
   }
 }
+
+/**
+ * `mempool` or a BIP37 filter message while we do not offer NODE_BLOOM (Core
+ * net_processing.cpp `ProcessMessage`: "mempool request with bloom filters
+ * disabled", "filterload received despite not offering bloom services"): disconnect.
+ */
+export class BloomNotOfferedError extends ProtocolError {
+  constructor(command: string) {
+    super('BLOOM_NOT_OFFERED', 'disconnect', `${command} received although we do not offer NODE_BLOOM.`)
+    this.name = 'BloomNotOfferedError'
+  }
+}

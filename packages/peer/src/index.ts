@@ -40,12 +40,27 @@ export {
   type PeerEvents,
   type PeerInit,
   type PeerStats,
+  type ProxyInit,
   type RequestOptions,
   type StallInfo,
   type TxAnnouncement,
 } from './peer.ts'
+export {
+  IMPLICIT_PERMISSIONS,
+  PEER_PERMISSIONS,
+  PERMISSION_NAMES,
+  type PeerPermission,
+} from './permissions.ts'
 export { PoissonClock, type PoissonClockComponents, type PoissonClockInit, poissonDelay } from './poisson.ts'
 export { Priority, type PriorityValue, priorityOf } from './send-queue.ts'
+export {
+  type ProxyCredentials,
+  SOCKS5_TIMEOUT_MS,
+  Socks5Error,
+  type Socks5Options,
+  socks5Connect,
+  socks5ReplyText,
+} from './socks5.ts'
 export type {
   ClosedState,
   ConnectingState,

@@ -22,7 +22,9 @@
  *   desirable services: disconnect;
  * - transactions or transaction `inv`s on a link where we sent relay = false:
  *   disconnect;
- * - a frame with a bad checksum or an invalid command field: dropped.
+ * - a frame with a bad checksum or an invalid command field: dropped;
+ * - `mempool` without NODE_BLOOM offered (unless the `mempool` or `noban`
+ *   permission), `filterload`, `filteradd`, `filterclear` without it: disconnect.
  *
  * Flow control is Core's (net.cpp fPauseSend / fPauseRecv, net_processing.cpp
  * ProcessMessages): received messages wait in a bounded queue while more than
@@ -103,6 +105,7 @@ import {
 } from './constants.ts'
 import { TypedEmitter } from './emitter.ts'
 import {
+  BloomNotOfferedError,
   ConnectError,
   ConnectTimeoutError,
   HandshakeTimeoutError,
@@ -126,8 +129,10 @@ import {
   TxRelayViolationError,
 } from './errors.ts'
 import { NonceSet } from './nonces.ts'
+import { PEER_PERMISSIONS, type PeerPermission } from './permissions.ts'
 import { type PoissonClock, poissonDelay } from './poisson.ts'
 import { Fifo, type Outgoing, SendQueue } from './send-queue.ts'
+import { type ProxyCredentials, socks5Connect } from './socks5.ts'
 import type {
   ConnectionType,
   Direction,
@@ -178,8 +183,15 @@ export interface PeerInit {
   minPeerVersion?: number | undefined
   /** Our best height, or a function read when `version` is sent. */
   startHeight?: number | (() => number) | undefined
-  /** BIP37 relay flag we send; default false for block-relay-only and feeler links, else true. */
+  /**
+   * BIP37 relay flag we send (whether we want transactions); default false
+   * for block-relay-only and feeler links, else true. With false, a peer
+   * that sends transactions anyway is disconnected unless it has the
+   * `relay` permission (Core `RejectIncomingTxs`).
+   */
   relay?: boolean | undefined
+  /** What the peer may do (Core `NetPermissionFlags`, from -whitelist); default none. */
+  permissions?: readonly PeerPermission[] | undefined
   /** Services an outbound peer must offer; default NETWORK | WITNESS where Core expects them. */
   requiredServices?: bigint | undefined
   /** Offer BIP339 wtxid relay (default true). */
@@ -229,8 +241,22 @@ export interface ConnectInit extends PeerInit {
   port?: number | undefined
   /** Aborting closes the peer (during connect, handshake or after). */
   signal?: AbortSignal | undefined
-  /** TCP connect timeout (default 5 s, Core). The handshake has its own timeout. */
+  /** TCP connect timeout (default 5 s, Core); with a proxy it covers the SOCKS5 exchange. The handshake has its own timeout. */
   connectTimeoutMs?: number | undefined
+  /**
+   * Connect through this SOCKS5 proxy (Core -proxy, -onion): the proxy is
+   * dialled and asked to CONNECT to `host:port` by name, so IP literals and
+   * `.onion` names alike are resolved by the proxy.
+   */
+  proxy?: ProxyInit | undefined
+}
+
+/** A SOCKS5 proxy to dial through. */
+export interface ProxyInit {
+  host: string
+  port: number
+  /** Username/password for the proxy (Core -proxyrandomize: different for every connection). */
+  credentials?: ProxyCredentials | undefined
 }
 
 export interface Misbehaviour {
@@ -415,6 +441,7 @@ export class Peer {
   readonly #minPeerVersion: number
   readonly #startHeight: number | (() => number)
   readonly #relay: boolean
+  readonly #permissions: ReadonlySet<PeerPermission>
   readonly #requiredServices: bigint
   readonly #offerWtxid: boolean
   readonly #offerAddrV2: boolean
@@ -504,6 +531,9 @@ export class Peer {
   #pumping = false
   #corked = false
   #closedResolve: (() => void) | undefined
+  /** The SOCKS5 exchange under way (dial through a proxy), and how to abort it. */
+  #proxying: Promise<void> | undefined
+  #proxyAbort: AbortController | undefined
   readonly #closed: Promise<void>
 
   private constructor(components: PeerComponents, init: PeerInit, direction: Direction) {
@@ -533,6 +563,7 @@ export class Peer {
     this.#minPeerVersion = init.minPeerVersion ?? MIN_PEER_PROTO_VERSION
     this.#startHeight = init.startHeight ?? 0
     this.#relay = init.relay ?? !blockOnly
+    this.#permissions = new Set(init.permissions ?? [])
     const expectServices =
       this.connectionType === 'outbound-full-relay' ||
       this.connectionType === 'block-relay-only' ||
@@ -630,6 +661,26 @@ export class Peer {
   }
 
   // --- public surface ---------------------------------------------------------------
+
+  /** The peer was granted this permission (Core `CNode::HasPermission`). */
+  hasPermission(p: PeerPermission): boolean {
+    return this.#permissions.has(p)
+  }
+
+  /** Its permissions, in Core's order (getpeerinfo `permissions`). */
+  get permissions(): PeerPermission[] {
+    return PEER_PERMISSIONS.filter((p) => this.#permissions.has(p))
+  }
+
+  /**
+   * Transactions from this peer are a protocol violation (Core
+   * `PeerManagerImpl::RejectIncomingTxs`): always on block-relay-only links,
+   * and where we sent relay = 0 unless the peer has the `relay` permission.
+   */
+  get #rejectsTxs(): boolean {
+    if (this.connectionType === 'block-relay-only' || this.connectionType === 'feeler') return true
+    return !this.#relay && !this.#permissions.has('relay')
+  }
 
   get state(): PeerState {
     return this.#state
@@ -1025,6 +1076,8 @@ export class Peer {
     const reconnectAsV1 = this.#transport.reconnectAsV1
     this.#transport.reset()
 
+    this.#proxyAbort?.abort()
+    this.#proxyAbort = undefined
     const socket = this.#socket
     if (socket) {
       socket.removeListener('data', this.#onData)
@@ -1039,6 +1092,9 @@ export class Peer {
       else socket.once('close', () => this.#closedResolve?.())
       socket.destroy()
       this.#socket = undefined
+    } else if (this.#proxying) {
+      // The proxy's socket is closed by the aborted exchange.
+      void this.#proxying.then(() => this.#closedResolve?.())
     } else {
       this.#closedResolve?.()
     }
@@ -1068,13 +1124,50 @@ export class Peer {
       init.signal.addEventListener('abort', this.#onAbort, { once: true })
     }
     const connectTimeoutMs = init.connectTimeoutMs ?? CONNECT_TIMEOUT_MS
-    const socket = createConnection({ host: init.host, port, noDelay: true })
-    this.#attach(socket)
-    socket.once('connect', this.#onConnect)
     this.#connectTimer = setTimeout(() => {
       this.#connectTimer = undefined
       this.destroy(new ConnectTimeoutError(this.address, connectTimeoutMs))
     }, connectTimeoutMs)
+    if (init.proxy) {
+      this.#dialProxy(init.proxy, init.host, port, connectTimeoutMs)
+      return
+    }
+    const socket = createConnection({ host: init.host, port, noDelay: true })
+    this.#attach(socket)
+    socket.once('connect', this.#onConnect)
+  }
+
+  /**
+   * Dial through a SOCKS5 proxy (Core `ConnectThroughProxy`): the socket is
+   * ours once the proxy reports the connection made; destroy() meanwhile
+   * aborts the exchange, and the connect timer bounds it.
+   */
+  #dialProxy(proxy: ProxyInit, host: string, port: number, timeoutMs: number): void {
+    const abort = new AbortController()
+    this.#proxyAbort = abort
+    this.#proxying = socks5Connect({
+      proxyHost: proxy.host,
+      proxyPort: proxy.port,
+      host,
+      port,
+      credentials: proxy.credentials,
+      timeoutMs,
+      signal: abort.signal,
+    }).then(
+      (socket) => {
+        this.#proxyAbort = undefined
+        if (this.#state.status !== 'connecting') {
+          socket.destroy()
+          return
+        }
+        this.#attach(socket)
+        this.#onConnect()
+      },
+      (err: unknown) => {
+        this.#proxyAbort = undefined
+        if (this.#state.status === 'connecting') this.destroy(new ConnectError(this.address, { cause: err }))
+      },
+    )
   }
 
   #attach(socket: Socket): void {
@@ -1338,7 +1431,7 @@ export class Peer {
         this.#onInv(m, s)
         return
       case 'tx':
-        if (!this.#relay) {
+        if (this.#rejectsTxs) {
           this.#misbehave(new TxRelayViolationError('tx'), 'tx')
           return
         }
@@ -1385,6 +1478,23 @@ export class Peer {
         this.#emit('message', m)
         return
       }
+      case 'mempool':
+        // Core: answered with NODE_BLOOM or the mempool permission (we have
+        // no mempool: nothing to send); otherwise a noban peer is ignored
+        // and any other disconnected ("mempool request with bloom filters disabled").
+        if ((this.#services & Services.NODE_BLOOM) !== 0n || this.#permissions.has('mempool')) return
+        if (this.#permissions.has('noban')) return
+        this.#misbehave(new BloomNotOfferedError(m.command), m.command)
+        return
+      case 'filterload':
+      case 'filteradd':
+      case 'filterclear':
+        // Core: "... received despite not offering bloom services": disconnect,
+        // whatever the permissions. BIP37 filters are not implemented, so
+        // NODE_BLOOM is never offered.
+        if ((this.#services & Services.NODE_BLOOM) === 0n)
+          this.#misbehave(new BloomNotOfferedError(m.command), m.command)
+        return
       case 'notfound': {
         let rest: InvItem[] | undefined
         for (let i = 0; i < m.inventory.length; i++) {
@@ -1417,7 +1527,7 @@ export class Peer {
       const t = (it.type & ~0x40000000) >>> 0
       let keep = true
       if (t === InvType.TX || t === InvType.WTX) {
-        if (!this.#relay) {
+        if (this.#rejectsTxs) {
           this.#misbehave(new TxRelayViolationError('inv'), 'inv')
           return
         }

@@ -243,7 +243,7 @@ describe('destroy', () => {
     off()
     peer.once('message', fn)
     raw.send({ command: 'getaddr' })
-    raw.send({ command: 'mempool' })
+    raw.send({ command: 'getaddr' })
     raw.send({ command: 'ping', nonce: 3n })
     await raw.next('pong')
     expect(seen).toEqual(['getaddr'])

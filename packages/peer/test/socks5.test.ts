@@ -5,32 +5,16 @@
  * and the first bytes of the peer kept when they arrive with the reply.
  */
 import net, { type Server, type Socket } from 'node:net'
+import { type Socks5Proxy, type Socks5ProxyBehaviour, startSocks5Proxy } from '@node/testkit/socks5-proxy'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Socks5Error, socks5Connect } from '../src/socks5.ts'
-
-interface SeenRequest {
-  methods: number[]
-  username?: string
-  password?: string
-  atyp: number
-  host: string
-  port: number
-}
-
-interface ProxyBehaviour {
-  /** Reply code to CONNECT (default 0, success). */
-  reply?: number
-  /** Never answer the greeting. */
-  silent?: boolean
-  /** Send these bytes right after the success reply, in the same write. */
-  earlyBytes?: Buffer
-}
 
 const servers: Server[] = []
 const sockets: Socket[] = []
 
 afterEach(async () => {
   for (const s of sockets.splice(0)) s.destroy()
+  await Promise.all(proxies.splice(0).map((p) => p.close()))
   await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))))
 })
 
@@ -41,68 +25,12 @@ function listen(server: Server): Promise<number> {
   )
 }
 
-/** A small SOCKS5 server: no auth or username/password, CONNECT by any address type. */
-async function startProxy(b: ProxyBehaviour = {}): Promise<{ port: number; seen: SeenRequest[] }> {
-  const seen: SeenRequest[] = []
-  const server = net.createServer((client) => {
-    sockets.push(client)
-    client.on('error', () => {})
-    let buf = Buffer.alloc(0)
-    let stage: 'greeting' | 'auth' | 'request' | 'piped' = 'greeting'
-    const req: Partial<SeenRequest> = {}
-    client.on('data', (chunk: Buffer) => {
-      if (stage === 'piped') return
-      buf = Buffer.concat([buf, chunk])
-      for (;;) {
-        if (stage === 'greeting') {
-          if (b.silent) return
-          if (buf.length < 2 || buf.length < 2 + buf[1]!) return
-          req.methods = [...buf.subarray(2, 2 + buf[1]!)]
-          buf = buf.subarray(2 + buf[1]!)
-          const userPass = req.methods.includes(2)
-          client.write(Buffer.of(5, userPass ? 2 : 0))
-          stage = userPass ? 'auth' : 'request'
-        } else if (stage === 'auth') {
-          if (buf.length < 2) return
-          const ul = buf[1]!
-          if (buf.length < 3 + ul) return
-          const pl = buf[2 + ul]!
-          if (buf.length < 3 + ul + pl) return
-          req.username = buf.subarray(2, 2 + ul).toString()
-          req.password = buf.subarray(3 + ul, 3 + ul + pl).toString()
-          buf = buf.subarray(3 + ul + pl)
-          client.write(Buffer.of(1, 0))
-          stage = 'request'
-        } else if (stage === 'request') {
-          if (buf.length < 5) return
-          const atyp = buf[3]!
-          const len = atyp === 3 ? 1 + buf[4]! : atyp === 1 ? 4 : 16
-          if (buf.length < 4 + len + 2) return
-          const host = atyp === 3 ? buf.subarray(5, 5 + buf[4]!).toString() : 'ip'
-          const port = buf.readUInt16BE(4 + len)
-          buf = buf.subarray(4 + len + 2)
-          seen.push({ ...(req as SeenRequest), atyp, host, port })
-          if (b.reply) {
-            client.write(Buffer.of(5, b.reply, 0, 1, 0, 0, 0, 0, 0, 0))
-            client.end()
-            return
-          }
-          const upstream = net.connect({ host, port }, () => {
-            const ok = Buffer.of(5, 0, 0, 1, 127, 0, 0, 1, 0x1f, 0x90)
-            client.write(b.earlyBytes ? Buffer.concat([ok, b.earlyBytes]) : ok)
-            stage = 'piped'
-            if (buf.length > 0) upstream.write(buf)
-            client.pipe(upstream).pipe(client)
-          })
-          sockets.push(upstream)
-          upstream.on('error', () => client.destroy())
-          return
-        } else return
-      }
-    })
-  })
-  const port = await listen(server)
-  return { port, seen }
+const proxies: Socks5Proxy[] = []
+
+async function startProxy(b: Socks5ProxyBehaviour = {}): Promise<Socks5Proxy> {
+  const p = await startSocks5Proxy(b)
+  proxies.push(p)
+  return p
 }
 
 /** A TCP echo server: the destination behind the proxy. */

@@ -17,11 +17,18 @@
  *   filter of 50,000 entries; ours: the 50,000 most recently discouraged).
  *   Discouraged inbound peers are accepted only while there is room, and are
  *   the first to be evicted.
- * - **Whitelisted (noban)** ranges are never banned, discouraged or evicted.
+ * - **Whitelist** ranges (Core `-whitelist`, net_permissions.cpp
+ *   `NetWhitelistPermissions::TryParse`, net.cpp `AddWhitelistPermissionFlags`)
+ *   grant permissions to the peers in them: a peer gets the union of the
+ *   ranges it matches (for its direction). A range given as bare text gets
+ *   Core's implicit set (noban, download, mempool, relay), inbound.
+ *   Only addresses with the **noban** permission are never banned,
+ *   discouraged or evicted.
  */
 import { readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { atomicWriteFile, type InvalidAddressError, NetAddress, SubNet, splitHostPort } from '@node/addrmgr'
+import { IMPLICIT_PERMISSIONS, PEER_PERMISSIONS, type PeerPermission } from '@node/peer'
 import { type Logger, Service, silentLogger } from '@node/runtime'
 import {
   BAN_ENTRY_VERSION,
@@ -78,6 +85,24 @@ export interface BanOptions {
   until?: number | undefined
 }
 
+/** One `-whitelist` entry: a range and what it grants. */
+export interface WhitelistRange {
+  /** An IPv4 or IPv6 address or CIDR subnet. */
+  readonly range: string
+  readonly permissions: readonly PeerPermission[]
+  /** Applies to inbound peers (default true). */
+  readonly inbound?: boolean | undefined
+  /** Applies to outbound peers (default false). */
+  readonly outbound?: boolean | undefined
+}
+
+interface Grant {
+  readonly subnet: SubNet
+  readonly permissions: readonly PeerPermission[]
+  readonly inbound: boolean
+  readonly outbound: boolean
+}
+
 /** How inbound admission should treat an address. */
 export interface AddressStanding {
   /** In a noban range: never refused, discouraged or evicted. */
@@ -99,8 +124,11 @@ export interface BanListInit {
   dataDir?: string | undefined
   /** Default ban length (Core `-bantime`): 24 h. */
   defaultBanTimeMs?: number | undefined
-  /** Noban ranges: IPs or CIDR subnets. */
-  whitelist?: readonly string[] | undefined
+  /**
+   * Whitelist ranges: an IP or CIDR subnet (Core's implicit permissions,
+   * noban included) or a {@link WhitelistRange} with explicit permissions.
+   */
+  whitelist?: readonly (string | WhitelistRange)[] | undefined
   /** Discouraged addresses remembered (default 50,000). */
   maxDiscouraged?: number | undefined
   /** Manual bans allowed (default 100,000). */
@@ -133,7 +161,7 @@ export class BanList extends Service {
   readonly #defaultBanTime: number
   readonly #maxDiscouraged: number
   readonly #maxBans: number
-  readonly #whitelist: readonly SubNet[]
+  readonly #whitelist: readonly Grant[]
   // Single hosts by their text form, for O(1) lookups; bounded by #maxBans with #subnets.
   readonly #hosts = new Map<string, StoredBan>()
   // Wider subnets, scanned on lookup; bounded by #maxBans with #hosts.
@@ -153,12 +181,21 @@ export class BanList extends Service {
     this.#defaultBanTime = positiveInt('defaultBanTimeMs', init.defaultBanTimeMs, DEFAULT_BAN_TIME_MS)
     this.#maxDiscouraged = positiveInt('maxDiscouraged', init.maxDiscouraged, DISCOURAGED_MAX)
     this.#maxBans = positiveInt('maxBans', init.maxBans, MAX_BANS)
-    this.#whitelist = (init.whitelist ?? []).map((r) => {
+    this.#whitelist = (init.whitelist ?? []).map((w) => {
+      const r = typeof w === 'string' ? w : w.range
       const s = SubNet.tryParse(r.trim())
       if (!s || !(s.network.isIPv4() || s.network.isIPv6())) {
         throw new InvalidWhitelistRangeError(r, 'not an IPv4 or IPv6 address or subnet')
       }
-      return s
+      if (typeof w === 'string') {
+        return { subnet: s, permissions: IMPLICIT_PERMISSIONS, inbound: true, outbound: false }
+      }
+      return {
+        subnet: s,
+        permissions: w.permissions,
+        inbound: w.inbound ?? true,
+        outbound: w.outbound ?? false,
+      }
     })
   }
 
@@ -294,10 +331,25 @@ export class BanList extends Service {
 
   // --- whitelist ---
 
-  /** The address is in a noban range. */
+  /** An inbound peer from this address has the noban permission. */
   isWhitelisted(address: string): boolean {
     const host = hostOf(address)
     return host !== undefined && this.#whitelisted(host)
+  }
+
+  /**
+   * The permissions of a peer at this address (Core `AddWhitelistPermissionFlags`):
+   * the union over the whitelist ranges that match it in its direction.
+   */
+  permissionsOf(address: string, inbound: boolean): PeerPermission[] {
+    const host = hostOf(address)
+    if (!host) return []
+    const got = new Set<PeerPermission>()
+    for (const g of this.#whitelist) {
+      if ((inbound ? g.inbound : g.outbound) && g.subnet.match(host))
+        for (const p of g.permissions) got.add(p)
+    }
+    return PEER_PERMISSIONS.filter((p) => got.has(p))
   }
 
   /** Everything inbound admission needs to know about an address, with noban taking precedence. */
@@ -307,7 +359,7 @@ export class BanList extends Service {
   }
 
   #whitelisted(host: NetAddress): boolean {
-    return this.#whitelist.some((r) => r.match(host))
+    return this.#whitelist.some((g) => g.inbound && g.permissions.includes('noban') && g.subnet.match(host))
   }
 
   // --- persistence ---

@@ -4,6 +4,7 @@
  * Tests shorten the intervals and timeouts.
  */
 import type { NetworkParams } from '@node/wire'
+import type { WhitelistRange } from './bans.ts'
 import {
   CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
@@ -25,6 +26,12 @@ export interface ServerInit {
   listen?: boolean | undefined
   /** Addresses to listen on, `host:port`; default all IPv4 and IPv6 on the network's port. */
   bind?: readonly string[] | undefined
+  /**
+   * Addresses to listen on for connections a Tor daemon forwards to our
+   * onion service, `host:port` (Core `-bind=<addr>=onion`): peers accepted
+   * there count as onion peers. Any bind replaces the default listeners.
+   */
+  onionBind?: readonly string[] | undefined
   /** Default: the network's port. */
   port?: number | undefined
   maxConnections?: number | undefined
@@ -49,8 +56,12 @@ export interface ServerInit {
   dnsSeed?: boolean | undefined
   /** Use the fixed seeds when seeding fails (default true). */
   fixedSeeds?: boolean | undefined
-  /** Ranges exempt from bans and discouragement (`1.2.3.0/24`, `::1`). */
-  whitelist?: readonly string[] | undefined
+  /**
+   * Core -whitelist: ranges (`1.2.3.0/24`, `::1`) whose peers get Core's
+   * implicit permissions (noban: exempt from bans and discouragement), or
+   * ranges with explicit permissions ({@link WhitelistRange}).
+   */
+  whitelist?: readonly (string | WhitelistRange)[] | undefined
   userAgent?: string | undefined
   /** TEST ONLY: loopback and private addresses count as routable, each its own group. */
   localRoutable?: boolean | undefined
@@ -100,6 +111,22 @@ export interface ServerInit {
    * inbound, and try v2 first to outbound peers that advertise it.
    */
   v2Transport?: boolean | undefined
+  /**
+   * Make every outbound connection through this SOCKS5 proxy, `host:port`
+   * (Core -proxy): IPv4, IPv6 and, without `onionProxy`, Tor. No direct
+   * connection is made.
+   */
+  proxy?: string | undefined
+  /**
+   * The SOCKS5 proxy for Tor (.onion) peers, `host:port` (Core -onion);
+   * default `proxy`; false: none (Core -onion=0: Tor peers are not reachable).
+   */
+  onionProxy?: string | false | undefined
+  /**
+   * Different proxy credentials for every connection (Core -proxyrandomize,
+   * default true), so that Tor puts each on its own circuit.
+   */
+  proxyRandomize?: boolean | undefined
 }
 
 /** {@link ServerInit} with every default filled in. */
@@ -120,6 +147,7 @@ export type ResolvedInit = ServerInit & {
   manualRetryBaseMs: number
   manualRetryMaxMs: number
   v2Transport: boolean
+  proxyRandomize: boolean
 }
 
 export function resolveInit(init: ServerInit): ResolvedInit {
@@ -141,5 +169,6 @@ export function resolveInit(init: ServerInit): ResolvedInit {
     manualRetryBaseMs: init.manualRetryBaseMs ?? RETRY_STEP_MS,
     manualRetryMaxMs: init.manualRetryMaxMs ?? RETRY_MAX_MS,
     v2Transport: init.v2Transport ?? true,
+    proxyRandomize: init.proxyRandomize ?? true,
   }
 }

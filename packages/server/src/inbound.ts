@@ -9,6 +9,10 @@
  *   established peer its slot.
  * - When every inbound slot is taken, one inbound peer is evicted by Core's
  *   rule (eviction.ts); a discouraged newcomer is refused instead.
+ * - Connections accepted on an `onionBind` listener (Core `-bind=…=onion`,
+ *   where a Tor daemon forwards our onion service) count as coming through
+ *   Tor (Core `CNode::m_inbound_onion`, `ConnectedThroughNetwork`): eviction
+ *   protects them as onion peers, and getpeerinfo reports network `onion`.
  */
 import net, { type Server as NetServer, type Socket } from 'node:net'
 import { NetAddress, Network, type RandomSource, splitHostPort } from '@node/addrmgr'
@@ -22,7 +26,7 @@ import { HandshakeLimiter } from './netgroups.ts'
 import { normalizeIp, type PeerHost } from './peers.ts'
 import type { SipKey } from './siphash.ts'
 
-export type InboundInit = Pick<ResolvedInit, 'network' | 'bind' | 'port' | 'maxConnections'> & {
+export type InboundInit = Pick<ResolvedInit, 'network' | 'bind' | 'onionBind' | 'port' | 'maxConnections'> & {
   /** Inbound slots (slots.ts). */
   maxInbound: number
   /** SipHash key of the keyed network groups (Core's m_netgroupman randomizer). */
@@ -71,10 +75,16 @@ export class InboundAdmission extends Service {
     this.#ports = []
     this.#handshakes = new HandshakeLimiter()
     const port = this.#init.port ?? this.#init.network.defaultPort
-    const binds = this.#init.bind?.length ? this.#init.bind : [`0.0.0.0:${port}`, `[::]:${port}`]
-    for (const b of binds) {
+    // Core: any -bind (onion ones included) replaces the default listeners.
+    const binds = [
+      ...(this.#init.bind ?? []).map((b) => ({ b, onion: false })),
+      ...(this.#init.onionBind ?? []).map((b) => ({ b, onion: true })),
+    ]
+    if (binds.length === 0)
+      binds.push({ b: `0.0.0.0:${port}`, onion: false }, { b: `[::]:${port}`, onion: false })
+    for (const { b, onion } of binds) {
       const { host, port: p } = splitHostPort(b, port)
-      const server = net.createServer({ noDelay: true }, (socket) => this.#onInbound(socket))
+      const server = net.createServer({ noDelay: true }, (socket) => this.#onInbound(socket, onion))
       server.maxConnections = this.#init.maxConnections * 2
       try {
         await new Promise<void>((resolve, reject) => {
@@ -94,7 +104,7 @@ export class InboundAdmission extends Service {
       this.#listeners.push(server)
       const addr = server.address()
       if (addr && typeof addr === 'object') this.#ports.push(addr.port)
-      this.#log.info({ address: addr }, 'Listening for inbound peers.')
+      this.#log.info({ address: addr, onion }, 'Listening for inbound peers.')
     }
     if (this.#listeners.length === 0) throw new Error('Could not listen on any address.')
   }
@@ -106,7 +116,7 @@ export class InboundAdmission extends Service {
     this.#listeners.length = 0
   }
 
-  #onInbound(socket: Socket): void {
+  #onInbound(socket: Socket, onion: boolean): void {
     const ip = normalizeIp(socket.remoteAddress ?? '')
     if (this.status !== 'started' || !this.#host.accepting || !ip) {
       socket.destroy()
@@ -140,7 +150,7 @@ export class InboundAdmission extends Service {
     }
     const addr = NetAddress.tryParse(ip)
     const service = addr ? { addr, port: socket.remotePort ?? 0 } : undefined
-    const entry = this.#host.accept(socket, service)
+    const entry = this.#host.accept(socket, service, onion)
     // The handshake slot is held until the handshake ends, either way.
     void entry.peer.whenReady().then(
       () => lease.release(),
@@ -171,8 +181,8 @@ export class InboundAdmission extends Service {
         keyedNetGroup: keyedNetGroup(this.#init.secret, Buffer.from(e.group, 'hex')),
         preferEvict: ipText ? this.#bans.isDiscouraged(ipText) : false,
         isLocal: ip?.isLocal() ?? false,
-        noban: ipText ? this.#bans.isWhitelisted(ipText) : false,
-        network: evictionNetwork(ip),
+        noban: e.peer.hasPermission('noban'),
+        network: e.inboundOnion ? 'onion' : evictionNetwork(ip),
         direction: 'inbound',
       })
     }

@@ -1,7 +1,8 @@
 /**
  * What a protocol violation costs a peer (Core net_processing.cpp
- * `PeerManagerImpl::Misbehaving`, `MaybeDiscourageAndDisconnect`): a
- * whitelisted (noban) peer is never discouraged; a manual or local peer is
+ * `PeerManagerImpl::Misbehaving`, `MaybeDiscourageAndDisconnect`): a peer
+ * with the noban permission is neither discouraged nor disconnected (other
+ * whitelist permissions do not protect it); a manual or local peer is
  * disconnected but not discouraged; any other peer whose error asks for it
  * is discouraged (banman) and disconnected; errors of severity `ignore` cost
  * nothing.
@@ -21,11 +22,10 @@ export interface MisbehaviourContext {
 export function onMisbehaving(e: PeerEntry, err: ProtocolError, ctx: MisbehaviourContext): void {
   if (!isProtocolError(err) || err.severity === 'ignore') return
   const ip = e.service?.addr.toString()
-  const whitelisted = ip ? ctx.bans.isWhitelisted(ip) : false
-  if (whitelisted) {
+  if (e.peer.hasPermission('noban')) {
     // Core keeps noban peers; ours may still be closed by the peer itself
     // when the error makes the stream unusable, but is never discouraged.
-    ctx.log.info({ peer: e.peer.address, code: err.code }, 'A whitelisted peer misbehaved; not discouraged.')
+    ctx.log.info({ peer: e.peer.address, code: err.code }, 'A noban peer misbehaved; not discouraged.')
     return
   }
   // Core: manual and local peers are disconnected, not discouraged (with

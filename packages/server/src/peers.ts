@@ -17,6 +17,8 @@ export interface PeerEntry {
   readonly peer: Peer
   readonly id: number
   readonly inbound: boolean
+  /** Accepted on an onion bind (Core `m_inbound_onion`): it came through Tor. */
+  readonly inboundOnion: boolean
   readonly type: ConnectionType
   /** Where we dialled, or the remote of an inbound socket. */
   readonly service: ServiceAddress | undefined
@@ -49,8 +51,8 @@ export interface PeerHost {
    * failure counting, the transport choice) are the caller's.
    */
   connect(s: ServiceAddress, type: ConnectionType, v2: boolean): PeerEntry | undefined
-  /** Track an admitted inbound socket as a peer. */
-  accept(socket: Socket, service: ServiceAddress | undefined): PeerEntry
+  /** Track an admitted inbound socket as a peer; `onion`: accepted on an onion bind. */
+  accept(socket: Socket, service: ServiceAddress | undefined, onion: boolean): PeerEntry
   /**
    * A peer's network group as hex. With `localRoutable` each local address
    * is its own group, and with `withPort` each address and port (our test

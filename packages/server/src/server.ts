@@ -42,7 +42,7 @@ import {
 } from '@node/addrmgr'
 import type { BlockManager, BlockStore, FatalStoreError, SyncPeer } from '@node/blockmgr'
 import { InvCache } from '@node/inv-cache'
-import { type ConnectionType, NonceSet, Peer, type PeerStats } from '@node/peer'
+import { type ConnectionType, NonceSet, Peer, type PeerPermission, type PeerStats } from '@node/peer'
 import { AbortError, type Logger, Service, startInOrder, stopInReverse } from '@node/runtime'
 import {
   type AddrV2Entry,
@@ -71,6 +71,7 @@ import { localAddresses } from './local-address.ts'
 import { onMisbehaving } from './misbehaviour.ts'
 import { OutboundConnections } from './outbound.ts'
 import { type PeerEntry, type PeerHost, toAddrV2 } from './peers.ts'
+import { ProxyPolicy } from './proxy.ts'
 import { Seeding } from './seeding.ts'
 import type { SipKey } from './siphash.ts'
 import { slotLimits } from './slots.ts'
@@ -97,6 +98,10 @@ export interface PeerInfo {
   readonly transportProtocol: 'v1' | 'v2' | 'detecting'
   /** The BIP324 session id (hex), '' unless v2 (Core getpeerinfo session_id). */
   readonly sessionId: string
+  /** What its -whitelist range grants (Core getpeerinfo `permissions`). */
+  readonly permissions: readonly PeerPermission[]
+  /** Accepted on an onion bind: connected through Tor (getpeerinfo `network`: onion). */
+  readonly inboundOnion: boolean
 }
 
 export interface ServerEvents {
@@ -117,6 +122,7 @@ export class Server extends Service {
   readonly #init: ResolvedInit
   readonly #now: () => number
   readonly #nonces = new NonceSet()
+  readonly #proxies: ProxyPolicy
   readonly #peers = new Map<number, PeerEntry>()
   readonly #tasks: Tasks
   readonly #secret: SipKey
@@ -143,6 +149,11 @@ export class Server extends Service {
     super()
     this.#components = components
     this.#init = resolveInit(init)
+    this.#proxies = new ProxyPolicy({
+      proxy: init.proxy,
+      onionProxy: init.onionProxy,
+      randomize: this.#init.proxyRandomize,
+    })
     this.network = init.network
     this.addrManager = components.addrManager
     this.bans = components.bans
@@ -262,7 +273,7 @@ export class Server extends Service {
       get: (id) => this.#peers.get(id),
       connectedTo: (s) => this.#connectedTo(s),
       connect: (s, type, v2) => this.#connect(s, type, v2),
-      accept: (socket, service) => this.#accept(socket, service),
+      accept: (socket, service, onion) => this.#accept(socket, service, onion),
       groupOf: (s, withPort) => this.#groupOf(s, withPort),
     }
   }
@@ -277,11 +288,17 @@ export class Server extends Service {
     return this.#init.v2Transport ? base | Services.NODE_P2P_V2 : base
   }
 
-  #peerInit(type: ConnectionType, v2Transport: boolean) {
+  #peerInit(type: ConnectionType, v2Transport: boolean, remote: string | undefined) {
     return {
       network: this.network,
       connectionType: type,
       services: this.localServices,
+      // BIP37 relay flag: we say what we do. The node has no mempool and
+      // never asks for transactions, so relay = 0 on every link (Core
+      // -blocksonly; a peer that sends transactions anyway is disconnected
+      // unless it has the relay permission).
+      relay: false,
+      permissions: remote === undefined ? [] : this.bans.permissionsOf(remote, type === 'inbound'),
       v2Transport,
       startHeight: () => this.blockManager.chain.tip.height,
       userAgent: this.#init.userAgent,
@@ -317,25 +334,26 @@ export class Server extends Service {
     if (!this.#accepting) return undefined
     const id = this.#nextId++
     const peer = Peer.dial(this.#peerComponents(), {
-      ...this.#peerInit(type, v2),
+      ...this.#peerInit(type, v2, s.addr.toString()),
       id,
       host: s.addr.toString(),
       port: s.port,
       // No shutdown signal here: stop() destroys every tracked peer itself
       // (an abort listener per dial would pile up on one signal).
       connectTimeoutMs: this.#init.connectTimeoutMs,
+      proxy: this.#proxies.forAddress(s.addr),
     })
-    return this.#track(peer, id, false, type, s, type === 'addr-fetch')
+    return this.#track(peer, id, false, type, s, type === 'addr-fetch', false)
   }
 
   /** An inbound socket the admission policy let in. */
-  #accept(socket: Socket, service: ServiceAddress | undefined): PeerEntry {
+  #accept(socket: Socket, service: ServiceAddress | undefined, onion: boolean): PeerEntry {
     const id = this.#nextId++
     const peer = Peer.accept(this.#peerComponents(), socket, {
-      ...this.#peerInit('inbound', this.#init.v2Transport),
+      ...this.#peerInit('inbound', this.#init.v2Transport, service?.addr.toString()),
       id,
     })
-    return this.#track(peer, id, true, 'inbound', service, false)
+    return this.#track(peer, id, true, 'inbound', service, false, onion)
   }
 
   #track(
@@ -345,11 +363,13 @@ export class Server extends Service {
     type: ConnectionType,
     service: ServiceAddress | undefined,
     fetchOnly: boolean,
+    inboundOnion: boolean,
   ): PeerEntry {
     const entry: PeerEntry = {
       peer,
       id,
       inbound,
+      inboundOnion,
       type,
       service,
       // An inbound peer's port is ephemeral: its group is its address's.
@@ -659,6 +679,8 @@ export class Server extends Service {
         addrBind: e.peer.localAddress,
         transportProtocol: e.peer.transportProtocol,
         sessionId: e.peer.sessionId ?? '',
+        permissions: e.peer.permissions,
+        inboundOnion: e.inboundOnion,
       })
     }
     return out
