@@ -187,6 +187,9 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
   }
 
   const readBlock = async (e: HeaderEntry): Promise<Uint8Array> => {
+    // The genesis block is not in the store (Core writes it at init in
+    // LoadGenesisBlock); its bytes are the network's parameters.
+    if (e === chain.genesis) return encodeBlock(net.genesis)
     const bytes = e.haveData ? await server.store.getBlock(e.hash) : undefined
     if (!bytes) throw new RpcError(RpcErrorCode.RPC_MISC_ERROR, 'Block not available (not fully downloaded)')
     return bytes
@@ -223,20 +226,20 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       }
     },
     {
-      arity: { min: 0, max: 0 },
+      params: [],
       category: 'Blockchain',
       description: 'Returns an object with the state of the chain.',
     },
   )
 
   rpc.register('getblockcount', () => chain.tip.height, {
-    arity: { min: 0, max: 0 },
+    params: [],
     category: 'Blockchain',
     description: 'Returns the height of the most-work fully-downloaded chain.',
   })
 
   rpc.register('getbestblockhash', () => hashToHex(chain.tip.hash), {
-    arity: { min: 0, max: 0 },
+    params: [],
     category: 'Blockchain',
     description: 'Returns the hash of the best (tip) block.',
   })
@@ -333,14 +336,14 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         }))
         .sort((a, b) => b.height - a.height),
     {
-      arity: { min: 0, max: 0 },
+      params: [],
       category: 'Blockchain',
       description: 'Returns every known tip of the block tree.',
     },
   )
 
   rpc.register('getdifficulty', () => difficulty(chain.tip.header.bits), {
-    arity: { min: 0, max: 0 },
+    params: [],
     category: 'Blockchain',
     description: 'Returns the proof-of-work difficulty of the tip as a multiple of the minimum.',
   })
@@ -501,7 +504,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         }
       }),
     {
-      arity: { min: 0, max: 0 },
+      params: [],
       category: 'Network',
       description: 'Returns data about each connected peer.',
     },
@@ -538,11 +541,11 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         warnings: [],
       }
     },
-    { arity: { min: 0, max: 0 }, category: 'Network', description: 'Returns the state of P2P networking.' },
+    { params: [], category: 'Network', description: 'Returns the state of P2P networking.' },
   )
 
   rpc.register('getconnectioncount', () => server.connectionCount, {
-    arity: { min: 0, max: 0 },
+    params: [],
     category: 'Network',
     description: 'Returns the number of connected peers.',
   })
@@ -565,7 +568,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         },
       }
     },
-    { arity: { min: 0, max: 0 }, category: 'Network', description: 'Returns traffic totals since start.' },
+    { params: [], category: 'Network', description: 'Returns traffic totals since start.' },
   )
 
   rpc.register(
@@ -574,7 +577,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       server.pingAll()
       return null
     },
-    { arity: { min: 0, max: 0 }, category: 'Network', description: 'Sends a ping to every peer.' },
+    { params: [], category: 'Network', description: 'Sends a ping to every peer.' },
   )
 
   rpc.register(
@@ -728,7 +731,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         time_remaining: Math.max(0, Math.floor(b.bannedUntil / 1000) - now),
       }))
     },
-    { arity: { min: 0, max: 0 }, category: 'Network', description: 'Lists manually banned IPs and subnets.' },
+    { params: [], category: 'Network', description: 'Lists manually banned IPs and subnets.' },
   )
 
   rpc.register(
@@ -737,7 +740,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       await server.bans.clear()
       return null
     },
-    { arity: { min: 0, max: 0 }, category: 'Network', description: 'Clears all banned IPs.' },
+    { params: [], category: 'Network', description: 'Clears all banned IPs.' },
   )
 
   rpc.register(
