@@ -93,8 +93,15 @@ const SERVICE_NAMES: [bigint, string][] = [
   [Services.NODE_P2P_V2, 'P2P_V2'],
 ]
 
+/** Core GetServicesNames / serviceFlagToStr: each set bit, low to high; an unknown one as UNKNOWN[2^n]. */
 export function serviceNames(s: bigint): string[] {
-  return SERVICE_NAMES.filter(([bit]) => (s & bit) !== 0n).map(([, name]) => name)
+  const names: string[] = []
+  for (let bit = 0; bit < 64; bit++) {
+    const flag = 1n << BigInt(bit)
+    if ((s & flag) === 0n) continue
+    names.push(SERVICE_NAMES.find(([f]) => f === flag)?.[1] ?? `UNKNOWN[2^${bit}]`)
+  }
+  return names
 }
 
 function servicesHex(s: bigint): string {
@@ -591,10 +598,10 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
           "Error: command must be one of 'add', 'remove', 'onetry'",
         )
       }
-      const added = server.addedNodes().some((n) => n.target === node)
-      if (command === 'add' && added)
+      // Core: add refuses the same node by address; remove matches the text.
+      if (command === 'add' && server.hasAddedNode(node))
         throw new RpcError(RpcErrorCode.RPC_CLIENT_NODE_ALREADY_ADDED, 'Error: Node already added')
-      if (command === 'remove' && !added) {
+      if (command === 'remove' && !server.addedNodes().some((n) => n.target === node)) {
         throw new RpcError(
           RpcErrorCode.RPC_CLIENT_NODE_NOT_ADDED,
           'Error: Node could not be removed. It has not been added previously.',

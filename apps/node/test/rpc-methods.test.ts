@@ -5,8 +5,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Peer } from '@node/peer'
 import { createNode, type Server } from '@node/server'
-import { networks } from '@node/wire'
+import { networks, Services } from '@node/wire'
 import Client from 'bitcoin-core'
 import * as bitcoin from 'bitcoinjs-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -263,6 +264,40 @@ describe('bitcoind-compatible calls (issue 13)', () => {
       await client.command('getblock', best, 0),
     )
     expect(await named.command('getblockhash', { height: 0 })).toBe(await client.command('getblockhash', 0))
+  })
+
+  it('getpeerinfo names unknown service bits UNKNOWN[2^n], as Core serviceFlagToStr', async () => {
+    const peer = await Peer.connect(
+      {},
+      {
+        network: networks.regtest,
+        host: '127.0.0.1',
+        port: server.ports[0]!,
+        services: Services.NODE_NETWORK | Services.NODE_WITNESS | (1n << 24n) | (1n << 63n),
+      },
+    )
+    try {
+      let info: { servicesnames: string[] }[] = []
+      for (let i = 0; i < 100 && info.length === 0; i++) {
+        info = (await client.command('getpeerinfo')) as typeof info
+        if (info.length === 0) await new Promise((r) => setTimeout(r, 10))
+      }
+      expect(info[0]?.servicesnames).toEqual(['NETWORK', 'WITNESS', 'UNKNOWN[2^24]', 'UNKNOWN[2^63]'])
+    } finally {
+      peer.destroy()
+    }
+  })
+
+  it('addnode add refuses the same node written another way (127.1 is 127.0.0.1)', async () => {
+    await client.command('addnode', '127.0.0.1:1', 'add')
+    try {
+      expect(await rpcError('addnode', '127.1:1', 'add')).toBe(-23)
+      expect(await rpcError('addnode', '[::ffff:127.0.0.1]:1', 'add')).toBe(-23)
+      expect(await rpcError('addnode', '127.0.0.1:2', 'add')).toBeUndefined()
+      await client.command('addnode', '127.0.0.1:2', 'remove')
+    } finally {
+      await client.command('addnode', '127.0.0.1:1', 'remove')
+    }
   })
 
   it('getblock answers the genesis block at every verbosity', async () => {

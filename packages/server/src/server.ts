@@ -703,6 +703,11 @@ export class Server extends Service {
     this.#outbound.addNode(target, command)
   }
 
+  /** Whether `addnode … add` of `target` is a duplicate (Core CConnman::AddNode). */
+  hasAddedNode(target: string): boolean {
+    return this.#outbound.hasAddedNode(target)
+  }
+
   addedNodes(): { target: string; connected: boolean }[] {
     return this.#outbound.addedNodes()
   }
