@@ -11,6 +11,7 @@ import type { DaemonContext, DaemonHost } from './cli.ts'
 import type { NodeConfig } from './config.ts'
 import { ProgressLogger, type ProgressSample } from './progress.ts'
 import { registerNodeMethods } from './rpc-methods.ts'
+import { registerTestMethods } from './rpc-test-methods.ts'
 
 /** Our BIP14 user agent. */
 export function userAgent(version: string): string {
@@ -82,6 +83,7 @@ export function nodeHost(version: string): DaemonHost {
           version: versionNumber(version),
           userAgent: userAgent(version),
         })
+        registerTestMethods(ctx.rpc, server)
         return [server, progress, ctx.rpc]
       }
       return [server, progress]

@@ -120,7 +120,7 @@ function networkName(addr: string): string {
 }
 
 /** Core GetNetworkName(addr.GetNetClass()): `ipv4`, `ipv6`, `onion`, …, or `not_publicly_routable`. */
-function addressNetworkName(a: NetAddress | undefined): string {
+export function addressNetworkName(a: NetAddress | undefined): string {
   if (!a?.isRoutable()) return NETWORK_NAMES[Network.UNROUTABLE]!
   return NETWORK_NAMES[a.getNetClass()] ?? NETWORK_NAMES[Network.UNROUTABLE]!
 }
@@ -531,7 +531,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         localservicesnames: serviceNames(local),
         localrelay: true,
         timeoffset: 0,
-        networkactive: true,
+        networkactive: server.networkActive,
         connections: peers.length,
         connections_in: inbound,
         connections_out: peers.length - inbound,
@@ -799,7 +799,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       let success = false
       try {
         const s = parseService(`${address.includes(':') ? `[${address}]` : address}:${port}`, port)
-        const now = Math.floor(Date.now() / 1000)
+        const now = Math.floor(server.now() / 1000)
         const addrman = server.addrManager.addrman
         success =
           addrman.add(

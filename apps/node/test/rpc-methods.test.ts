@@ -241,7 +241,7 @@ describe('bitcoind-compatible calls (issue 13)', () => {
     const named = new Client({
       host: `http://127.0.0.1:${rpc.addresses()[0]?.port}`,
       username: rpc.user,
-      password: (await readFile(join(dir, '.cookie'), 'utf8')).split(':')[1],
+      password: (await readFile(join(dir, '.cookie'), 'utf8')).split(':')[1]!,
       logger: quiet,
       timeout: 10_000,
       version: '0.21.0', // the client sends a lone object as named params from 0.14

@@ -1553,6 +1553,21 @@ export class Peer {
     }, this.#pingIntervalMs)
   }
 
+  /**
+   * Run the clock-driven checks now, against the injected clock (Core runs
+   * MaybeSendPing in SendMessages and CConnman::InactivityCheck on every
+   * loop, so a mocked clock that jumps takes effect at once): a ping that is
+   * due is sent; an expired ping or inactivity deadline closes the peer. The
+   * host calls it when its clock is moved (regtest `setmocktime`).
+   */
+  checkClock(): void {
+    this.#guard(() => {
+      if (this.#state.status !== 'ready') return
+      if (this.#pingNonce === 0n && this.#now() - this.#pingStart >= this.#pingIntervalMs) this.#sendPing()
+      this.#checkTimeouts()
+    })
+  }
+
   #onPong(nonce: bigint): void {
     if (this.#pingNonce === 0n) return // unsolicited: Core logs and ignores
     if (nonce === 0n) {

@@ -19,6 +19,7 @@ import { AddrManager, FastRandom, type RandomSource } from '@node/addrmgr'
 import { BlockManager, BlockStore } from '@node/blockmgr'
 import { type Logger, silentLogger } from '@node/runtime'
 import { BanList } from './bans.ts'
+import { MockableClock } from './clock.ts'
 import type { NodeComponents, Resolver } from './components.ts'
 import type { ServerInit } from './config.ts'
 import { Server } from './server.ts'
@@ -37,7 +38,8 @@ export interface ServerComponents {
 /** Build the components from `config`, and the Server over them. Nothing starts until `start()`. */
 export function createNode(config: ServerInit, overrides: ServerComponents = {}): Server {
   const logger = overrides.logger ?? silentLogger
-  const now = overrides.now ?? Date.now
+  const clock = new MockableClock(overrides.now ?? Date.now)
+  const now = clock.now
   const random = overrides.random ?? new FastRandom()
   // Seeding and outbound bound every lookup themselves (dnsTimeoutMs), whatever the resolver does.
   const resolve: Resolver =
@@ -60,6 +62,7 @@ export function createNode(config: ServerInit, overrides: ServerComponents = {})
   const components: NodeComponents = {
     logger,
     now,
+    clock,
     random,
     resolve,
     addrManager,

@@ -177,6 +177,37 @@ export class OutboundConnections extends Service {
   }
 
   /**
+   * Core CConnman::AddConnection (regtest RPC addconnection): open one
+   * outbound connection of `type` to `target` unless that type's slots are
+   * full (full-relay and block-relay-only; addr-fetch and feeler have no
+   * limit of their own) or every automatic outbound slot is taken (Core's
+   * semOutbound: full-relay + block-relay-only + feeler). False at capacity.
+   * As Core's OpenNetworkConnection, a target already connected, or a name
+   * that does not resolve, is not an error.
+   */
+  addConnection(target: string, type: AutomaticOutboundType, v2: boolean): boolean {
+    const c = countConnections(this.#host.peers())
+    const limits = this.#init.limits
+    if (type === 'outbound-full-relay' && c.full >= limits['outbound-full-relay']) return false
+    if (type === 'block-relay-only' && c.blockRelay >= limits['block-relay-only']) return false
+    const automatic = c.full + c.blockRelay + c.feeler + c.fetch
+    if (automatic >= limits['outbound-full-relay'] + limits['block-relay-only'] + limits.feeler) return false
+    const open = (s: ServiceAddress): void => {
+      if (this.#host.accepting && !this.#host.connectedTo(s)) this.#host.connect(s, type, v2)
+    }
+    const numeric = this.#numericService(target)
+    if (numeric) open(numeric)
+    else if (this.#init.dns) {
+      this.#tasks.run(
+        this.#lookupService(target, 'Cannot open an addconnection target.').then((s) => {
+          if (s) open(s)
+        }),
+      )
+    } else throw new InvalidAddressError(target, 'host names are not looked up (-dns=0)')
+    return true
+  }
+
+  /**
    * Core CConnman::AddNode's duplicate rule: a target is already added when
    * its text is, or when both read as the same numeric service
    * (LookupNumeric: `127.1:8333` and `127.0.0.1:8333` are one node).
@@ -463,6 +494,9 @@ function privacyNetwork(net: number): string {
   if (net === Network.CJDNS) return 'cjdns'
   return 'ip'
 }
+
+/** The connection types RPC addconnection opens (Core AddConnection). */
+export type AutomaticOutboundType = 'outbound-full-relay' | 'block-relay-only' | 'addr-fetch' | 'feeler'
 
 /**
  * inet_aton(3): one to four parts, decimal, octal (leading 0) or hex (0x);

@@ -47,6 +47,7 @@ import { AbortError, type Logger, Service, startInOrder, stopInReverse } from '@
 import {
   type AddrV2Entry,
   blockHash,
+  type Command,
   type Hash,
   type Message,
   type NetworkParams,
@@ -69,7 +70,7 @@ import {
 import { InboundAdmission } from './inbound.ts'
 import { localAddresses } from './local-address.ts'
 import { onMisbehaving } from './misbehaviour.ts'
-import { OutboundConnections } from './outbound.ts'
+import { type AutomaticOutboundType, OutboundConnections } from './outbound.ts'
 import { type PeerEntry, type PeerHost, toAddrV2 } from './peers.ts'
 import { Seeding } from './seeding.ts'
 import type { SipKey } from './siphash.ts'
@@ -134,6 +135,7 @@ export class Server extends Service {
   }
   #nextId = 1
   #accepting = false
+  #networkActive = true
   #startedAt = 0
   /** Traffic of peers that have closed (for getnettotals). */
   #closedBytes = { sent: 0, received: 0 }
@@ -253,7 +255,7 @@ export class Server extends Service {
 
   /** The peer table as the policy modules see it. */
   #peerHost(): PeerHost {
-    const accepting = (): boolean => this.#accepting
+    const accepting = (): boolean => this.#accepting && this.#networkActive
     return {
       get accepting() {
         return accepting()
@@ -371,7 +373,7 @@ export class Server extends Service {
       peer.on('misbehaving', (r) => this.#onMisbehaving(entry, r.error)),
       peer.on('close', (info) => {
         for (const off of offs) off()
-        this.#onClose(entry)
+        this.#onClose(entry, info.error?.code)
         if (info.reconnectAsV1) this.#outbound.reconnectAsV1(entry)
       }),
     ]
@@ -626,7 +628,7 @@ export class Server extends Service {
     for (const fn of this.#events.fatal) fn(err)
   }
 
-  #onClose(e: PeerEntry): void {
+  #onClose(e: PeerEntry, reason: string | undefined): void {
     if (this.#peers.get(e.id) !== e) return
     this.#peers.delete(e.id)
     const st = e.peer.stats()
@@ -636,7 +638,7 @@ export class Server extends Service {
     if (e.ready && !e.inbound && e.service && e.type === 'outbound-full-relay') {
       this.addrManager.addrman.connected(e.service, Math.floor(this.#now() / 1000))
     }
-    if (e.ready) this.#log.info({ peer: e.peer.address, type: e.type }, 'Peer disconnected.')
+    if (e.ready) this.#log.info({ peer: e.peer.address, type: e.type, reason }, 'Peer disconnected.')
     for (const fn of this.#events['peer:closed']) fn({ id: e.id, addr: e.peer.address })
   }
 
@@ -696,6 +698,58 @@ export class Server extends Service {
       }
     }
     return false
+  }
+
+  /** The node's clock in milliseconds (the mock time while one is set). */
+  now(): number {
+    return this.#now()
+  }
+
+  /** Whether P2P networking is on (Core fNetworkActive; RPC setnetworkactive). */
+  get networkActive(): boolean {
+    return this.#networkActive
+  }
+
+  /**
+   * Core CConnman::SetNetworkActive: off disconnects every peer and neither
+   * accepts nor opens connections until it is turned on again.
+   */
+  setNetworkActive(active: boolean): void {
+    this.#log.info({ active }, 'SetNetworkActive')
+    if (this.#networkActive === active) return
+    this.#networkActive = active
+    if (!active) for (const e of [...this.#peers.values()]) e.peer.destroy()
+  }
+
+  /** Regtest RPC addconnection (Core CConnman::AddConnection); false at capacity. */
+  addConnection(target: string, type: AutomaticOutboundType, v2: boolean): boolean {
+    return this.#outbound.addConnection(target, type, v2)
+  }
+
+  /**
+   * Regtest RPC sendmsgtopeer: queue a message of any type with a raw payload
+   * to peer `id`. False when no such peer is connected.
+   */
+  sendRawMessage(id: number, command: string, payload: Uint8Array): boolean {
+    const e = this.#peers.get(id)
+    if (!e || !e.ready) return false
+    return e.peer.sendEncoded(command as Command, payload)
+  }
+
+  /** The mock time in milliseconds, or 0 while the system clock is used. */
+  get mockTime(): number {
+    return this.#components.clock.mockMs
+  }
+
+  /**
+   * Set the node's clock (regtest `setmocktime`; 0: the system clock again),
+   * then run what Core's message-handler loop would run against it at once:
+   * each peer's ping and inactivity checks and the stale-tip check.
+   */
+  setMockTime(ms: number): void {
+    this.#components.clock.setMock(ms)
+    for (const e of [...this.#peers.values()]) e.peer.checkClock()
+    this.#staleTip.checkNow()
   }
 
   /** RPC addnode: add | remove | onetry. */
