@@ -732,7 +732,7 @@ export class Server extends Service {
    */
   sendRawMessage(id: number, command: string, payload: Uint8Array): boolean {
     const e = this.#peers.get(id)
-    if (!e || !e.ready) return false
+    if (!e?.ready) return false
     return e.peer.sendEncoded(command as Command, payload)
   }
 
