@@ -63,3 +63,8 @@ export const PROGRESS_WINDOW_MS = 60_000
 export const PROGRESS_INTERVAL_MS = 5_000
 /** Most samples kept by the rate tracker (a bound, not a tuning knob). */
 export const PROGRESS_MAX_SAMPLES = 256
+
+/** Core DEFAULT_PEER_CONNECT_TIMEOUT (-peertimeout), seconds. */
+export const DEFAULT_PEER_CONNECT_TIMEOUT = 60
+/** Core MAX_SUBVERSION_LENGTH: the longest user agent. */
+export const MAX_SUBVERSION_LENGTH = 256

@@ -404,6 +404,8 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       prev: { hash: tip.hash, height: tip.height, time: tip.time, medianTimePast: medianTimePast(tip) },
       payTo,
       txs,
+      // Core's block time: the node's (mockable) clock, above the median time past.
+      time: Math.max(Math.floor(server.now() / 1000), medianTimePast(tip) + 1),
       extraNonce: Math.floor(Math.random() * 0xffffffff),
     })
     const reject = await submit(b)
@@ -565,14 +567,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         totalbytesrecv: t.received,
         totalbytessent: t.sent,
         timemillis: Date.now(),
-        uploadtarget: {
-          timeframe: 86400,
-          target: 0,
-          target_reached: false,
-          serve_historical_blocks: true,
-          bytes_left_in_cycle: 0,
-          time_left_in_cycle: 0,
-        },
+        uploadtarget: server.uploadTarget(),
       }
     },
     { params: [], category: 'Network', description: 'Returns traffic totals since start.' },

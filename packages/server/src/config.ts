@@ -52,6 +52,10 @@ export interface ServerInit {
   /** Ranges exempt from bans and discouragement (`1.2.3.0/24`, `::1`). */
   whitelist?: readonly string[] | undefined
   userAgent?: string | undefined
+  /** Core -maxuploadtarget, in bytes per 24 h (0 or unset: no target). */
+  maxUploadTarget?: number | undefined
+  /** Core -minimumchainwork: overrides the network's minimum chain work. */
+  minimumChainWork?: bigint | undefined
   /** TEST ONLY: loopback and private addresses count as routable, each its own group. */
   localRoutable?: boolean | undefined
   /** Feeler interval (ms); 0 disables feelers. */

@@ -56,8 +56,12 @@ export function createNode(config: ServerInit, overrides: ServerComponents = {})
   const bans = new BanList({ logger, now }, { dataDir: config.dataDir, whitelist: config.whitelist ?? [] })
   const store = new BlockStore({ logger }, { dir: join(config.dataDir, 'blocks') })
   const blockManager = new BlockManager(
-    { logger, store },
-    { network: config.network, progressInterval: config.progressIntervalMs },
+    { logger, store, now },
+    {
+      network: config.network,
+      progressInterval: config.progressIntervalMs,
+      minimumChainWork: config.minimumChainWork,
+    },
   )
   const components: NodeComponents = {
     logger,

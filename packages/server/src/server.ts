@@ -49,10 +49,12 @@ import {
   blockHash,
   type Command,
   type Hash,
+  InvType,
   type Message,
   type NetworkParams,
   type ProtocolError,
   Services,
+  WITNESS_FLAG,
 } from '@node/wire'
 import { AddrRelayTargets, AddrResponseCache, addrCacheKey, PeerAddrState } from './addr-relay.ts'
 import { Anchors } from './anchors.ts'
@@ -77,6 +79,7 @@ import type { SipKey } from './siphash.ts'
 import { slotLimits } from './slots.ts'
 import { StaleTipCheck } from './stale-tip.ts'
 import { Tasks, withDeadline } from './tasks.ts'
+import { UploadTarget, type UploadTargetInfo } from './upload-target.ts'
 
 export interface PeerInfo {
   readonly id: number
@@ -126,6 +129,7 @@ export class Server extends Service {
   readonly #seeding: Seeding
   readonly #anchors: Anchors
   readonly #staleTip: StaleTipCheck
+  readonly #uploadTarget: UploadTarget
   readonly #inbound: InboundAdmission
   readonly #outbound: OutboundConnections
   readonly #events: { [K in keyof ServerEvents]: Set<ServerEvents[K]> } = {
@@ -158,6 +162,10 @@ export class Server extends Service {
     this.#secret = { k0: view.getBigUint64(0, true), k1: view.getBigUint64(8, true) }
     this.#relayTargets = new AddrRelayTargets({ secret: this.#secret })
     this.#addrCache = new AddrResponseCache<PeerAddress>({ random: components.random, now: this.#now })
+    this.#uploadTarget = new UploadTarget(
+      { now: this.#now, bytesSent: () => this.netTotals().sent },
+      { target: init.maxUploadTarget ?? 0 },
+    )
     const limits = slotLimits({
       maxConnections: this.#init.maxConnections,
       maxOutbound: this.#init.maxOutbound,
@@ -542,6 +550,11 @@ export class Server extends Service {
           const last = m.headers[m.headers.length - 1]!
           if (!this.blockManager.chain.has(blockHash(last))) e.lastBlockAt = this.#now()
         }
+        if (m.command === 'getdata' && this.#refusesHistoricalBlock(e, m)) {
+          this.#log.info({ peer: e.peer.address }, 'Historical block serving limit reached; disconnecting.')
+          e.peer.destroy()
+          return
+        }
         if (e.sync) this.blockManager.onMessage(e.sync, m)
         return
       case 'tx':
@@ -550,6 +563,31 @@ export class Server extends Service {
       default:
         return
     }
+  }
+
+  /** Core ProcessGetBlockData's upload-target rule, for each block the getdata asks for. */
+  #refusesHistoricalBlock(e: PeerEntry, m: Message & { command: 'getdata' }): boolean {
+    if (this.#uploadTarget.target === 0) return false
+    const ip = e.service?.addr.toString()
+    // A whitelisted peer has the download permission (Core: may exceed the target).
+    const download = ip !== undefined && this.bans.isWhitelisted(ip)
+    const chain = this.blockManager.chain
+    const bestTime = chain.bestHeader.header.time
+    for (const item of m.inventory) {
+      const type = item.type & ~WITNESS_FLAG
+      if (type !== InvType.BLOCK && type !== InvType.CMPCT_BLOCK && type !== InvType.FILTERED_BLOCK) continue
+      const entry = chain.get(item.hash)
+      if (!entry) continue
+      // Core: a filtered block counts as historical whatever its age.
+      const time = type === InvType.FILTERED_BLOCK ? Number.NEGATIVE_INFINITY : entry.header.time
+      if (this.#uploadTarget.refuses(time, bestTime, download)) return true
+    }
+    return false
+  }
+
+  /** getnettotals' upload target (Core -maxuploadtarget). */
+  uploadTarget(): UploadTargetInfo {
+    return this.#uploadTarget.info()
   }
 
   #onAddr(e: PeerEntry, m: Message & { command: 'addr' | 'addrv2' }): void {
