@@ -8,13 +8,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Peer } from '@node/peer'
 import { createNode, type Server } from '@node/server'
-import { networks } from '@node/wire'
+import { hexToHash, networks } from '@node/wire'
 import Client from 'bitcoin-core'
+import * as bitcoin from 'bitcoinjs-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerNodeMethods } from '../src/rpc-methods.ts'
 import { RpcServer } from '../src/rpc-server.ts'
 import { registerTestMethods } from '../src/rpc-test-methods.ts'
 
+const ADDRESS = bitcoin.payments.p2wpkh({ hash: Buffer.alloc(20, 4), network: bitcoin.networks.regtest })
+  .address!
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 const dirs: string[] = []
 const servers: Server[] = []
@@ -227,5 +230,66 @@ describe("Core's test RPCs", () => {
       code: -1,
       message: 'addconnection is for regression testing (-regtest mode) only.',
     })
+  })
+})
+
+describe('-maxuploadtarget (Core OutboundTargetReached, ProcessGetBlockData)', () => {
+  it('refuses blocks older than a week once the cycle target less the block buffer is reached; whitelisted peers are exempt', async () => {
+    const limited = await node(networks.regtest, { maxUploadTarget: 4096 })
+    const exempt = await node(networks.regtest, { maxUploadTarget: 4096, whitelist: ['127.0.0.1'] })
+    const now = Math.floor(Date.now() / 1000)
+    const hashes: Record<string, string> = {}
+    for (const n of [limited, exempt]) {
+      // One block two weeks old, then one of today.
+      await n.client.command('setmocktime', now - 14 * 86400)
+      const [old] = (await n.client.command('generatetoaddress', 1, ADDRESS)) as string[]
+      await n.client.command('setmocktime', now)
+      const [fresh] = (await n.client.command('generatetoaddress', 1, ADDRESS)) as string[]
+      hashes[`${n === limited ? 'l' : 'e'}old`] = old!
+      hashes[`${n === limited ? 'l' : 'e'}new`] = fresh!
+    }
+    const connect = (n: typeof limited) =>
+      Peer.connect({}, { network: networks.regtest, host: '127.0.0.1', port: n.server.ports[0]! })
+    const totals = async (n: typeof limited) =>
+      ((await n.client.command('getnettotals')) as { uploadtarget: Record<string, unknown> }).uploadtarget
+
+    // At the start of a cycle the buffer (144 blocks of 4 MB) is above the target.
+    expect(await totals(limited)).toMatchObject({
+      timeframe: 86400,
+      target: 4096,
+      target_reached: false,
+      serve_historical_blocks: false,
+      time_left_in_cycle: 86400,
+    })
+    let p = await connect(limited)
+    await p.getBlock(hexToHash(hashes['lnew']!))
+    await expect(p.getBlock(hexToHash(hashes['lold']!))).rejects.toThrow()
+    await p.closed
+    // The whitelisted (download permission) peer gets the old block.
+    const w = await connect(exempt)
+    expect((await w.getBlock(hexToHash(hashes['eold']!))).block).toBeDefined()
+    w.destroy()
+
+    // Five minutes before the cycle ends the buffer is gone: old blocks are served until the target is used up.
+    await limited.client.command('setmocktime', now + 86400 - 300)
+    expect(await totals(limited)).toMatchObject({ serve_historical_blocks: true, time_left_in_cycle: 300 })
+    p = await connect(limited)
+    let served = 0
+    try {
+      for (let i = 0; i < 100; i++) {
+        await p.getBlock(hexToHash(hashes['lold']!), { timeoutMs: 5000 })
+        served++
+      }
+    } catch {
+      // disconnected once the target was reached
+    }
+    expect(served).toBeGreaterThan(0)
+    expect(served).toBeLessThan(100)
+    expect(await totals(limited)).toMatchObject({
+      target_reached: true,
+      serve_historical_blocks: false,
+      bytes_left_in_cycle: 0,
+    })
+    await limited.client.command('setmocktime', 0)
   })
 })
