@@ -478,7 +478,7 @@ describe('loadConfig: flags bitcoind test harnesses pass (issue 13)', () => {
     expect((await load(['-regtest'])).peerTimeout).toBe(60)
     expect(await configError(['-peertimeout=0'])).toMatch(/peertimeout/)
     expect(await configError(['-uacomment=a/b'])).toBe('User Agent comment (a/b) contains unsafe characters.')
-    const long = await load(['-uacomment=' + 'x'.repeat(250)])
+    const long = await load([`-uacomment=${'x'.repeat(250)}`])
     expect(() => serverInit(long, '0.1.0')).toThrow(
       /Total length of network version string \(267\) exceeds maximum length \(256\)/,
     )
