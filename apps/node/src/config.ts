@@ -22,6 +22,7 @@ import {
   DEFAULT_DEBUGLOGFILE,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_PROXY_PORT,
+  DEFAULT_PEER_CONNECT_TIMEOUT,
   PROGRAM_NAME,
 } from './constants.ts'
 import { defaultDatadir, networkDatadir, type PlatformInfo, resolveIn } from './datadir.ts'
@@ -123,6 +124,14 @@ export interface NodeConfig {
   /** Look up host names given to -connect, -addnode, -seednode and addnode (Core -dns). */
   readonly dns: boolean
   readonly whitelist: readonly WhitelistEntry[]
+  /** -uacomment values (BIP14), shown in the user agent. */
+  readonly uaComments: readonly string[]
+  /** -peertimeout, seconds: how long a new connection has to complete the handshake. */
+  readonly peerTimeout: number
+  /** -minimumchainwork, or null for the network's value. */
+  readonly minimumChainWork: bigint | null
+  /** -maxuploadtarget in bytes per 24 h (0: no target). */
+  readonly maxUploadTarget: number
   readonly rpc: RpcConfig
   readonly log: LogConfig
   /** Things the operator should hear about (ignored options, ...). Log them at start. */
@@ -501,6 +510,39 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     throw new ConfigError('Cannot set -bind together with -listen=0.')
   }
   const whitelist = s.getList('whitelist').values.map(parseWhitelist)
+  const uaComments = s.getList('uacomment').values
+  for (const c of uaComments) {
+    // Core init.cpp: SanitizeString(cmt, SAFE_CHARS_UA_COMMENT) must leave it unchanged.
+    if (!/^[A-Za-z0-9 .,;\-_?@]*$/.test(c))
+      throw new ConfigError(`User Agent comment (${c}) contains unsafe characters.`)
+  }
+  const peerTimeout = s.getInt('peertimeout', DEFAULT_PEER_CONNECT_TIMEOUT)
+  const workOpt = s.getString('minimumchainwork')
+  let minimumChainWork: bigint | null = null
+  if (workOpt !== null && workOpt !== undefined) {
+    // Core IsHexNumber: an optional 0x, then at least one hex digit.
+    const hex = workOpt.startsWith('0x') ? workOpt.slice(2) : workOpt
+    if (!/^[0-9a-fA-F]{1,64}$/.test(hex))
+      throw new ConfigError(`Invalid non-hex (${workOpt}) minimum chain work value specified`)
+    minimumChainWork = BigInt(`0x${hex}`)
+  }
+  if (s.getBool('peerbloomfilters', false)) {
+    throw new ConfigError(
+      '-peerbloomfilters=1 is not supported: this node does not implement BIP37 bloom filters (NODE_BLOOM).',
+    )
+  }
+  const uploadOpt = s.getString('maxuploadtarget')
+  const maxUploadTarget = uploadOpt ? parseByteUnits(uploadOpt, 1024 * 1024) : 0
+  if (maxUploadTarget === undefined) throw new ConfigError(`Unable to parse -maxuploadtarget: '${uploadOpt}'`)
+  const ignoredLogFlags = ['logtimemicros', 'logthreadnames', 'logsourcelocations', 'debugexclude'].filter(
+    (n) => s.isSet(n),
+  )
+  if (ignoredLogFlags.length > 0) {
+    warnings.push(
+      `Ignoring ${ignoredLogFlags.map((n) => `-${n}`).join(', ')}: they change only bitcoind's log format.`,
+    )
+  }
+  if (s.isSet('disablewallet')) warnings.push('Ignoring -disablewallet: this node has no wallet.')
 
   // RPC.
   const rpcPort = s.getInt('rpcport', params.rpcPort)
@@ -589,6 +631,10 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     dnsSeed,
     dns,
     whitelist,
+    uaComments,
+    peerTimeout,
+    minimumChainWork,
+    maxUploadTarget,
     rpc: { enabled: s.getBool('server', true), bind: rpcBind, port: rpcPort, allowIp, auth },
     log: {
       level,
@@ -601,4 +647,28 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   }
   // params is @node/wire's own frozen object; freeze the rest around it.
   return deepFreeze(config, params)
+}
+
+/**
+ * Core ParseByteUnits: a non-negative integer with an optional unit suffix,
+ * k/m/g/t in powers of 1000 and K/M/G/T in powers of 1024; without a suffix
+ * `defaultUnit`. Undefined when it does not parse or is too large.
+ */
+export function parseByteUnits(text: string, defaultUnit: number): number | undefined {
+  const units: Record<string, number> = {
+    k: 1e3,
+    K: 1024,
+    m: 1e6,
+    M: 1024 ** 2,
+    g: 1e9,
+    G: 1024 ** 3,
+    t: 1e12,
+    T: 1024 ** 4,
+  }
+  const last = text.slice(-1)
+  const unit = units[last]
+  const digits = unit === undefined ? text : text.slice(0, -1)
+  if (!/^[0-9]+$/.test(digits)) return undefined
+  const n = Number(digits) * (unit ?? defaultUnit)
+  return Number.isSafeInteger(n) ? n : undefined
 }

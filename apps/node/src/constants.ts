@@ -66,3 +66,7 @@ export const PROGRESS_MAX_SAMPLES = 256
 
 /** Core's default -proxy and -onion port (Tor's SOCKS port). */
 export const DEFAULT_PROXY_PORT = 9050
+/** Core DEFAULT_PEER_CONNECT_TIMEOUT (-peertimeout), seconds. */
+export const DEFAULT_PEER_CONNECT_TIMEOUT = 60
+/** Core MAX_SUBVERSION_LENGTH: the longest user agent. */
+export const MAX_SUBVERSION_LENGTH = 256

@@ -9,12 +9,24 @@ import type { Startable } from '@node/runtime'
 import { createNode, type Server, type ServerInit } from '@node/server'
 import type { DaemonContext, DaemonHost } from './cli.ts'
 import type { NodeConfig } from './config.ts'
+import { MAX_SUBVERSION_LENGTH } from './constants.ts'
+import { ConfigError } from './errors.ts'
 import { ProgressLogger, type ProgressSample } from './progress.ts'
 import { registerNodeMethods } from './rpc-methods.ts'
+import { registerTestMethods } from './rpc-test-methods.ts'
 
-/** Our BIP14 user agent. */
-export function userAgent(version: string): string {
-  return `/btcnode:${version}/`
+/**
+ * Core FormatSubVersion: `/btcnode:<version>(comment; comment)/` (BIP14), at
+ * most MAX_SUBVERSION_LENGTH characters (init.cpp refuses to start otherwise).
+ */
+export function userAgent(version: string, comments: readonly string[] = []): string {
+  const ua = `/btcnode:${version}${comments.length > 0 ? `(${comments.join('; ')})` : ''}/`
+  if (ua.length > MAX_SUBVERSION_LENGTH) {
+    throw new ConfigError(
+      `Total length of network version string (${ua.length}) exceeds maximum length (${MAX_SUBVERSION_LENGTH}). Reduce the number or size of uacomments.`,
+    )
+  }
+  return ua
 }
 
 /** Core-style integer version: 0.1.0 → 100. */
@@ -62,7 +74,10 @@ export function serverInit(config: NodeConfig, version: string): ServerInit {
     })),
     // The daemon logs the sync progress line itself (ProgressLogger).
     progressIntervalMs: 0,
-    userAgent: userAgent(version),
+    userAgent: userAgent(version, config.uaComments),
+    handshakeTimeoutMs: config.peerTimeout * 1000,
+    maxUploadTarget: config.maxUploadTarget,
+    minimumChainWork: config.minimumChainWork ?? undefined,
   }
 }
 
@@ -89,8 +104,9 @@ export function nodeHost(version: string): DaemonHost {
       if (ctx.rpc) {
         registerNodeMethods(ctx.rpc, server, {
           version: versionNumber(version),
-          userAgent: userAgent(version),
+          userAgent: userAgent(version, ctx.config.uaComments),
         })
+        registerTestMethods(ctx.rpc, server)
         return [server, progress, ctx.rpc]
       }
       return [server, progress]

@@ -3,7 +3,12 @@
  * a row here and reading it in `config.ts`.
  */
 import { type OptionSpec, optionTable } from './args.ts'
-import { DEFAULT_CONF_FILENAME, DEFAULT_DEBUGLOGFILE, DEFAULT_MAX_CONNECTIONS } from './constants.ts'
+import {
+  DEFAULT_CONF_FILENAME,
+  DEFAULT_DEBUGLOGFILE,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_PEER_CONNECT_TIMEOUT,
+} from './constants.ts'
 
 const GENERAL = 'Options'
 const CONNECTION = 'Connection options'
@@ -179,6 +184,73 @@ export const DAEMON_OPTIONS: readonly OptionSpec[] = Object.freeze([
     value: '<[permissions@]IP address or network>',
     category: CONNECTION,
     help: 'Add permission flags to peers connecting from the given IP address (e.g. 1.2.3.4) or CIDR-notated network (e.g. 1.2.3.0/24). Permissions: bloomfilter, noban, forcerelay, relay, mempool, download, addr, all, and in/out for the direction (default: in). Without permissions: noban, mempool, relay, download. Can be specified multiple times.',
+  },
+  {
+    name: 'peertimeout',
+    kind: 'int',
+    value: '<n>',
+    min: 1,
+    max: 1_000_000,
+    category: CONNECTION,
+    help: `Specify a p2p connection timeout delay in seconds. After connecting to a peer, wait this amount of time before considering disconnection based on inactivity (minimum: 1, default: ${DEFAULT_PEER_CONNECT_TIMEOUT})`,
+  },
+  {
+    name: 'uacomment',
+    kind: 'list',
+    value: '<cmt>',
+    category: CONNECTION,
+    help: 'Append comment to the user agent string',
+  },
+  {
+    name: 'peerbloomfilters',
+    kind: 'bool',
+    category: CONNECTION,
+    help: 'Support filtering of blocks and transaction with bloom filters (default: 0). Only 0: this node does not implement BIP37.',
+  },
+  {
+    name: 'maxuploadtarget',
+    kind: 'string',
+    value: '<n>',
+    category: CONNECTION,
+    help: "Tries to keep outbound traffic under the given target per 24h. Limit does not apply to peers with 'download' permission or blocks created within past week. 0 = no limit (default: 0). Optional suffix units [k|K|m|M|g|G|t|T] (default: M). Lowercase is 1000 base while uppercase is 1024 base",
+  },
+  {
+    name: 'minimumchainwork',
+    kind: 'string',
+    value: '<hex>',
+    category: DEBUG,
+    help: "Minimum work assumed to exist on a valid chain in hex (default: the network's)",
+  },
+  {
+    name: 'debugexclude',
+    kind: 'list',
+    value: '<category>',
+    category: DEBUG,
+    help: "Accepted for bitcoind compatibility and ignored (it shapes bitcoind's log output only).",
+  },
+  {
+    name: 'logtimemicros',
+    kind: 'bool',
+    category: DEBUG,
+    help: 'Accepted for bitcoind compatibility and ignored (log times are always in milliseconds).',
+  },
+  {
+    name: 'logthreadnames',
+    kind: 'bool',
+    category: DEBUG,
+    help: "Accepted for bitcoind compatibility and ignored (it shapes bitcoind's log output only).",
+  },
+  {
+    name: 'logsourcelocations',
+    kind: 'bool',
+    category: DEBUG,
+    help: "Accepted for bitcoind compatibility and ignored (it shapes bitcoind's log output only).",
+  },
+  {
+    name: 'disablewallet',
+    kind: 'bool',
+    category: GENERAL,
+    help: 'Accepted for bitcoind compatibility and ignored: this node has no wallet.',
   },
 
   {

@@ -93,8 +93,15 @@ const SERVICE_NAMES: [bigint, string][] = [
   [Services.NODE_P2P_V2, 'P2P_V2'],
 ]
 
+/** Core GetServicesNames / serviceFlagToStr: each set bit, low to high; an unknown one as UNKNOWN[2^n]. */
 export function serviceNames(s: bigint): string[] {
-  return SERVICE_NAMES.filter(([bit]) => (s & bit) !== 0n).map(([, name]) => name)
+  const names: string[] = []
+  for (let bit = 0; bit < 64; bit++) {
+    const flag = 1n << BigInt(bit)
+    if ((s & flag) === 0n) continue
+    names.push(SERVICE_NAMES.find(([f]) => f === flag)?.[1] ?? `UNKNOWN[2^${bit}]`)
+  }
+  return names
 }
 
 function servicesHex(s: bigint): string {
@@ -113,7 +120,7 @@ function networkName(addr: string): string {
 }
 
 /** Core GetNetworkName(addr.GetNetClass()): `ipv4`, `ipv6`, `onion`, …, or `not_publicly_routable`. */
-function addressNetworkName(a: NetAddress | undefined): string {
+export function addressNetworkName(a: NetAddress | undefined): string {
   if (!a?.isRoutable()) return NETWORK_NAMES[Network.UNROUTABLE]!
   return NETWORK_NAMES[a.getNetClass()] ?? NETWORK_NAMES[Network.UNROUTABLE]!
 }
@@ -187,6 +194,9 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
   }
 
   const readBlock = async (e: HeaderEntry): Promise<Uint8Array> => {
+    // The genesis block is not in the store (Core writes it at init in
+    // LoadGenesisBlock); its bytes are the network's parameters.
+    if (e === chain.genesis) return encodeBlock(net.genesis)
     const bytes = e.haveData ? await server.store.getBlock(e.hash) : undefined
     if (!bytes) throw new RpcError(RpcErrorCode.RPC_MISC_ERROR, 'Block not available (not fully downloaded)')
     return bytes
@@ -223,20 +233,20 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       }
     },
     {
-      arity: { min: 0, max: 0 },
+      params: [],
       category: 'Blockchain',
       description: 'Returns an object with the state of the chain.',
     },
   )
 
   rpc.register('getblockcount', () => chain.tip.height, {
-    arity: { min: 0, max: 0 },
+    params: [],
     category: 'Blockchain',
     description: 'Returns the height of the most-work fully-downloaded chain.',
   })
 
   rpc.register('getbestblockhash', () => hashToHex(chain.tip.hash), {
-    arity: { min: 0, max: 0 },
+    params: [],
     category: 'Blockchain',
     description: 'Returns the hash of the best (tip) block.',
   })
@@ -333,14 +343,14 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         }))
         .sort((a, b) => b.height - a.height),
     {
-      arity: { min: 0, max: 0 },
+      params: [],
       category: 'Blockchain',
       description: 'Returns every known tip of the block tree.',
     },
   )
 
   rpc.register('getdifficulty', () => difficulty(chain.tip.header.bits), {
-    arity: { min: 0, max: 0 },
+    params: [],
     category: 'Blockchain',
     description: 'Returns the proof-of-work difficulty of the tip as a multiple of the minimum.',
   })
@@ -394,6 +404,8 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       prev: { hash: tip.hash, height: tip.height, time: tip.time, medianTimePast: medianTimePast(tip) },
       payTo,
       txs,
+      // Core's block time: the node's (mockable) clock, above the median time past.
+      time: Math.max(Math.floor(server.now() / 1000), medianTimePast(tip) + 1),
       extraNonce: Math.floor(Math.random() * 0xffffffff),
     })
     const reject = await submit(b)
@@ -501,7 +513,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         }
       }),
     {
-      arity: { min: 0, max: 0 },
+      params: [],
       category: 'Network',
       description: 'Returns data about each connected peer.',
     },
@@ -522,7 +534,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         // The node has no mempool: our version says relay = 0 (as -blocksonly).
         localrelay: false,
         timeoffset: 0,
-        networkactive: true,
+        networkactive: server.networkActive,
         connections: peers.length,
         connections_in: inbound,
         connections_out: peers.length - inbound,
@@ -539,11 +551,11 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         warnings: [],
       }
     },
-    { arity: { min: 0, max: 0 }, category: 'Network', description: 'Returns the state of P2P networking.' },
+    { params: [], category: 'Network', description: 'Returns the state of P2P networking.' },
   )
 
   rpc.register('getconnectioncount', () => server.connectionCount, {
-    arity: { min: 0, max: 0 },
+    params: [],
     category: 'Network',
     description: 'Returns the number of connected peers.',
   })
@@ -556,17 +568,10 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         totalbytesrecv: t.received,
         totalbytessent: t.sent,
         timemillis: Date.now(),
-        uploadtarget: {
-          timeframe: 86400,
-          target: 0,
-          target_reached: false,
-          serve_historical_blocks: true,
-          bytes_left_in_cycle: 0,
-          time_left_in_cycle: 0,
-        },
+        uploadtarget: server.uploadTarget(),
       }
     },
-    { arity: { min: 0, max: 0 }, category: 'Network', description: 'Returns traffic totals since start.' },
+    { params: [], category: 'Network', description: 'Returns traffic totals since start.' },
   )
 
   rpc.register(
@@ -575,7 +580,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       server.pingAll()
       return null
     },
-    { arity: { min: 0, max: 0 }, category: 'Network', description: 'Sends a ping to every peer.' },
+    { params: [], category: 'Network', description: 'Sends a ping to every peer.' },
   )
 
   rpc.register(
@@ -589,10 +594,10 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
           "Error: command must be one of 'add', 'remove', 'onetry'",
         )
       }
-      const added = server.addedNodes().some((n) => n.target === node)
-      if (command === 'add' && added)
+      // Core: add refuses the same node by address; remove matches the text.
+      if (command === 'add' && server.hasAddedNode(node))
         throw new RpcError(RpcErrorCode.RPC_CLIENT_NODE_ALREADY_ADDED, 'Error: Node already added')
-      if (command === 'remove' && !added) {
+      if (command === 'remove' && !server.addedNodes().some((n) => n.target === node)) {
         throw new RpcError(
           RpcErrorCode.RPC_CLIENT_NODE_NOT_ADDED,
           'Error: Node could not be removed. It has not been added previously.',
@@ -729,7 +734,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         time_remaining: Math.max(0, Math.floor(b.bannedUntil / 1000) - now),
       }))
     },
-    { arity: { min: 0, max: 0 }, category: 'Network', description: 'Lists manually banned IPs and subnets.' },
+    { params: [], category: 'Network', description: 'Lists manually banned IPs and subnets.' },
   )
 
   rpc.register(
@@ -738,7 +743,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       await server.bans.clear()
       return null
     },
-    { arity: { min: 0, max: 0 }, category: 'Network', description: 'Clears all banned IPs.' },
+    { params: [], category: 'Network', description: 'Clears all banned IPs.' },
   )
 
   rpc.register(
@@ -790,7 +795,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       let success = false
       try {
         const s = parseService(`${address.includes(':') ? `[${address}]` : address}:${port}`, port)
-        const now = Math.floor(Date.now() / 1000)
+        const now = Math.floor(server.now() / 1000)
         const addrman = server.addrManager.addrman
         success =
           addrman.add(

@@ -58,6 +58,9 @@ function loopbackSubnets(): SubNet[] {
   return [SubNet.parse('127.0.0.0/8'), SubNet.parse('::1')]
 }
 
+/** Upper bound for `stop`'s `wait`, so a request cannot hold the server for long. */
+const MAX_STOP_WAIT_MS = 10_000
+
 export interface RpcParamSpec {
   readonly name: string
   readonly type: RpcParamType
@@ -364,7 +367,21 @@ export class RpcServer extends Service {
       const onStop = this.#onStopRequest
       this.register(
         'stop',
-        (_params, ctx) => {
+        async (params, ctx) => {
+          // Core rpc/server.cpp stop(): the hidden `wait` (milliseconds) is
+          // slept before the shutdown is requested (functional tests use it).
+          const wait = params[0]
+          if (typeof wait === 'number' && wait > 0) {
+            await new Promise<void>((resolve) => {
+              const done = (): void => {
+                clearTimeout(t)
+                ctx.signal.removeEventListener('abort', done)
+                resolve()
+              }
+              const t = setTimeout(done, Math.min(wait, MAX_STOP_WAIT_MS))
+              ctx.signal.addEventListener('abort', done, { once: true })
+            })
+          }
           // Run after this reply is written (Core: "Bitcoin Core stopping").
           const cancel = (): void => clearTimeout(timer)
           const timer = setTimeout(() => {
@@ -376,7 +393,9 @@ export class RpcServer extends Service {
         },
         {
           category: 'Control',
-          params: [],
+          params: [
+            { name: 'wait', type: 'number', optional: true, description: 'Milliseconds to wait first.' },
+          ],
           description: `Request a graceful shutdown of ${this.#programName}.`,
         },
       )

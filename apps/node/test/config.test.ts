@@ -483,3 +483,61 @@ describe('parseArgv', () => {
     expect(r.positional).toEqual(['getblockhash', '0', '-x'])
   })
 })
+
+describe('loadConfig: flags bitcoind test harnesses pass (issue 13)', () => {
+  it('-peertimeout sets the handshake timeout; -uacomment joins the user agent (BIP14)', async () => {
+    const c = await load(['-regtest', '-peertimeout=3', '-uacomment=a b', '-uacomment=c@d'])
+    expect(c.peerTimeout).toBe(3)
+    const init = serverInit(c, '0.1.0')
+    expect(init.handshakeTimeoutMs).toBe(3000)
+    expect(init.userAgent).toBe('/btcnode:0.1.0(a b; c@d)/')
+    expect((await load(['-regtest'])).peerTimeout).toBe(60)
+    expect(await configError(['-peertimeout=0'])).toMatch(/peertimeout/)
+    expect(await configError(['-uacomment=a/b'])).toBe('User Agent comment (a/b) contains unsafe characters.')
+    const long = await load([`-uacomment=${'x'.repeat(250)}`])
+    expect(() => serverInit(long, '0.1.0')).toThrow(
+      /Total length of network version string \(267\) exceeds maximum length \(256\)/,
+    )
+  })
+
+  it('-minimumchainwork takes hex; -peerbloomfilters only 0', async () => {
+    const c = await load(['-regtest', '-minimumchainwork=0x0100'])
+    expect(c.minimumChainWork).toBe(0x100n)
+    expect(serverInit(c, '0.1.0').minimumChainWork).toBe(0x100n)
+    expect((await load(['-regtest'])).minimumChainWork).toBeNull()
+    expect(await configError(['-minimumchainwork=xyz'])).toBe(
+      'Invalid non-hex (xyz) minimum chain work value specified',
+    )
+    expect((await load(['-peerbloomfilters=0'])).warnings).toEqual([])
+    expect(await configError(['-peerbloomfilters'])).toMatch(/-peerbloomfilters=1 is not supported.*BIP37/)
+  })
+
+  it('-maxuploadtarget reads Core byte units (M by default; lowercase 1000, uppercase 1024)', async () => {
+    const target = async (v: string) => (await load([`-maxuploadtarget=${v}`])).maxUploadTarget
+    expect(await target('800')).toBe(800 * 1024 * 1024)
+    expect(await target('800M')).toBe(800 * 1024 * 1024)
+    expect(await target('800m')).toBe(800_000_000)
+    expect(await target('5K')).toBe(5120)
+    expect(await target('1g')).toBe(1e9)
+    expect(await target('0')).toBe(0)
+    expect((await load([])).maxUploadTarget).toBe(0)
+    expect(await configError(['-maxuploadtarget=12x'])).toBe("Unable to parse -maxuploadtarget: '12x'")
+    expect(await configError(['-maxuploadtarget=-1'])).toBe("Unable to parse -maxuploadtarget: '-1'")
+    expect(serverInit(await load(['-maxuploadtarget=1K']), '0.1.0').maxUploadTarget).toBe(1024)
+  })
+
+  it('log-format and wallet flags are accepted with one warning each that they are ignored', async () => {
+    const c = await load([
+      '-logtimemicros',
+      '-logthreadnames=1',
+      '-logsourcelocations',
+      '-debugexclude=net',
+      '-disablewallet',
+    ])
+    expect(c.warnings).toEqual([
+      "Ignoring -logtimemicros, -logthreadnames, -logsourcelocations, -debugexclude: they change only bitcoind's log format.",
+      'Ignoring -disablewallet: this node has no wallet.',
+    ])
+    expect((await load(['-logthreadnames=0'])).warnings).toHaveLength(1)
+  })
+})

@@ -5,8 +5,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Peer } from '@node/peer'
 import { createNode, type Server } from '@node/server'
-import { networks } from '@node/wire'
+import { networks, Services } from '@node/wire'
 import Client from 'bitcoin-core'
 import * as bitcoin from 'bitcoinjs-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -232,6 +233,98 @@ describe('node RPC methods', () => {
     expect(addrs).toEqual([expect.objectContaining({ address: '8.8.8.8', port: 8333, network: 'ipv4' })])
     expect(await rpcError('getnodeaddresses', 1, 'bogus')).toBe(-8)
     expect(await client.command('ping')).toBeNull()
+  })
+})
+
+describe('bitcoind-compatible calls (issue 13)', () => {
+  it('every method takes its parameters by name; an empty object is no parameters', async () => {
+    const named = new Client({
+      host: `http://127.0.0.1:${rpc.addresses()[0]?.port}`,
+      username: rpc.user,
+      password: (await readFile(join(dir, '.cookie'), 'utf8')).split(':')[1]!,
+      logger: quiet,
+      timeout: 10_000,
+      version: '0.21.0', // the client sends a lone object as named params from 0.14
+    })
+    const help = (await client.command('help')) as string
+    const names = [...help.matchAll(/^([a-z]+)(?: |$)/gm)].map((m) => m[1]!)
+    expect(names.length).toBeGreaterThan(20)
+    for (const name of names) {
+      let code: number | undefined
+      try {
+        await named.command(name, {})
+      } catch (err) {
+        code = (err as { code?: number }).code
+      }
+      // -1 (the help text: a required parameter is missing) is what bitcoind answers too.
+      expect({ name, code }).not.toEqual({ name, code: -8 })
+    }
+    const best = (await client.command('getbestblockhash')) as string
+    expect(await named.command('getblock', { blockhash: best, verbosity: 0 })).toBe(
+      await client.command('getblock', best, 0),
+    )
+    expect(await named.command('getblockhash', { height: 0 })).toBe(await client.command('getblockhash', 0))
+  })
+
+  it('getpeerinfo names unknown service bits UNKNOWN[2^n], as Core serviceFlagToStr', async () => {
+    const peer = await Peer.connect(
+      {},
+      {
+        network: networks.regtest,
+        host: '127.0.0.1',
+        port: server.ports[0]!,
+        services: Services.NODE_NETWORK | Services.NODE_WITNESS | (1n << 24n) | (1n << 63n),
+      },
+    )
+    try {
+      let info: { servicesnames: string[] }[] = []
+      for (let i = 0; i < 100 && info.length === 0; i++) {
+        info = (await client.command('getpeerinfo')) as typeof info
+        if (info.length === 0) await new Promise((r) => setTimeout(r, 10))
+      }
+      expect(info[0]?.servicesnames).toEqual(['NETWORK', 'WITNESS', 'UNKNOWN[2^24]', 'UNKNOWN[2^63]'])
+    } finally {
+      peer.destroy()
+    }
+  })
+
+  it('addnode add refuses the same node written another way (127.1 is 127.0.0.1)', async () => {
+    await client.command('addnode', '127.0.0.1:1', 'add')
+    try {
+      expect(await rpcError('addnode', '127.1:1', 'add')).toBe(-23)
+      expect(await rpcError('addnode', '[::ffff:127.0.0.1]:1', 'add')).toBe(-23)
+      expect(await rpcError('addnode', '127.0.0.1:2', 'add')).toBeUndefined()
+      await client.command('addnode', '127.0.0.1:2', 'remove')
+    } finally {
+      await client.command('addnode', '127.0.0.1:1', 'remove')
+    }
+  })
+
+  it('getblock answers the genesis block at every verbosity', async () => {
+    const genesis = (await client.command('getblockhash', 0)) as string
+    const raw = (await client.command('getblock', genesis, 0)) as string
+    expect(bitcoin.Block.fromHex(raw).getId()).toBe(genesis)
+    expect(await client.command('getblock', genesis, 1)).toMatchObject({ hash: genesis, height: 0, nTx: 1 })
+    const two = (await client.command('getblock', genesis, 2)) as { tx: { vout: { value: number }[] }[] }
+    expect(two.tx[0]!.vout[0]!.value).toBe(50)
+  })
+
+  it('generatetoaddress pays a bech32m (P2TR) address', async () => {
+    const program = Buffer.alloc(32, 7)
+    const p2tr = {
+      address: bitcoin.address.toBech32(program, 1, 'bcrt'),
+      output: Buffer.concat([Buffer.from([0x51, 32]), program]),
+    }
+    expect(p2tr.address).toMatch(/^bcrt1p/)
+    const [hash] = (await client.command('generatetoaddress', 1, p2tr.address)) as string[]
+    const block = (await client.command('getblock', hash, 2)) as {
+      tx: { vout: { scriptPubKey: { address?: string; type: string; hex: string } }[] }[]
+    }
+    expect(block.tx[0]!.vout[0]!.scriptPubKey).toMatchObject({
+      address: p2tr.address,
+      type: 'witness_v1_taproot',
+      hex: p2tr.output!.toString('hex'),
+    })
   })
 })
 

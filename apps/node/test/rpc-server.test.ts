@@ -339,6 +339,20 @@ describe('RpcServer: JSON-RPC like bitcoind', () => {
     expect(stopped).toBe(1)
   })
 
+  it('stop takes its optional wait (milliseconds) positionally or by name, and {} as no parameters', async () => {
+    let stopped = 0
+    const port = await start({ onStopRequest: () => stopped++ })
+    const t0 = Date.now()
+    const r = await call(port, { id: 1, method: 'stop', params: { wait: 120 } })
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(100)
+    expect(r.json).toEqual({ result: 'btcnode stopping', error: null, id: 1 })
+    expect((await call(port, { id: 2, method: 'stop', params: [0] })).json).toMatchObject({ error: null })
+    expect((await call(port, { id: 3, method: 'stop', params: {} })).json).toMatchObject({ error: null })
+    expect((await call(port, { id: 4, method: 'uptime', params: {} })).json).toMatchObject({ error: null })
+    for (let i = 0; i < 50 && stopped < 3; i++) await new Promise((res) => setTimeout(res, 5))
+    expect(stopped).toBe(3)
+  })
+
   it('rejects bad method names and required-after-optional params at registration', async () => {
     const s = new RpcServer({}, { auth: { kind: 'password', user: 'a', password: 'b' } })
     expect(() => s.register('Bad-Name', () => 1)).toThrow(TypeError)

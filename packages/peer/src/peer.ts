@@ -507,6 +507,8 @@ export class Peer {
   #watchdogAt = 0
   #txTimer: NodeJS.Timeout | undefined
   #addrTimer: NodeJS.Timeout | undefined
+  /** When the pending addresses are due, on the injected clock. */
+  #addrDueAt = 0
   #deferred: NodeJS.Immediate | undefined
 
   // Requests, bounded by MAX_HEADERS_IN_FLIGHT and maxBlocksInFlight.
@@ -842,10 +844,9 @@ export class Peer {
       }
     }
     if (this.#pendingAddr.length > 0 && !this.#addrTimer) {
-      this.#addrTimer = setTimeout(
-        () => this.#guard(() => this.#flushAddresses()),
-        poissonDelay(this.#addrTrickleMs, this.#random),
-      )
+      const delay = poissonDelay(this.#addrTrickleMs, this.#random)
+      this.#addrDueAt = this.#now() + delay
+      this.#addrTimer = setTimeout(() => this.#guard(() => this.#flushAddresses()), delay)
     }
   }
 
@@ -1661,6 +1662,28 @@ export class Peer {
       this.#pingTimer = undefined
       this.#guard(() => this.#sendPing())
     }, this.#pingIntervalMs)
+  }
+
+  /**
+   * Run the clock-driven checks now, against the injected clock (Core runs
+   * MaybeSendPing in SendMessages and CConnman::InactivityCheck on every
+   * loop, so a mocked clock that jumps takes effect at once): a ping that is
+   * due is sent, pending addresses that are due go out, and an expired ping
+   * or inactivity deadline closes the peer. The
+   * host calls it when its clock is moved (regtest `setmocktime`).
+   */
+  checkClock(): void {
+    this.#guard(() => {
+      if (this.#state.status !== 'ready') return
+      const now = this.#now()
+      if (this.#pingNonce === 0n && now - this.#pingStart >= this.#pingIntervalMs) this.#sendPing()
+      // The address trickle (Core m_next_addr_send) is due on the same clock.
+      if (this.#addrTimer && now >= this.#addrDueAt) {
+        clearTimeout(this.#addrTimer)
+        this.#flushAddresses()
+      }
+      this.#checkTimeouts()
+    })
   }
 
   #onPong(nonce: bigint): void {

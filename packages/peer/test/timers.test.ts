@@ -324,3 +324,27 @@ describe('send inactivity', () => {
     }
   })
 })
+
+describe('checkClock: the injected clock moves, no timer fires (regtest setmocktime)', () => {
+  it('flushes addresses that are due, pings when due, and times out an unanswered ping', async () => {
+    let t = 1_700_000_000_000
+    const { raw, peer } = await inbound(
+      { addrTrickleIntervalMs: 30_000 },
+      { random: () => 0.5, now: () => t },
+    )
+    await raw.handshakeAsClient()
+    await peer.whenReady()
+    await raw.next('ping') // the first ping goes out at once; the remote never answers
+    const a = { time: 1, services: 9n, networkId: 1, addr: Uint8Array.of(1, 2, 3, 4), port: 8333 }
+    peer.relayAddresses([a])
+    peer.checkClock()
+    await tick()
+    expect(raw.received.some((m) => m.command === 'addr')).toBe(false)
+    t += 60_000
+    peer.checkClock()
+    await raw.next('addr')
+    t += 20 * 60_000
+    peer.checkClock()
+    expect(closedCode(peer)).toBe('PING_TIMEOUT')
+  })
+})

@@ -8,6 +8,7 @@ import type { AddrManager, RandomSource } from '@node/addrmgr'
 import type { BlockManager, BlockStore } from '@node/blockmgr'
 import type { Logger } from '@node/runtime'
 import type { BanList } from './bans.ts'
+import type { MockableClock } from './clock.ts'
 
 /** Resolves a host name to IP addresses. */
 export type Resolver = (host: string, signal: AbortSignal) => Promise<string[]>
@@ -16,6 +17,8 @@ export interface NodeComponents {
   readonly logger: Logger
   /** Wall clock in milliseconds (like Date.now). */
   readonly now: () => number
+  /** The clock behind `now`; regtest's setmocktime sets it. */
+  readonly clock: MockableClock
   readonly random: RandomSource
   readonly resolve: Resolver
   readonly addrManager: AddrManager

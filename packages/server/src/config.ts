@@ -63,6 +63,10 @@ export interface ServerInit {
    */
   whitelist?: readonly (string | WhitelistRange)[] | undefined
   userAgent?: string | undefined
+  /** Core -maxuploadtarget, in bytes per 24 h (0 or unset: no target). */
+  maxUploadTarget?: number | undefined
+  /** Core -minimumchainwork: overrides the network's minimum chain work. */
+  minimumChainWork?: bigint | undefined
   /** TEST ONLY: loopback and private addresses count as routable, each its own group. */
   localRoutable?: boolean | undefined
   /** Feeler interval (ms); 0 disables feelers. */

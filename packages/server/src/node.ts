@@ -19,6 +19,7 @@ import { AddrManager, FastRandom, type RandomSource } from '@node/addrmgr'
 import { BlockManager, BlockStore } from '@node/blockmgr'
 import { type Logger, silentLogger } from '@node/runtime'
 import { BanList } from './bans.ts'
+import { MockableClock } from './clock.ts'
 import type { NodeComponents, Resolver } from './components.ts'
 import type { ServerInit } from './config.ts'
 import { Server } from './server.ts'
@@ -37,7 +38,8 @@ export interface ServerComponents {
 /** Build the components from `config`, and the Server over them. Nothing starts until `start()`. */
 export function createNode(config: ServerInit, overrides: ServerComponents = {}): Server {
   const logger = overrides.logger ?? silentLogger
-  const now = overrides.now ?? Date.now
+  const clock = new MockableClock(overrides.now ?? Date.now)
+  const now = clock.now
   const random = overrides.random ?? new FastRandom()
   // Seeding and outbound bound every lookup themselves (dnsTimeoutMs), whatever the resolver does.
   const resolve: Resolver =
@@ -54,12 +56,17 @@ export function createNode(config: ServerInit, overrides: ServerComponents = {})
   const bans = new BanList({ logger, now }, { dataDir: config.dataDir, whitelist: config.whitelist ?? [] })
   const store = new BlockStore({ logger }, { dir: join(config.dataDir, 'blocks') })
   const blockManager = new BlockManager(
-    { logger, store },
-    { network: config.network, progressInterval: config.progressIntervalMs },
+    { logger, store, now },
+    {
+      network: config.network,
+      progressInterval: config.progressIntervalMs,
+      minimumChainWork: config.minimumChainWork,
+    },
   )
   const components: NodeComponents = {
     logger,
     now,
+    clock,
     random,
     resolve,
     addrManager,

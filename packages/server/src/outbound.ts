@@ -176,6 +176,66 @@ export class OutboundConnections extends Service {
     }
   }
 
+  /**
+   * Core CConnman::AddConnection (regtest RPC addconnection): open one
+   * outbound connection of `type` to `target` unless that type's slots are
+   * full (full-relay and block-relay-only; addr-fetch and feeler have no
+   * limit of their own) or every automatic outbound slot is taken (Core's
+   * semOutbound: full-relay + block-relay-only + feeler). False at capacity.
+   * As Core's OpenNetworkConnection, a target already connected, or a name
+   * that does not resolve, is not an error.
+   */
+  addConnection(target: string, type: AutomaticOutboundType, v2: boolean): boolean {
+    const c = countConnections(this.#host.peers())
+    const limits = this.#init.limits
+    if (type === 'outbound-full-relay' && c.full >= limits['outbound-full-relay']) return false
+    if (type === 'block-relay-only' && c.blockRelay >= limits['block-relay-only']) return false
+    const automatic = c.full + c.blockRelay + c.feeler + c.fetch
+    if (automatic >= limits['outbound-full-relay'] + limits['block-relay-only'] + limits.feeler) return false
+    const open = (s: ServiceAddress): void => {
+      if (this.#host.accepting && !this.#host.connectedTo(s)) this.#host.connect(s, type, v2)
+    }
+    const numeric = this.#numericService(target)
+    if (numeric) open(numeric)
+    else if (this.#init.dns) {
+      this.#tasks.run(
+        this.#lookupService(target, 'Cannot open an addconnection target.').then((s) => {
+          if (s) open(s)
+        }),
+      )
+    } else throw new InvalidAddressError(target, 'host names are not looked up (-dns=0)')
+    return true
+  }
+
+  /**
+   * Core CConnman::AddNode's duplicate rule: a target is already added when
+   * its text is, or when both read as the same numeric service
+   * (LookupNumeric: `127.1:8333` and `127.0.0.1:8333` are one node).
+   */
+  hasAddedNode(target: string): boolean {
+    if (this.#manual.has(target)) return true
+    const s = this.#lookupNumeric(target)
+    if (!s) return false
+    for (const m of this.#manual.values()) {
+      const o = this.#lookupNumeric(m.target)
+      if (o && o.port === s.port && o.addr.equals(s.addr)) return true
+    }
+    return false
+  }
+
+  /**
+   * Core LookupNumeric: getaddrinfo(AI_NUMERICHOST), which also reads the
+   * inet_aton shorthands (`127.1`, `0x7f.1`). Only the added-node comparison
+   * reads them; a shorthand target is still dialled through a host lookup.
+   */
+  #lookupNumeric(target: string): ServiceAddress | undefined {
+    const numeric = this.#numericService(target)
+    if (numeric) return numeric
+    const m = /^([0-9a-fA-Fx.]+)(?::([0-9]+))?$/.exec(target)
+    const v4 = m ? inetAton(m[1]!) : undefined
+    return v4 === undefined ? undefined : this.#numericService(m![2] === undefined ? v4 : `${v4}:${m![2]}`)
+  }
+
   addedNodes(): { target: string; connected: boolean }[] {
     return [...this.#manual.values()].map((m) => ({
       target: m.target,
@@ -433,4 +493,32 @@ function privacyNetwork(net: number): string {
   if (net === Network.I2P) return 'i2p'
   if (net === Network.CJDNS) return 'cjdns'
   return 'ip'
+}
+
+/** The connection types RPC addconnection opens (Core AddConnection). */
+export type AutomaticOutboundType = 'outbound-full-relay' | 'block-relay-only' | 'addr-fetch' | 'feeler'
+
+/**
+ * inet_aton(3): one to four parts, decimal, octal (leading 0) or hex (0x);
+ * the last part fills the remaining bytes. The dotted quad, or undefined.
+ */
+function inetAton(text: string): string | undefined {
+  const parts = text.split('.')
+  if (parts.length > 4) return undefined
+  const values: number[] = []
+  for (const p of parts) {
+    let v: number
+    if (/^0[xX][0-9a-fA-F]+$/.test(p)) v = Number.parseInt(p.slice(2), 16)
+    else if (/^0[0-7]*$/.test(p)) v = Number.parseInt(p, 8)
+    else if (/^[1-9][0-9]*$/.test(p)) v = Number(p)
+    else return undefined
+    values.push(v)
+  }
+  const last = values.pop()!
+  if (values.some((v) => v > 255) || last >= 2 ** (8 * (4 - values.length))) return undefined
+  let n = last
+  values.forEach((v, i) => {
+    n += v * 2 ** (8 * (3 - i))
+  })
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')
 }

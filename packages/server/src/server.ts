@@ -47,11 +47,14 @@ import { AbortError, type Logger, Service, startInOrder, stopInReverse } from '@
 import {
   type AddrV2Entry,
   blockHash,
+  type Command,
   type Hash,
+  InvType,
   type Message,
   type NetworkParams,
   type ProtocolError,
   Services,
+  WITNESS_FLAG,
 } from '@node/wire'
 import { AddrRelayTargets, AddrResponseCache, addrCacheKey, PeerAddrState } from './addr-relay.ts'
 import { Anchors } from './anchors.ts'
@@ -69,7 +72,7 @@ import {
 import { InboundAdmission } from './inbound.ts'
 import { localAddresses } from './local-address.ts'
 import { onMisbehaving } from './misbehaviour.ts'
-import { OutboundConnections } from './outbound.ts'
+import { type AutomaticOutboundType, OutboundConnections } from './outbound.ts'
 import { type PeerEntry, type PeerHost, toAddrV2 } from './peers.ts'
 import { ProxyPolicy } from './proxy.ts'
 import { Seeding } from './seeding.ts'
@@ -77,6 +80,7 @@ import type { SipKey } from './siphash.ts'
 import { slotLimits } from './slots.ts'
 import { StaleTipCheck } from './stale-tip.ts'
 import { Tasks, withDeadline } from './tasks.ts'
+import { UploadTarget, type UploadTargetInfo } from './upload-target.ts'
 
 export interface PeerInfo {
   readonly id: number
@@ -131,6 +135,7 @@ export class Server extends Service {
   readonly #seeding: Seeding
   readonly #anchors: Anchors
   readonly #staleTip: StaleTipCheck
+  readonly #uploadTarget: UploadTarget
   readonly #inbound: InboundAdmission
   readonly #outbound: OutboundConnections
   readonly #events: { [K in keyof ServerEvents]: Set<ServerEvents[K]> } = {
@@ -140,6 +145,7 @@ export class Server extends Service {
   }
   #nextId = 1
   #accepting = false
+  #networkActive = true
   #startedAt = 0
   /** Traffic of peers that have closed (for getnettotals). */
   #closedBytes = { sent: 0, received: 0 }
@@ -167,6 +173,10 @@ export class Server extends Service {
     this.#secret = { k0: view.getBigUint64(0, true), k1: view.getBigUint64(8, true) }
     this.#relayTargets = new AddrRelayTargets({ secret: this.#secret })
     this.#addrCache = new AddrResponseCache<PeerAddress>({ random: components.random, now: this.#now })
+    this.#uploadTarget = new UploadTarget(
+      { now: this.#now, bytesSent: () => this.netTotals().sent },
+      { target: init.maxUploadTarget ?? 0 },
+    )
     const limits = slotLimits({
       maxConnections: this.#init.maxConnections,
       maxOutbound: this.#init.maxOutbound,
@@ -264,7 +274,7 @@ export class Server extends Service {
 
   /** The peer table as the policy modules see it. */
   #peerHost(): PeerHost {
-    const accepting = (): boolean => this.#accepting
+    const accepting = (): boolean => this.#accepting && this.#networkActive
     return {
       get accepting() {
         return accepting()
@@ -391,7 +401,7 @@ export class Server extends Service {
       peer.on('misbehaving', (r) => this.#onMisbehaving(entry, r.error)),
       peer.on('close', (info) => {
         for (const off of offs) off()
-        this.#onClose(entry)
+        this.#onClose(entry, info.error?.code)
         if (info.reconnectAsV1) this.#outbound.reconnectAsV1(entry)
       }),
     ]
@@ -560,6 +570,11 @@ export class Server extends Service {
           const last = m.headers[m.headers.length - 1]!
           if (!this.blockManager.chain.has(blockHash(last))) e.lastBlockAt = this.#now()
         }
+        if (m.command === 'getdata' && this.#refusesHistoricalBlock(e, m)) {
+          this.#log.info({ peer: e.peer.address }, 'Historical block serving limit reached; disconnecting.')
+          e.peer.destroy()
+          return
+        }
         if (e.sync) this.blockManager.onMessage(e.sync, m)
         return
       case 'tx':
@@ -568,6 +583,31 @@ export class Server extends Service {
       default:
         return
     }
+  }
+
+  /** Core ProcessGetBlockData's upload-target rule, for each block the getdata asks for. */
+  #refusesHistoricalBlock(e: PeerEntry, m: Message & { command: 'getdata' }): boolean {
+    if (this.#uploadTarget.target === 0) return false
+    const ip = e.service?.addr.toString()
+    // A whitelisted peer has the download permission (Core: may exceed the target).
+    const download = ip !== undefined && this.bans.isWhitelisted(ip)
+    const chain = this.blockManager.chain
+    const bestTime = chain.bestHeader.header.time
+    for (const item of m.inventory) {
+      const type = item.type & ~WITNESS_FLAG
+      if (type !== InvType.BLOCK && type !== InvType.CMPCT_BLOCK && type !== InvType.FILTERED_BLOCK) continue
+      const entry = chain.get(item.hash)
+      if (!entry) continue
+      // Core: a filtered block counts as historical whatever its age.
+      const time = type === InvType.FILTERED_BLOCK ? Number.NEGATIVE_INFINITY : entry.header.time
+      if (this.#uploadTarget.refuses(time, bestTime, download)) return true
+    }
+    return false
+  }
+
+  /** getnettotals' upload target (Core -maxuploadtarget). */
+  uploadTarget(): UploadTargetInfo {
+    return this.#uploadTarget.info()
   }
 
   #onAddr(e: PeerEntry, m: Message & { command: 'addr' | 'addrv2' }): void {
@@ -646,7 +686,7 @@ export class Server extends Service {
     for (const fn of this.#events.fatal) fn(err)
   }
 
-  #onClose(e: PeerEntry): void {
+  #onClose(e: PeerEntry, reason: string | undefined): void {
     if (this.#peers.get(e.id) !== e) return
     this.#peers.delete(e.id)
     const st = e.peer.stats()
@@ -656,7 +696,7 @@ export class Server extends Service {
     if (e.ready && !e.inbound && e.service && e.type === 'outbound-full-relay') {
       this.addrManager.addrman.connected(e.service, Math.floor(this.#now() / 1000))
     }
-    if (e.ready) this.#log.info({ peer: e.peer.address, type: e.type }, 'Peer disconnected.')
+    if (e.ready) this.#log.info({ peer: e.peer.address, type: e.type, reason }, 'Peer disconnected.')
     for (const fn of this.#events['peer:closed']) fn({ id: e.id, addr: e.peer.address })
   }
 
@@ -720,9 +760,66 @@ export class Server extends Service {
     return false
   }
 
+  /** The node's clock in milliseconds (the mock time while one is set). */
+  now(): number {
+    return this.#now()
+  }
+
+  /** Whether P2P networking is on (Core fNetworkActive; RPC setnetworkactive). */
+  get networkActive(): boolean {
+    return this.#networkActive
+  }
+
+  /**
+   * Core CConnman::SetNetworkActive: off disconnects every peer and neither
+   * accepts nor opens connections until it is turned on again.
+   */
+  setNetworkActive(active: boolean): void {
+    this.#log.info({ active }, 'SetNetworkActive')
+    if (this.#networkActive === active) return
+    this.#networkActive = active
+    if (!active) for (const e of [...this.#peers.values()]) e.peer.destroy()
+  }
+
+  /** Regtest RPC addconnection (Core CConnman::AddConnection); false at capacity. */
+  addConnection(target: string, type: AutomaticOutboundType, v2: boolean): boolean {
+    return this.#outbound.addConnection(target, type, v2)
+  }
+
+  /**
+   * Regtest RPC sendmsgtopeer: queue a message of any type with a raw payload
+   * to peer `id`. False when no such peer is connected.
+   */
+  sendRawMessage(id: number, command: string, payload: Uint8Array): boolean {
+    const e = this.#peers.get(id)
+    if (!e?.ready) return false
+    return e.peer.sendEncoded(command as Command, payload)
+  }
+
+  /** The mock time in milliseconds, or 0 while the system clock is used. */
+  get mockTime(): number {
+    return this.#components.clock.mockMs
+  }
+
+  /**
+   * Set the node's clock (regtest `setmocktime`; 0: the system clock again),
+   * then run what Core's message-handler loop would run against it at once:
+   * each peer's ping and inactivity checks and the stale-tip check.
+   */
+  setMockTime(ms: number): void {
+    this.#components.clock.setMock(ms)
+    for (const e of [...this.#peers.values()]) e.peer.checkClock()
+    this.#staleTip.checkNow()
+  }
+
   /** RPC addnode: add | remove | onetry. */
   addNode(target: string, command: 'add' | 'remove' | 'onetry'): void {
     this.#outbound.addNode(target, command)
+  }
+
+  /** Whether `addnode … add` of `target` is a duplicate (Core CConnman::AddNode). */
+  hasAddedNode(target: string): boolean {
+    return this.#outbound.hasAddedNode(target)
   }
 
   addedNodes(): { target: string; connected: boolean }[] {

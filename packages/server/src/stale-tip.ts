@@ -72,6 +72,13 @@ export class StaleTipCheck extends Service {
     this.#components.blockManager.off('tip', this.#onTip)
   }
 
+  /** Run both checks now (the host calls it when the clock is moved). */
+  checkNow(): void {
+    if (this.status !== 'started') return
+    this.#checkStaleTip()
+    this.#evictExtraOutbound()
+  }
+
   readonly #onTip = (): void => {
     this.#lastTipAt = this.#components.now()
     this.#extraOutbound = false
