@@ -21,8 +21,8 @@ import {
   DEFAULT_CONF_FILENAME,
   DEFAULT_DEBUGLOGFILE,
   DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_PROXY_PORT,
   DEFAULT_PEER_CONNECT_TIMEOUT,
+  DEFAULT_PROXY_PORT,
   PROGRAM_NAME,
 } from './constants.ts'
 import { defaultDatadir, networkDatadir, type PlatformInfo, resolveIn } from './datadir.ts'

@@ -588,9 +588,8 @@ export class Server extends Service {
   /** Core ProcessGetBlockData's upload-target rule, for each block the getdata asks for. */
   #refusesHistoricalBlock(e: PeerEntry, m: Message & { command: 'getdata' }): boolean {
     if (this.#uploadTarget.target === 0) return false
-    const ip = e.service?.addr.toString()
-    // A whitelisted peer has the download permission (Core: may exceed the target).
-    const download = ip !== undefined && this.bans.isWhitelisted(ip)
+    // Core: a peer with the download permission may exceed the target.
+    const download = e.peer.hasPermission('download')
     const chain = this.blockManager.chain
     const bestTime = chain.bestHeader.header.time
     for (const item of m.inventory) {
