@@ -99,8 +99,8 @@ export interface SyncPeer {
   readonly compactHighBandwidth?: boolean | undefined
   /** Ask the peer to push (true) or announce (false) new blocks as compact blocks: `sendcmpct(on, 2)`. */
   setCompactHighBandwidth?(on: boolean): void
-  /** Send an already encoded payload (blocks from the store go out without a re-encode). */
-  sendRaw(command: string, payload: Uint8Array): void
+  /** Send a block's encoded bytes as they are (from the store or as received: no re-encode). */
+  sendBlock(payload: Uint8Array): void
   /** Whether the peer is known to have an inventory item (its inv cache). */
   hasInventory(type: number, hash: Hash): boolean
   addInventory(type: number, hash: Hash): void
@@ -151,6 +151,22 @@ export interface BlockManagerEvents {
    * (bitcoind aborts on such a failure). Emitted once.
    */
   fatal: (err: FatalStoreError) => void
+  /**
+   * A peer gave us a block (whole, or as a compact block) that passed the
+   * checks, or a header announcing a block: `isNew` when we did not have it
+   * (Core's m_last_block_time and m_last_block_announcement, which the
+   * server's eviction protection keeps).
+   */
+  'peer:block': (ev: PeerBlockEvent) => void
+}
+
+/** What a peer gave us, for the `peer:block` event. */
+export interface PeerBlockEvent {
+  readonly peerId: number
+  readonly entry: HeaderEntry
+  /** We did not have the block (for `headers`: the header) before. */
+  readonly isNew: boolean
+  readonly via: 'block' | 'cmpctblock' | 'headers'
 }
 
 interface InFlight {
@@ -224,6 +240,7 @@ export class BlockManager extends Service {
     tip: new Set(),
     block: new Set(),
     fatal: new Set(),
+    'peer:block': new Set(),
   }
   #fatal: FatalStoreError | undefined
   /** The last tip write (submitBlock waits for it: the tip is durable before the block is reported made). */
@@ -283,6 +300,11 @@ export class BlockManager extends Service {
 
   off<K extends keyof BlockManagerEvents>(event: K, fn: BlockManagerEvents[K]): void {
     this.#listeners[event].delete(fn)
+  }
+
+  #emit<K extends keyof BlockManagerEvents>(event: K, ...args: Parameters<BlockManagerEvents[K]>): void {
+    for (const fn of this.#listeners[event])
+      (fn as (...a: Parameters<BlockManagerEvents[K]>) => void)(...args)
   }
 
   /** True until the block tip is recent and has the network's minimum chain work (Core latches it off). */
@@ -497,8 +519,12 @@ export class BlockManager extends Service {
     this.#schedule()
   }
 
-  /** Route a chain message from a peer. Never throws. */
-  onMessage(peer: SyncPeer, msg: Message): void {
+  /**
+   * Route a chain message from a peer. Never throws. `payload` is the
+   * message's bytes as received: a block is stored and relayed from them,
+   * never encoded again.
+   */
+  onMessage(peer: SyncPeer, msg: Message, payload?: Uint8Array): void {
     const s = this.#peers.get(peer.id)
     if (!s || this.status !== 'started' || this.#fatal) return
     try {
@@ -507,7 +533,7 @@ export class BlockManager extends Service {
           this.#onHeaders(s, msg)
           break
         case 'block':
-          this.#onBlock(s, msg.block)
+          this.#onBlock(s, msg.block, payload, 'block')
           break
         case 'inv':
           this.#onInv(s, msg)
@@ -675,6 +701,8 @@ export class BlockManager extends Service {
       return
     }
     s.unconnecting = 0
+    if (result.last && result.added.includes(result.last))
+      this.#emit('peer:block', { peerId: s.peer.id, entry: result.last, isNew: true, via: 'headers' })
     if (result.last && (!s.bestKnown || result.last.chainWork > s.bestKnown.chainWork))
       s.bestKnown = result.last
     if (result.last && result.added.length > 0 && !this.chain.onBestChain(result.last)) {
@@ -831,7 +859,13 @@ export class BlockManager extends Service {
     return low
   }
 
-  #onBlock(s: PeerState, block: Block, pushed = false): void {
+  /**
+   * A block from a peer, whole (`via` block, with the bytes it came in) or
+   * rebuilt from a compact block. Its header is hashed here, once; the
+   * checks, the header tree, the store and relay use that hash and those bytes.
+   */
+  #onBlock(s: PeerState, block: Block, raw: Uint8Array | undefined, via: 'block' | 'cmpctblock'): void {
+    const pushed = via === 'cmpctblock'
     const hash = blockHash(block.header)
     const key = toHex(hash)
     s.peer.addInventory(InvType.BLOCK, hash)
@@ -851,7 +885,7 @@ export class BlockManager extends Service {
     if (!entry) {
       // An unrequested block whose header we lack: take its header if it connects.
       try {
-        entry = this.chain.addHeaders([block.header]).last
+        entry = this.chain.addHeaders([block.header], [hash]).last
         if (entry) this.#persistHeaders([entry])
       } catch (err) {
         if (err instanceof ValidationError && err.code === 'ORPHAN_HEADER' && !pushed) {
@@ -866,6 +900,7 @@ export class BlockManager extends Service {
       }
     }
     if (!entry || entry.haveData || this.#receiving.has(key)) {
+      if (entry?.haveData) this.#emit('peer:block', { peerId: s.peer.id, entry, isNew: false, via })
       this.#schedule()
       return
     }
@@ -886,7 +921,7 @@ export class BlockManager extends Service {
       }
     }
     try {
-      checkBlock(block, this.network)
+      checkBlock(block, this.network, raw, hash)
       contextualCheckBlock(block, entry.height, this.network)
     } catch (err) {
       this.#log.warn(
@@ -905,7 +940,8 @@ export class BlockManager extends Service {
       if (first !== undefined) this.#source.delete(first)
     }
     const e = entry
-    const bytes = encodeBlock(block)
+    // The bytes as received; a block rebuilt from a compact block has none.
+    const bytes = raw ?? encodeBlock(block)
     this.#receiving.add(key)
     if (e.prev === this.chain.tip && !this.initialBlockDownload && !this.#validator) {
       // A new block on our tip: relay it now, while it is written (Core
@@ -927,6 +963,7 @@ export class BlockManager extends Service {
         s.lastBlockAt = this.#now()
         this.chain.markHaveData(hash)
         for (const fn of this.#listeners.block) fn(e, bytes.length)
+        this.#emit('peer:block', { peerId: s.peer.id, entry: e, isNew: true, via })
         this.#schedule()
       })
       .catch((err: unknown) => {
@@ -968,7 +1005,7 @@ export class BlockManager extends Service {
     if (!s.bestKnown || entry.chainWork > s.bestKnown.chainWork) s.bestKnown = entry
     const r = reconstructBlock(m)
     if ('block' in r) {
-      this.#onBlock(s, r.block, true)
+      this.#onBlock(s, r.block, undefined, 'cmpctblock')
       return
     }
     // We keep no mempool to fill it from: fetch the whole block from this peer.
@@ -988,7 +1025,7 @@ export class BlockManager extends Service {
       if (!bytes) return
       const tipHeight = this.chain.tip.height
       if (e && tipHeight - e.height >= MAX_BLOCKTXN_DEPTH) {
-        s.peer.sendRaw('block', bytes)
+        s.peer.sendBlock(bytes)
         return
       }
       const block = decodeBlock(bytes)
@@ -1098,7 +1135,7 @@ export class BlockManager extends Service {
           s.peer.send(makeCompactBlock(decodeBlock(bytes), randomNonce()))
         } else {
           const witness = (item.type & WITNESS_FLAG) !== 0 || type === InvType.CMPCT_BLOCK
-          s.peer.sendRaw('block', witness ? bytes : encodeBlock(decodeBlock(bytes), false))
+          s.peer.sendBlock(witness ? bytes : encodeBlock(decodeBlock(bytes), false))
         }
         s.peer.addInventory(InvType.BLOCK, item.hash)
         if (s.hashContinue === toHex(item.hash)) {

@@ -5,9 +5,8 @@
  * connections end in the same state machine, a discriminated union:
  * `connecting → handshaking → ready → closed`. The peer runs the version
  * handshake in both orders, pings every 2 minutes, enforces Core's timeouts,
- * puts deadlines on requests and reports stalls, queues output by priority
- * with a byte cap, trickles transaction inventory on Poisson timers, filters
- * inventory and addresses the peer already knows, keeps statistics, and
+ * queues output by priority with a byte cap, trickles transaction inventory
+ * on Poisson timers, filters transactions and addresses the peer already knows, keeps statistics, and
  * reports misbehaviour as events without ever deciding a ban itself.
  *
  * The peer talks through a {@link Transport}: v1 frames, or BIP324's v2
@@ -31,7 +30,6 @@ export { TypedEmitter } from './emitter.ts'
 export * from './errors.ts'
 export { NonceSet, type NonceSetInit } from './nonces.ts'
 export {
-  type BlockResponse,
   type CloseInfo,
   type ConnectInit,
   type Misbehaviour,
@@ -41,7 +39,6 @@ export {
   type PeerInit,
   type PeerStats,
   type RequestOptions,
-  type StallInfo,
   type TxAnnouncement,
 } from './peer.ts'
 export { PoissonClock, type PoissonClockComponents, type PoissonClockInit, poissonDelay } from './poisson.ts'

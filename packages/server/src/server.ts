@@ -14,10 +14,11 @@
  * The components (address manager, ban list, block store, block manager,
  * random source, clock, resolver, logger) come from `createNode` (node.ts).
  *
- * About 700 lines, over the usual 600, for a reason: the block path (the
- * SyncPeer adapter and the block messages in #onMessage) still lives here
- * and moves to the block manager next (issue 12); what is left is the peer
- * table, message routing, the address relay glue and the RPC facade.
+ * The block manager reaches each ready peer through a PeerLink
+ * (sync-peer.ts); it owns block and header requests, and tells the server
+ * which peer gave it a new block (`peer:block`), from which the eviction
+ * statistics are kept. What is left here is the peer table, message
+ * routing, the address relay glue and the RPC facade.
  *
  * Start: address manager (loads peers.dat) → ban list → block store → block
  * manager → the policies in the order above (startInOrder). Stop: the
@@ -40,19 +41,11 @@ import {
   type ServiceAddress,
   serviceKey,
 } from '@node/addrmgr'
-import type { BlockManager, BlockStore, FatalStoreError, SyncPeer } from '@node/blockmgr'
+import type { BlockManager, BlockStore, FatalStoreError, PeerBlockEvent } from '@node/blockmgr'
 import { InvCache } from '@node/inv-cache'
 import { type ConnectionType, NonceSet, Peer, type PeerStats } from '@node/peer'
 import { AbortError, type Logger, Service, startInOrder, stopInReverse } from '@node/runtime'
-import {
-  type AddrV2Entry,
-  blockHash,
-  type Hash,
-  type Message,
-  type NetworkParams,
-  type ProtocolError,
-  Services,
-} from '@node/wire'
+import { type AddrV2Entry, type Message, type NetworkParams, type ProtocolError, Services } from '@node/wire'
 import { AddrRelayTargets, AddrResponseCache, addrCacheKey, PeerAddrState } from './addr-relay.ts'
 import { Anchors } from './anchors.ts'
 import type { BanList } from './bans.ts'
@@ -75,6 +68,7 @@ import { Seeding } from './seeding.ts'
 import type { SipKey } from './siphash.ts'
 import { slotLimits } from './slots.ts'
 import { StaleTipCheck } from './stale-tip.ts'
+import { PeerLink, type PeerLinkHost } from './sync-peer.ts'
 import { Tasks, withDeadline } from './tasks.ts'
 
 export interface PeerInfo {
@@ -114,6 +108,8 @@ export class Server extends Service {
   readonly bans: BanList
   readonly #components: NodeComponents
   readonly #log: Logger
+  /** What each peer's block-manager handle (PeerLink) may ask of the server. */
+  readonly #linkHost: PeerLinkHost
   readonly #init: ResolvedInit
   readonly #now: () => number
   readonly #nonces = new NonceSet()
@@ -149,6 +145,7 @@ export class Server extends Service {
     this.store = components.store
     this.blockManager = components.blockManager
     this.#log = components.logger.child({ component: 'server' })
+    this.#linkHost = { log: this.#log, misbehaving: (e, err) => this.#onMisbehaving(e, err) }
     this.#now = components.now
     this.#tasks = new Tasks(this.#log)
     const seed = components.random.randbytes(16)
@@ -210,6 +207,7 @@ export class Server extends Service {
     const c = this.#components
     await startInOrder([c.addrManager, c.bans, c.store, c.blockManager], { signal })
     this.blockManager.on('fatal', this.#onFatal)
+    this.blockManager.on('peer:block', this.#onPeerBlock)
     if (signal.aborted) throw new AbortError('Start was aborted.')
     this.#accepting = true
     await startInOrder(this.#policies, { signal })
@@ -242,6 +240,7 @@ export class Server extends Service {
     // 3. The block manager, then the address manager (saves), the bans, the store.
     const c = this.#components
     this.blockManager.off('fatal', this.#onFatal)
+    this.blockManager.off('peer:block', this.#onPeerBlock)
     await c.blockManager.stop()
     await c.addrManager.stop()
     await c.bans.stop()
@@ -367,7 +366,7 @@ export class Server extends Service {
     this.#peers.set(id, entry)
     const offs = [
       peer.on('ready', () => this.#onReady(entry)),
-      peer.on('message', (m) => this.#onMessage(entry, m)),
+      peer.on('message', (m, payload) => this.#onMessage(entry, m, payload)),
       peer.on('misbehaving', (r) => this.#onMisbehaving(entry, r.error)),
       peer.on('close', (info) => {
         for (const off of offs) off()
@@ -402,7 +401,7 @@ export class Server extends Service {
     }
     if (e.type === 'outbound-full-relay' || e.type === 'manual') this.#advertiseLocal(e)
     if (e.type !== 'addr-fetch') {
-      e.sync = this.#syncPeer(e)
+      e.sync = new PeerLink(e, this.#linkHost)
       this.blockManager.addPeer(e.sync)
     }
     this.#log.info(
@@ -464,54 +463,7 @@ export class Server extends Service {
     e.peer.relayAddresses([toAddrV2({ ...best, time: Math.floor(this.#now() / 1000), services })])
   }
 
-  #syncPeer(e: PeerEntry): SyncPeer {
-    const st = e.peer.state
-    const remote = st.status === 'ready' ? st.remote : undefined
-    return {
-      id: e.id,
-      label: `${e.peer.address} (${e.inbound ? 'inbound' : 'outbound'})`,
-      inbound: e.inbound,
-      startHeight: remote?.startHeight ?? 0,
-      // Core CanServeBlocks: NODE_NETWORK or NODE_NETWORK_LIMITED.
-      canServeBlocks:
-        remote === undefined ||
-        (remote.services & (Services.NODE_NETWORK | Services.NODE_NETWORK_LIMITED)) !== 0n,
-      get prefersHeaders() {
-        const s = e.peer.state
-        return s.status === 'ready' && s.features.prefersHeaders
-      },
-      get compactBlocks() {
-        const s = e.peer.state
-        return s.status === 'ready' && s.features.compact !== undefined
-      },
-      get compactHighBandwidth() {
-        const s = e.peer.state
-        return s.status === 'ready' && s.features.compact?.announce === true
-      },
-      setCompactHighBandwidth: (on: boolean) => {
-        if (e.peer.state.status === 'ready') e.peer.send({ command: 'sendcmpct', announce: on, version: 2n })
-      },
-      send: (m: Message) => {
-        if (m.command === 'inv' && e.type === 'block-relay-only') {
-          // Only blocks on block-relay-only links (the manager only announces blocks).
-        }
-        e.peer.send(m)
-      },
-      sendRaw: (command: string, payload: Uint8Array) => {
-        // Blocks from our store go out as they are: no decode and re-encode.
-        if (command === 'block') e.peer.sendEncoded('block', payload)
-      },
-      hasInventory: (type: number, hash: Hash) => e.known.has({ type, hash }),
-      addInventory: (type: number, hash: Hash) => e.known.add({ type, hash }),
-      misbehaving: (err: ProtocolError) => this.#onMisbehaving(e, err),
-      disconnect: (reason: string) => {
-        this.#log.info({ peer: e.peer.address, reason }, 'Disconnecting peer.')
-        e.peer.destroy()
-      },
-    }
-  }
-
-  #onMessage(e: PeerEntry, m: Message): void {
+  #onMessage(e: PeerEntry, m: Message, payload: Uint8Array | undefined): void {
     switch (m.command) {
       case 'addr':
       case 'addrv2':
@@ -521,9 +473,8 @@ export class Server extends Service {
         this.#onGetAddr(e)
         return
       case 'block':
-        // Core's m_last_block_announcement: only blocks new to us count.
-        if (!this.blockManager.chain.get(blockHash(m.block.header))?.haveData) e.lastBlockAt = this.#now()
-        if (e.sync) this.blockManager.onMessage(e.sync, m)
+        // Handed on with the bytes it came in: stored and relayed from them.
+        if (e.sync) this.blockManager.onMessage(e.sync, m, payload)
         return
       case 'cmpctblock':
       case 'getblocktxn':
@@ -536,10 +487,6 @@ export class Server extends Service {
       case 'getheaders':
       case 'getblocks':
       case 'getdata':
-        if (m.command === 'headers' && m.headers.length > 0) {
-          const last = m.headers[m.headers.length - 1]!
-          if (!this.blockManager.chain.has(blockHash(last))) e.lastBlockAt = this.#now()
-        }
         if (e.sync) this.blockManager.onMessage(e.sync, m)
         return
       case 'tx':
@@ -620,6 +567,17 @@ export class Server extends Service {
       localRoutable: this.#init.localRoutable === true,
       log: this.#log,
     })
+  }
+
+  /**
+   * Core's m_last_block_time and m_last_block_announcement, for eviction
+   * protection and the stale-tip check: a block or header new to us, from
+   * this peer, as the block manager saw it (whole block or compact block).
+   */
+  readonly #onPeerBlock = (ev: PeerBlockEvent): void => {
+    if (!ev.isNew) return
+    const e = this.#peers.get(ev.peerId)
+    if (e) e.lastBlockAt = this.#now()
   }
 
   readonly #onFatal = (err: FatalStoreError): void => {
