@@ -10,7 +10,7 @@
  */
 
 import { randomBytes } from 'node:crypto'
-import { type Logger, Service, silentLogger } from '@node/runtime'
+import { type Logger, Service, silentLogger, TypedEmitter } from '@node/runtime'
 import {
   type Block,
   type BlockHeader,
@@ -142,22 +142,22 @@ export interface BlockManagerInit {
 
 export interface BlockManagerEvents {
   /** The chain of blocks moved (new block or reorganisation). */
-  tip: (change: TipChange) => void
+  tip: [change: TipChange]
   /** A block was stored. */
-  block: (entry: HeaderEntry, size: number) => void
+  block: [entry: HeaderEntry, size: number]
   /**
    * A write to the store failed (EACCES, ENOSPC, EIO, ...): the manager has
    * stopped taking blocks and headers, and the host must shut the node down
    * (bitcoind aborts on such a failure). Emitted once.
    */
-  fatal: (err: FatalStoreError) => void
+  fatal: [err: FatalStoreError]
   /**
    * A peer gave us a block (whole, or as a compact block) that passed the
    * checks, or a header announcing a block: `isNew` when we did not have it
    * (Core's m_last_block_time and m_last_block_announcement, which the
    * server's eviction protection keeps).
    */
-  'peer:block': (ev: PeerBlockEvent) => void
+  'peer:block': [ev: PeerBlockEvent]
 }
 
 /** What a peer gave us, for the `peer:block` event. */
@@ -236,12 +236,7 @@ export class BlockManager extends Service {
   readonly #inFlight = new Map<string, InFlight>()
   /** Blocks received and being checked or written: not to be requested again meanwhile. */
   readonly #receiving = new Set<string>()
-  readonly #listeners: { [K in keyof BlockManagerEvents]: Set<BlockManagerEvents[K]> } = {
-    tip: new Set(),
-    block: new Set(),
-    fatal: new Set(),
-    'peer:block': new Set(),
-  }
+  readonly #events: TypedEmitter<BlockManagerEvents>
   #fatal: FatalStoreError | undefined
   /** The last tip write (submitBlock waits for it: the tip is durable before the block is reported made). */
   #tipWrite: Promise<void> = Promise.resolve()
@@ -275,6 +270,9 @@ export class BlockManager extends Service {
     super()
     this.network = init.network
     this.#log = (components.logger ?? silentLogger).child({ component: 'blockmgr' })
+    this.#events = new TypedEmitter<BlockManagerEvents>((err, event) =>
+      this.#log.error({ err, event }, 'A block manager listener threw.'),
+    )
     this.#store = components.store
     this.#validator = components.validator
     this.#now = components.now ?? Date.now
@@ -294,17 +292,13 @@ export class BlockManager extends Service {
     })
   }
 
-  on<K extends keyof BlockManagerEvents>(event: K, fn: BlockManagerEvents[K]): void {
-    this.#listeners[event].add(fn)
+  /** Add a listener; returns a function that removes it. */
+  on<K extends keyof BlockManagerEvents>(event: K, fn: (...args: BlockManagerEvents[K]) => void): () => void {
+    return this.#events.on(event, fn)
   }
 
-  off<K extends keyof BlockManagerEvents>(event: K, fn: BlockManagerEvents[K]): void {
-    this.#listeners[event].delete(fn)
-  }
-
-  #emit<K extends keyof BlockManagerEvents>(event: K, ...args: Parameters<BlockManagerEvents[K]>): void {
-    for (const fn of this.#listeners[event])
-      (fn as (...a: Parameters<BlockManagerEvents[K]>) => void)(...args)
+  off<K extends keyof BlockManagerEvents>(event: K, fn: (...args: BlockManagerEvents[K]) => void): void {
+    this.#events.off(event, fn)
   }
 
   /** True until the block tip is recent and has the network's minimum chain work (Core latches it off). */
@@ -339,7 +333,7 @@ export class BlockManager extends Service {
     const fatal = new FatalStoreError(what, err)
     this.#fatal = fatal
     this.#log.error({ err: fatal, errno: fatal.errno }, fatal.message)
-    for (const fn of this.#listeners.fatal) fn(fatal)
+    this.#events.emit('fatal', fatal)
   }
 
   /** Blocks requested and not yet received. */
@@ -702,7 +696,7 @@ export class BlockManager extends Service {
     }
     s.unconnecting = 0
     if (result.last && result.added.includes(result.last))
-      this.#emit('peer:block', { peerId: s.peer.id, entry: result.last, isNew: true, via: 'headers' })
+      this.#events.emit('peer:block', { peerId: s.peer.id, entry: result.last, isNew: true, via: 'headers' })
     if (result.last && (!s.bestKnown || result.last.chainWork > s.bestKnown.chainWork))
       s.bestKnown = result.last
     if (result.last && result.added.length > 0 && !this.chain.onBestChain(result.last)) {
@@ -900,7 +894,7 @@ export class BlockManager extends Service {
       }
     }
     if (!entry || entry.haveData || this.#receiving.has(key)) {
-      if (entry?.haveData) this.#emit('peer:block', { peerId: s.peer.id, entry, isNew: false, via })
+      if (entry?.haveData) this.#events.emit('peer:block', { peerId: s.peer.id, entry, isNew: false, via })
       this.#schedule()
       return
     }
@@ -962,8 +956,8 @@ export class BlockManager extends Service {
         this.#stats.bytes += bytes.length
         s.lastBlockAt = this.#now()
         this.chain.markHaveData(hash)
-        for (const fn of this.#listeners.block) fn(e, bytes.length)
-        this.#emit('peer:block', { peerId: s.peer.id, entry: e, isNew: true, via })
+        this.#events.emit('block', e, bytes.length)
+        this.#events.emit('peer:block', { peerId: s.peer.id, entry: e, isNew: true, via })
         this.#schedule()
       })
       .catch((err: unknown) => {
@@ -1190,7 +1184,7 @@ export class BlockManager extends Service {
         'Reorganised the chain.',
       )
     }
-    for (const fn of this.#listeners.tip) fn(c)
+    this.#events.emit('tip', c)
     if (this.initialBlockDownload) return
     this.#announce(c)
   }
@@ -1388,7 +1382,7 @@ export class BlockManager extends Service {
     this.#stats.blocks++
     this.#stats.bytes += bytes.length
     this.chain.markHaveData(hash)
-    for (const fn of this.#listeners.block) fn(entry, bytes.length)
+    this.#events.emit('block', entry, bytes.length)
     // The new tip is written before the block counts as made (generatetoaddress).
     await this.#tipWrite
     if (this.#fatal) throw this.#fatal

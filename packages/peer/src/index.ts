@@ -26,7 +26,6 @@
  * ```
  */
 export * from './constants.ts'
-export { TypedEmitter } from './emitter.ts'
 export * from './errors.ts'
 export { NonceSet, type NonceSetInit } from './nonces.ts'
 export {

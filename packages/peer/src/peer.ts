@@ -37,7 +37,7 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto'
 import { createConnection, type Socket } from 'node:net'
 import { RollingBloomFilter, RollingInvFilter } from '@node/inv-cache'
-import { AbortError, type Logger, type NodeError, silentLogger } from '@node/runtime'
+import { AbortError, type Logger, type NodeError, silentLogger, TypedEmitter } from '@node/runtime'
 import {
   type AddrEntry,
   type AddrV2Entry,
@@ -92,7 +92,6 @@ import {
   SEND_BUFFER_LIMIT_BYTES,
   SOCKET_HIGH_WATER_BYTES,
 } from './constants.ts'
-import { TypedEmitter } from './emitter.ts'
 import {
   ConnectError,
   ConnectTimeoutError,

@@ -44,7 +44,7 @@ import {
 import type { BlockManager, BlockStore, FatalStoreError, PeerBlockEvent } from '@node/blockmgr'
 import { InvCache } from '@node/inv-cache'
 import { type ConnectionType, NonceSet, Peer, type PeerStats } from '@node/peer'
-import { AbortError, type Logger, Service, startInOrder, stopInReverse } from '@node/runtime'
+import { AbortError, type Logger, Service, startInOrder, stopInReverse, TypedEmitter } from '@node/runtime'
 import { type AddrV2Entry, type Message, type NetworkParams, type ProtocolError, Services } from '@node/wire'
 import { AddrRelayTargets, AddrResponseCache, addrCacheKey, PeerAddrState } from './addr-relay.ts'
 import { Anchors } from './anchors.ts'
@@ -94,10 +94,10 @@ export interface PeerInfo {
 }
 
 export interface ServerEvents {
-  'peer:ready': (info: { id: number; addr: string; inbound: boolean; type: ConnectionType }) => void
-  'peer:closed': (info: { id: number; addr: string }) => void
+  'peer:ready': [info: { id: number; addr: string; inbound: boolean; type: ConnectionType }]
+  'peer:closed': [info: { id: number; addr: string }]
   /** The block store could not write: the host must shut the node down (bitcoind aborts). */
-  fatal: (err: FatalStoreError) => void
+  fatal: [err: FatalStoreError]
 }
 
 export class Server extends Service {
@@ -123,11 +123,7 @@ export class Server extends Service {
   readonly #staleTip: StaleTipCheck
   readonly #inbound: InboundAdmission
   readonly #outbound: OutboundConnections
-  readonly #events: { [K in keyof ServerEvents]: Set<ServerEvents[K]> } = {
-    'peer:ready': new Set(),
-    'peer:closed': new Set(),
-    fatal: new Set(),
-  }
+  readonly #events: TypedEmitter<ServerEvents>
   #nextId = 1
   #accepting = false
   #startedAt = 0
@@ -145,6 +141,9 @@ export class Server extends Service {
     this.store = components.store
     this.blockManager = components.blockManager
     this.#log = components.logger.child({ component: 'server' })
+    this.#events = new TypedEmitter<ServerEvents>((err, event) =>
+      this.#log.error({ err, event }, 'A server listener threw.'),
+    )
     this.#linkHost = { log: this.#log, misbehaving: (e, err) => this.#onMisbehaving(e, err) }
     this.#now = components.now
     this.#tasks = new Tasks(this.#log)
@@ -178,12 +177,13 @@ export class Server extends Service {
     )
   }
 
-  on<K extends keyof ServerEvents>(event: K, fn: ServerEvents[K]): void {
-    this.#events[event].add(fn)
+  /** Add a listener; returns a function that removes it. */
+  on<K extends keyof ServerEvents>(event: K, fn: (...args: ServerEvents[K]) => void): () => void {
+    return this.#events.on(event, fn)
   }
 
-  off<K extends keyof ServerEvents>(event: K, fn: ServerEvents[K]): void {
-    this.#events[event].delete(fn)
+  off<K extends keyof ServerEvents>(event: K, fn: (...args: ServerEvents[K]) => void): void {
+    this.#events.off(event, fn)
   }
 
   /** Ports we listen on (after start). */
@@ -414,8 +414,7 @@ export class Server extends Service {
       },
       'Peer connected.',
     )
-    for (const fn of this.#events['peer:ready'])
-      fn({ id: e.id, addr: e.peer.address, inbound: e.inbound, type: e.type })
+    this.#events.emit('peer:ready', { id: e.id, addr: e.peer.address, inbound: e.inbound, type: e.type })
   }
 
   /**
@@ -581,7 +580,7 @@ export class Server extends Service {
   }
 
   readonly #onFatal = (err: FatalStoreError): void => {
-    for (const fn of this.#events.fatal) fn(err)
+    this.#events.emit('fatal', err)
   }
 
   #onClose(e: PeerEntry): void {
@@ -595,7 +594,7 @@ export class Server extends Service {
       this.addrManager.addrman.connected(e.service, Math.floor(this.#now() / 1000))
     }
     if (e.ready) this.#log.info({ peer: e.peer.address, type: e.type }, 'Peer disconnected.')
-    for (const fn of this.#events['peer:closed']) fn({ id: e.id, addr: e.peer.address })
+    this.#events.emit('peer:closed', { id: e.id, addr: e.peer.address })
   }
 
   // --- for RPC -----------------------------------------------------------------
