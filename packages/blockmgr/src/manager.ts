@@ -28,12 +28,13 @@ import {
   type MessageOf,
   makeCompactBlock,
   type NetworkParams,
+  PROTOCOL_VERSION,
   type ProtocolError,
   Reader,
   reconstructBlock,
   toHex,
   WITNESS_FLAG,
-  ZERO_HASH,
+  zeroHash,
 } from '@node/wire'
 import { HeaderChain, type HeaderEntry, type TipChange } from './chain.ts'
 import { type BlockValidator, checkBlock, contextualCheckBlock } from './checks.ts'
@@ -568,14 +569,19 @@ export class BlockManager extends Service {
     return this.chain.bestHeader.time < this.#now() / 1000 - MAX_TIP_AGE
   }
 
-  #requestHeaders(s: PeerState, from: HeaderEntry, stop: Hash = ZERO_HASH): void {
+  #requestHeaders(s: PeerState, from: HeaderEntry, stop: Hash = zeroHash()): void {
     s.syncStarted = true
     s.headersRequestedAt = this.#now()
     s.headersExpected = Math.max(
       0,
       Math.floor(this.#now() / 1000 - from.time) / this.network.powTargetSpacing,
     )
-    s.peer.send({ command: 'getheaders', version: 70016, locator: this.chain.locator(from), hashStop: stop })
+    s.peer.send({
+      command: 'getheaders',
+      version: PROTOCOL_VERSION,
+      locator: this.chain.locator(from),
+      hashStop: stop,
+    })
   }
 
   #onHeaders(s: PeerState, msg: MessageOf<'headers'>): void {
@@ -662,9 +668,9 @@ export class BlockManager extends Service {
     s.headersRequestedAt = this.#now()
     s.peer.send({
       command: 'getheaders',
-      version: 70016,
+      version: PROTOCOL_VERSION,
       locator: locator.slice(0, 101),
-      hashStop: ZERO_HASH,
+      hashStop: zeroHash(),
     })
   }
 

@@ -63,6 +63,7 @@ import {
   type Severity,
   SHORT_IDS_BLOCKS_VERSION,
   toHex,
+  WITNESS_FLAG,
   WTXID_RELAY_VERSION,
 } from '@node/wire'
 import { addrKey, addrToV1, addrToV2, ipTo16, sanitizeUserAgent } from './address.ts'
@@ -205,7 +206,7 @@ export interface PeerInit {
   txTrickleIntervalMs?: number | undefined
   /** Mean of this peer's address relay timer (default 30 s). */
   addrTrickleIntervalMs?: number | undefined
-  /** Peer id for logs and statistics (default: a process-wide counter). */
+  /** Peer id for logs and statistics, assigned by the host (the server numbers its peers); default 0. */
   id?: number | undefined
 }
 
@@ -316,8 +317,6 @@ interface Pending<T> {
 
 type MutableFeatures = { -readonly [K in keyof PeerFeatures]: PeerFeatures[K] }
 
-let nextPeerId = 1
-
 function defaultRandomBytes(n: number): Uint8Array {
   return cryptoRandomBytes(n)
 }
@@ -332,7 +331,7 @@ function nonce64(randomBytes: (n: number) => Uint8Array): bigint {
 }
 
 function isTxInv(type: number): boolean {
-  const t = (type & ~0x40000000) >>> 0
+  const t = (type & ~WITNESS_FLAG) >>> 0
   return t === InvType.TX || t === InvType.WTX
 }
 
@@ -453,7 +452,7 @@ export class Peer {
   readonly #closed: Promise<void>
 
   private constructor(components: PeerComponents, init: PeerInit, direction: Direction) {
-    this.id = init.id ?? nextPeerId++
+    this.id = init.id ?? 0
     this.direction = direction
     this.connectionType = init.connectionType ?? (direction === 'inbound' ? 'inbound' : 'outbound-full-relay')
     this.network = init.network
@@ -1192,7 +1191,7 @@ export class Peer {
     const inv = m.inventory
     for (let i = 0; i < inv.length; i++) {
       const it = inv[i]!
-      const t = (it.type & ~0x40000000) >>> 0
+      const t = (it.type & ~WITNESS_FLAG) >>> 0
       let keep = true
       if (t === InvType.TX || t === InvType.WTX) {
         if (!this.#relay) {

@@ -1,4 +1,4 @@
-import { encodeBlock, InvType, Tx, ZERO_HASH } from '@node/wire'
+import { encodeBlock, InvType, Tx, zeroHash } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Peer } from '../src/index.ts'
 import { header, network, type RawRemote, rawServer, until } from './helpers.ts'
@@ -33,7 +33,7 @@ function coinbaseBlock(i: number) {
     version: 1,
     inputs: [
       {
-        prevHash: ZERO_HASH,
+        prevHash: zeroHash(),
         prevIndex: 0xffffffff,
         script: Uint8Array.of(1, i & 0xff),
         sequence: 0xffffffff,
