@@ -5,17 +5,21 @@
  *
  * It owns no sockets: the server gives it a narrow {@link SyncPeer} for each
  * ready peer and routes the peer's chain messages to {@link onMessage}.
- * Misbehaviour is reported to the peer (and so to the server), never decided
- * here.
+ * Serving our chain (getheaders, getblocks, getdata, getblocktxn) lives in
+ * serving.ts. Misbehaviour is reported to the peer (and so to the server),
+ * never decided here.
+ *
+ * Over 600 lines, for a reason: the rest of the split by rule (headers
+ * sync and download scheduling, relay, compact blocks into their own
+ * modules, issue 12) is not done yet; they share the per-peer state and
+ * the in-flight map kept here.
  */
 
-import { randomBytes } from 'node:crypto'
 import { type Logger, Service, silentLogger, TypedEmitter } from '@node/runtime'
 import {
   type Block,
   type BlockHeader,
   blockHash,
-  decodeBlock,
   decodeHeader,
   encodeBlock,
   encodeHeader,
@@ -48,7 +52,6 @@ import {
   HEADERS_DOWNLOAD_TIMEOUT_PER_HEADER,
   MAX_BLOCKS_IN_FLIGHT_PER_PEER,
   MAX_BLOCKS_TO_ANNOUNCE,
-  MAX_GETBLOCKS_RESULTS,
   MAX_HEADERS_RESULTS,
   MAX_TIP_AGE,
   MAX_UNCONNECTING_HEADERS,
@@ -60,18 +63,20 @@ import { FatalStoreError, ValidationError } from './errors.ts'
 
 /** Core CanDirectFetch: our tip is younger than 20 block intervals. */
 const DIRECT_FETCH_SPACINGS = 20
-/** Core MAX_CMPCTBLOCK_DEPTH / MAX_BLOCKTXN_DEPTH, and at most 3 high-bandwidth peers (BIP152). */
-const MAX_CMPCTBLOCK_DEPTH = 5
-const MAX_BLOCKTXN_DEPTH = 10
+/** At most 3 high-bandwidth compact block peers (BIP152, Core). */
 const MAX_HIGH_BANDWIDTH_PEERS = 3
 /** Side-branch feeders remembered (one per headers message that ended off the best chain). */
 const MAX_FED_BY = 10_000
 
-function randomNonce(): bigint {
-  return randomBytes(8).readBigUInt64LE(0)
-}
-
 import { HeadersPresync, type PresyncResult } from './presync.ts'
+import {
+  onGetBlocks,
+  onGetBlockTxn,
+  onGetData,
+  onGetHeaders,
+  randomNonce,
+  type ServingContext,
+} from './serving.ts'
 import type { BlockStore } from './store.ts'
 
 /** What the block manager needs of a connected, handshaken peer. */
@@ -266,6 +271,8 @@ export class BlockManager extends Service {
   readonly #fedBy = new Map<string, number>()
   /** Peers whose side branch was evicted; dropped once the current message is handled. */
   readonly #evictedFeeders = new Set<number>()
+  /** What the serving handlers (serving.ts) read of the manager. */
+  readonly #serving: ServingContext
 
   constructor(components: BlockManagerComponents, init: BlockManagerInit) {
     super()
@@ -291,6 +298,23 @@ export class BlockManager extends Service {
       onTipChanged: (c) => this.#onTipChanged(c),
       onEvicted: (entries) => this.#onEvicted(entries),
     })
+    const self = this
+    this.#serving = {
+      chain: this.chain,
+      get initialBlockDownload() {
+        return self.initialBlockDownload
+      },
+      get serving() {
+        return self.status === 'started'
+      },
+      recent: (hash) => this.#recent.get(toHex(hash)),
+      getBlock: (hash) => this.#store.getBlock(hash),
+      track: (p) => {
+        this.#pendingWrites.add(p)
+        void p.finally(() => this.#pendingWrites.delete(p))
+      },
+      log: this.#log,
+    }
   }
 
   /** Add a listener; returns a function that removes it. */
@@ -537,23 +561,23 @@ export class BlockManager extends Service {
           this.#onNotFound(s, msg)
           break
         case 'getheaders':
-          this.#onGetHeaders(s, msg)
+          onGetHeaders(this.#serving, s, msg)
           break
         case 'getblocks':
-          this.#onGetBlocks(s, msg)
+          onGetBlocks(s, msg, this.chain)
           break
         case 'cmpctblock':
           this.#onCmpctBlock(s, msg)
           break
         case 'getblocktxn':
-          this.#onGetBlockTxn(s, msg)
+          onGetBlockTxn(this.#serving, s, msg)
           break
         case 'blocktxn':
           // We never send getblocktxn (we have no mempool to fill a compact
           // block from; we ask for the whole block instead).
           break
         case 'getdata':
-          this.#onGetData(s, msg)
+          onGetData(this.#serving, s, msg)
           break
         default:
           break
@@ -1016,38 +1040,6 @@ export class BlockManager extends Service {
     s.peer.send({ command: 'getdata', inventory: [{ type: InvType.WITNESS_BLOCK, hash }] })
   }
 
-  /** BIP152: transactions of a recent block; Core sends the whole block for deeper ones. */
-  #onGetBlockTxn(s: PeerState, m: MessageOf<'getblocktxn'>): void {
-    const e = this.chain.get(m.blockHash)
-    if (!e?.haveData && !this.#recent.has(toHex(m.blockHash))) return
-    const p = (async () => {
-      const bytes = this.#recent.get(toHex(m.blockHash)) ?? (await this.#store.getBlock(m.blockHash))
-      if (!bytes) return
-      const tipHeight = this.chain.tip.height
-      if (e && tipHeight - e.height >= MAX_BLOCKTXN_DEPTH) {
-        s.peer.sendBlock(bytes)
-        return
-      }
-      const block = decodeBlock(bytes)
-      if (m.indexes.some((i) => i >= block.txs.length)) {
-        s.peer.misbehaving(
-          new ValidationError(
-            'BAD_GETBLOCKTXN',
-            'getblocktxn-out-of-bounds',
-            'getblocktxn asks for a transaction index past the block.',
-          ),
-        )
-        return
-      }
-      s.peer.send({ command: 'blocktxn', blockHash: m.blockHash, txs: m.indexes.map((i) => block.txs[i]!) })
-    })()
-      .catch((err: unknown) =>
-        this.#log.warn({ err, peer: s.peer.label }, 'Failed to serve block transactions.'),
-      )
-      .finally(() => this.#pendingWrites.delete(p))
-    this.#pendingWrites.add(p)
-  }
-
   /** Keep the (at most 3) peers that last gave us new blocks first in high-bandwidth mode (Core). */
   #promoteHighBandwidth(s: PeerState): void {
     if (!s.peer.compactBlocks || !s.peer.setCompactHighBandwidth) return
@@ -1080,74 +1072,6 @@ export class BlockManager extends Service {
       this.#inFlight.delete(key)
     }
     this.#schedule()
-  }
-
-  // --- serving ---------------------------------------------------------------
-
-  #onGetHeaders(s: PeerState, msg: MessageOf<'getheaders'>): void {
-    // Core does not serve headers while it is itself in initial block download.
-    if (this.initialBlockDownload) return
-    const entries = this.chain.headersAfter(msg.locator, msg.hashStop, MAX_HEADERS_RESULTS)
-    // Core answers nothing for a stop block it may not serve (header only, or stale).
-    if (!entries) return
-    // The peer now has the last header we sent, or our tip when the answer is
-    // empty (its locator started at our tip): Core sets pindexBestHeaderSent
-    // either way, so the next block goes to a sendheaders peer as `headers`.
-    const last = entries[entries.length - 1] ?? this.chain.tip
-    if (!s.bestKnown || last.chainWork > s.bestKnown.chainWork) s.bestKnown = last
-    s.peer.send({ command: 'headers', headers: entries.map((e) => e.header) })
-  }
-
-  #onGetBlocks(s: PeerState, msg: MessageOf<'getblocks'>): void {
-    const entries = this.chain.blocksAfter(msg.locator, msg.hashStop, MAX_GETBLOCKS_RESULTS)
-    if (entries.length === 0) return
-    if (entries.length === MAX_GETBLOCKS_RESULTS) {
-      // Core: when the peer fetches the last of these, send an inv of our tip
-      // so that it asks for the next batch.
-      s.hashContinue = entries[entries.length - 1]!.key
-    }
-    for (const e of entries) s.peer.addInventory(InvType.BLOCK, e.hash)
-    s.peer.send({ command: 'inv', inventory: entries.map((e) => ({ type: InvType.BLOCK, hash: e.hash })) })
-  }
-
-  #onGetData(s: PeerState, msg: MessageOf<'getdata'>): void {
-    const items = msg.inventory.filter((i) => {
-      const t = i.type & ~WITNESS_FLAG
-      return t === InvType.BLOCK || t === InvType.CMPCT_BLOCK || t === InvType.FILTERED_BLOCK
-    })
-    if (items.length === 0) return
-    // Blocks are served in order, one store read at a time per message.
-    const p = (async () => {
-      const missing: InvItem[] = []
-      for (const item of items) {
-        if (this.status !== 'started') return
-        const e = this.chain.get(item.hash)
-        const bytes =
-          this.#recent.get(toHex(item.hash)) ??
-          (e?.haveData ? await this.#store.getBlock(item.hash) : undefined)
-        if (!bytes) {
-          missing.push(item)
-          continue
-        }
-        const type = item.type & ~WITNESS_FLAG
-        if (type === InvType.CMPCT_BLOCK && e && this.chain.tip.height - e.height < MAX_CMPCTBLOCK_DEPTH) {
-          // BIP152: a compact block for a recent block, the whole block for older ones (Core).
-          s.peer.send(makeCompactBlock(decodeBlock(bytes), randomNonce()))
-        } else {
-          const witness = (item.type & WITNESS_FLAG) !== 0 || type === InvType.CMPCT_BLOCK
-          s.peer.sendBlock(witness ? bytes : encodeBlock(decodeBlock(bytes), false))
-        }
-        s.peer.addInventory(InvType.BLOCK, item.hash)
-        if (s.hashContinue === toHex(item.hash)) {
-          s.hashContinue = undefined
-          s.peer.send({ command: 'inv', inventory: [{ type: InvType.BLOCK, hash: this.chain.tip.hash }] })
-        }
-      }
-      if (missing.length > 0) s.peer.send({ command: 'notfound', inventory: missing })
-    })()
-      .catch((err: unknown) => this.#log.warn({ err, peer: s.peer.label }, 'Failed to serve blocks.'))
-      .finally(() => this.#pendingWrites.delete(p))
-    this.#pendingWrites.add(p)
   }
 
   /** The newest tip waiting to be written; older ones are skipped. */
