@@ -301,17 +301,19 @@ export class HeaderChain {
   /**
    * Check and add headers from one message, which must form a chain. Throws
    * a ValidationError at the first bad header (the headers before it stay).
+   * `hashes`, when the caller has them, are the headers' hashes (a block's
+   * header is hashed once on its way in).
    */
-  addHeaders(headers: readonly BlockHeader[]): AddHeadersResult {
+  addHeaders(headers: readonly BlockHeader[], hashes?: readonly Hash[]): AddHeadersResult {
     const added: HeaderEntry[] = []
     let last: HeaderEntry | undefined
     let prevHash: Hash | undefined
     const bestBefore = this.bestHeader
     const claimed = this.#claimedWork(headers)
     try {
-      for (const h of headers) {
+      for (const [i, h] of headers.entries()) {
         if (prevHash && toHex(h.prevBlock) !== toHex(prevHash)) throw new NonContinuousHeadersError()
-        const hash = blockHash(h)
+        const hash = hashes?.[i] ?? blockHash(h)
         prevHash = hash
         const known = this.#index.get(toHex(hash))
         if (known) {

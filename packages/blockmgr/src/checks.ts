@@ -16,7 +16,8 @@ import {
   blockHash,
   blockMerkleRoot,
   bytesEqual,
-  encodeBlock,
+  compactSizeLength,
+  type Hash,
   hashToHex,
   MAX_BLOCK_WEIGHT,
   type NetworkParams,
@@ -50,14 +51,25 @@ export function bip34HeightPush(height: number): Uint8Array {
   return Uint8Array.from([bytes.length, ...bytes])
 }
 
+/** The block's size without witness data, from its transactions' sizes (no encoding). */
+function strippedBlockSize(block: Block): number {
+  let n = 80 + compactSizeLength(block.txs.length)
+  for (const tx of block.txs) n += tx.strippedSize()
+  return n
+}
+
 /**
  * Context-free checks (Core CheckBlock, src/validation.cpp), including
  * CheckTransaction on every transaction (check-transaction.ts). Core's
  * legacy sigop limit ('bad-blk-sigops') is not checked here. `raw` is the
- * block's serialization if the caller has it.
+ * block's serialization and `hash` its header's hash, if the caller has them.
  */
-export function checkBlock(block: Block, p: NetworkParams, raw?: Uint8Array): void {
-  const hash = blockHash(block.header)
+export function checkBlock(
+  block: Block,
+  p: NetworkParams,
+  raw?: Uint8Array,
+  hash: Hash = blockHash(block.header),
+): void {
   if (!checkProofOfWork(hash, block.header.bits, p)) {
     throw new BadBlockError('high-hash', 'The block hash does not meet its target.')
   }
@@ -74,8 +86,7 @@ export function checkBlock(block: Block, p: NetworkParams, raw?: Uint8Array): vo
       'disconnect',
     )
   if (block.txs.length === 0) throw new BadBlockError('bad-blk-length', 'The block has no transactions.')
-  const strippedSize =
-    raw && !block.txs.some((t) => t.hasWitness()) ? raw.length : encodeBlock(block, false).length
+  const strippedSize = raw && !block.txs.some((t) => t.hasWitness()) ? raw.length : strippedBlockSize(block)
   if (
     block.txs.length * WITNESS_SCALE_FACTOR > MAX_BLOCK_WEIGHT ||
     strippedSize * WITNESS_SCALE_FACTOR > MAX_BLOCK_WEIGHT

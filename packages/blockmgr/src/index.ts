@@ -72,6 +72,7 @@ export {
   type BlockManagerEvents,
   type BlockManagerInit,
   type ChainStore,
+  type PeerBlockEvent,
   type PeerSyncState,
   type SyncPeer,
 } from './manager.ts'

@@ -10,6 +10,7 @@ import {
   type Hash,
   hashToHex,
   type Message,
+  makeCompactBlock,
   networks,
   type ProtocolError,
   Tx,
@@ -22,6 +23,7 @@ import {
   BlockStore,
   guessVerificationProgress,
   mineBlock,
+  type PeerBlockEvent,
   type SyncPeer,
 } from '../src/index.ts'
 
@@ -108,17 +110,17 @@ function link(
         setImmediate(() => {
           if (end.mute) return
           const ev = decodeFrame(magic, bytes)
-          if (ev.kind === 'message') other().mgr.onMessage(other().end, ev.message)
+          if (ev.kind === 'message') other().mgr.onMessage(other().end, ev.message, ev.payload)
         })
       },
-      sendRaw(command, payload) {
-        const bytes = frame(magic, command, payload)
+      sendBlock(payload) {
+        const bytes = frame(magic, 'block', payload)
         setImmediate(() => {
           if (end.mute) return
           const ev = decodeFrame(magic, bytes)
           if (ev.kind === 'message') {
             end.sent.push(ev.message)
-            other().mgr.onMessage(other().end, ev.message)
+            other().mgr.onMessage(other().end, ev.message, ev.payload)
           }
         })
       },
@@ -170,7 +172,7 @@ describe('BlockManager', () => {
     const b = await makeNode({ maxBlocksInFlightPerPeer: 4 })
     // a answers headers but holds every block back.
     const held = link(a.mgr, b.mgr)
-    held.onA.sendRaw = () => {}
+    held.onA.sendBlock = () => {}
     await until(() => b.mgr.chain.bestHeader.height === 30 && b.mgr.blocksInFlight === 4)
     expect(b.mgr.peerSyncState(held.onB.id)).toEqual({
       bestKnownHeight: 30,
@@ -187,6 +189,33 @@ describe('BlockManager', () => {
     const st = c.mgr.peerSyncState(served.onB.id)
     expect(st).toMatchObject({ bestKnownHeight: 30, lastCommonHeight: 30, inFlightHeights: [] })
     expect(st!.lastBlockAt).toBeGreaterThanOrEqual(before)
+  })
+
+  it('tells its listeners which peer gave it a block, new or not, whole or as a compact block', async () => {
+    const a = await makeNode()
+    await mine(a.mgr, 5)
+    const b = await makeNode()
+    const l = link(a.mgr, b.mgr)
+    await until(() => b.mgr.chain.tip.height === 5)
+    const events: PeerBlockEvent[] = []
+    b.mgr.on('peer:block', (ev) => events.push(ev))
+    const tip = b.mgr.chain.tip
+    const block = mineBlock({
+      network: net,
+      prev: { hash: tip.hash, height: tip.height, time: tip.time },
+      payTo: Uint8Array.of(0x51),
+      time: tip.time + 1,
+    })
+    // Pushed as a compact block (BIP152 high-bandwidth): a new block from a.
+    b.mgr.onMessage(l.onB, makeCompactBlock(block, 1n))
+    await until(() => b.mgr.chain.tip.height === 6)
+    // The same block again, whole: not new.
+    b.mgr.onMessage(l.onB, { command: 'block', block })
+    await until(() => events.length === 2)
+    expect(events.map((e) => [e.peerId, e.entry.height, e.isNew, e.via])).toEqual([
+      [l.onB.id, 6, true, 'cmpctblock'],
+      [l.onB.id, 6, false, 'block'],
+    ])
   })
 
   it('counts transactions per block and along the chain (Core nTx, nChainTx), across a restart', async () => {
@@ -333,9 +362,9 @@ describe('BlockManager', () => {
     const b = await makeNode({ downloadWindow: 8, maxBlocksInFlightPerPeer: 4, stallTimeout: 200 })
     // The slow peer answers headers but never sends blocks.
     const ls = link(slow.mgr, b.mgr)
-    const origSendRaw = ls.onA.sendRaw
-    ls.onA.sendRaw = () => {}
-    void origSendRaw
+    const origSendBlock = ls.onA.sendBlock
+    ls.onA.sendBlock = () => {}
+    void origSendBlock
     await until(() => b.mgr.chain.bestHeader.height === 60)
     link(a.mgr, b.mgr)
     await until(() => b.mgr.chain.tip.height === 60)

@@ -67,7 +67,7 @@ function fakePeer(mgr: BlockManager): FakePeer {
     misbehaviour: [],
     disconnects: [],
     send: (m) => void p.sent.push(m),
-    sendRaw: () => {},
+    sendBlock: () => {},
     hasInventory: (t, h) => inv.has(`${t}:${toHex(h)}`),
     addInventory: (t, h) => void inv.add(`${t}:${toHex(h)}`),
     misbehaving: (e) => void p.misbehaviour.push(e),

@@ -104,7 +104,7 @@ function fakePeer(): SyncPeer & { sent: string[] } {
     prefersHeaders: false,
     sent,
     send: (m) => void sent.push(m.command),
-    sendRaw: (c) => void sent.push(c),
+    sendBlock: () => void sent.push('block'),
     hasInventory: () => false,
     addInventory: () => {},
     misbehaving: () => {},

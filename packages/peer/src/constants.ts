@@ -26,10 +26,6 @@ export const PING_TIMEOUT_MS = 20 * 60_000
  * connection alive.
  */
 export const INACTIVITY_TIMEOUT_MS = 20 * 60_000
-/** Deadline for `headers` after our `getheaders` (Core HEADERS_RESPONSE_TIME, 2 min). */
-export const HEADERS_TIMEOUT_MS = 2 * 60_000
-/** Deadline for a `block` (or `notfound`) after our `getdata` (bcoin BLOCK_TIMEOUT, 120 s). */
-export const BLOCK_TIMEOUT_MS = 2 * 60_000
 
 /**
  * Unsent bytes (our send queue plus the socket's buffer) past which we stop
@@ -83,16 +79,10 @@ export const MAX_PENDING_ADDRESSES = 1_000
 /** Known-transaction filter per peer (Core m_tx_inventory_known_filter{50000, 0.000001}). */
 export const KNOWN_TX_ENTRIES = 50_000
 export const KNOWN_TX_FP_RATE = 0.000001
-/** Known blocks per peer: exact, small (btcd keeps 1,000 known inventory items). */
-export const KNOWN_BLOCKS = 1_000
 /** Known-address filter per peer (Core m_addr_known{5000, 0.001}). */
 export const KNOWN_ADDR_ENTRIES = 5_000
 export const KNOWN_ADDR_FP_RATE = 0.001
 
-/** Blocks requested and not yet received, per peer (a caller bound; Core keeps 16 in flight). */
-export const MAX_BLOCKS_IN_FLIGHT = 1_024
-/** `getheaders` requests waiting for their `headers`. */
-export const MAX_HEADERS_IN_FLIGHT = 8
 /** Callers waiting on one ping. */
 export const MAX_PING_WAITERS = 64
 

@@ -74,20 +74,6 @@ export class InactivityTimeoutError extends NodeError {
   }
 }
 
-/** A request's answer did not arrive before its deadline; the peer also emits `stalled`. */
-export class RequestTimeoutError extends NodeError {
-  readonly command: string
-  readonly expect: string
-  readonly timeoutMs: number
-  constructor(command: string, expect: string, timeoutMs: number) {
-    super('REQUEST_TIMEOUT', `No ${expect} within ${timeoutMs} ms after ${command}.`)
-    this.name = 'RequestTimeoutError'
-    this.command = command
-    this.expect = expect
-    this.timeoutMs = timeoutMs
-  }
-}
-
 /** Too many requests of one kind are already waiting (a caller bound). */
 export class TooManyRequestsError extends NodeError {
   constructor(what: string, max: number) {

@@ -5,10 +5,10 @@
  * connections end in the same state machine, a discriminated union:
  * `connecting → handshaking → ready → closed`. The peer runs the version
  * handshake in both orders, pings every 2 minutes, enforces Core's timeouts,
- * puts deadlines on requests and reports stalls, queues output by priority
- * with a byte cap, trickles transaction inventory on Poisson timers, filters
- * inventory and addresses the peer already knows, keeps statistics, and
- * reports misbehaviour as events without ever deciding a ban itself.
+ * queues output by priority with a byte cap, trickles transaction inventory
+ * on Poisson timers, filters transactions and addresses the peer already
+ * knows, keeps statistics, and reports misbehaviour as events without ever
+ * deciding a ban itself. Block and header requests are the block manager's.
  *
  * The peer talks through a {@link Transport}: v1 frames, or BIP324's v2
  * encrypted transport (`v2Transport: true`; inbound peers then tell v1 from v2
@@ -26,12 +26,60 @@
  * peer.destroy()
  * ```
  */
-export * from './constants.ts'
-export { TypedEmitter } from './emitter.ts'
-export * from './errors.ts'
+export {
+  ADDRESS_BROADCAST_INTERVAL_MS,
+  CMPCTBLOCKS_VERSION,
+  CONNECT_TIMEOUT_MS,
+  DEFAULT_SERVICES,
+  DEFAULT_USER_AGENT,
+  DESIRABLE_SERVICES,
+  HANDSHAKE_TIMEOUT_MS,
+  INACTIVITY_TIMEOUT_MS,
+  INBOUND_INVENTORY_BROADCAST_INTERVAL_MS,
+  INVENTORY_BROADCAST_MAX,
+  INVENTORY_BROADCAST_TARGET,
+  KNOWN_ADDR_ENTRIES,
+  KNOWN_ADDR_FP_RATE,
+  KNOWN_TX_ENTRIES,
+  KNOWN_TX_FP_RATE,
+  MAX_NONCES,
+  MAX_PENDING_ADDRESSES,
+  MAX_PENDING_TX_ANNOUNCEMENTS,
+  MAX_PING_WAITERS,
+  MAX_SEND_BUFFER_BYTES,
+  OTHER_COMMAND,
+  OUTBOUND_INVENTORY_BROADCAST_INTERVAL_MS,
+  PING_INTERVAL_MS,
+  PING_TIMEOUT_MS,
+  RECV_QUEUE_LIMIT_BYTES,
+  SEND_BUFFER_LIMIT_BYTES,
+  SOCKET_HIGH_WATER_BYTES,
+  ZERO_COPY_MIN_BYTES,
+} from './constants.ts'
+export {
+  ConnectError,
+  ConnectTimeoutError,
+  HandshakeTimeoutError,
+  InactivityTimeoutError,
+  LateNegotiationError,
+  MessageBeforeVerackError,
+  MessageBeforeVersionError,
+  MissingServicesError,
+  ObsoleteVersionError,
+  PeerClosedError,
+  PeerInternalError,
+  PeerNotReadyError,
+  PingTimeoutError,
+  RedundantVersionError,
+  RemoteClosedError,
+  SelfConnectionError,
+  SendBufferFullError,
+  SocketError,
+  TooManyRequestsError,
+  TxRelayViolationError,
+} from './errors.ts'
 export { NonceSet, type NonceSetInit } from './nonces.ts'
 export {
-  type BlockResponse,
   type CloseInfo,
   type ConnectInit,
   type Misbehaviour,
@@ -42,7 +90,6 @@ export {
   type PeerStats,
   type ProxyInit,
   type RequestOptions,
-  type StallInfo,
   type TxAnnouncement,
 } from './peer.ts'
 export {
@@ -74,5 +121,11 @@ export type {
   RemoteVersion,
 } from './state.ts'
 export type { CommandCounter } from './stats.ts'
-export * from './transport/errors.ts'
+export {
+  V2BadMessageTypeError,
+  V2DecryptError,
+  V2GarbageTerminatorError,
+  V2PacketTooLargeError,
+  V2WrongNetworkError,
+} from './transport/errors.ts'
 export type { Transport, TransportProtocol } from './transport/transport.ts'

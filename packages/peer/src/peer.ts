@@ -1,8 +1,10 @@
 /**
  * One Bitcoin P2P connection: version handshake in both orders, ping and
- * timeouts, request deadlines and stall reports, a prioritised send queue
- * with a byte cap, transaction trickling, known-inventory and known-address
- * filters, statistics, and a `destroy()` that leaves nothing behind.
+ * timeouts, a prioritised send queue with a byte cap, transaction trickling,
+ * known-transaction and known-address filters, statistics, and a
+ * `destroy()` that leaves nothing behind. Block and header requests are the
+ * block manager's (it owns their deadlines and in-flight state); the peer
+ * owns the connection.
  *
  * Untrusted bytes enter the node here, so nothing a peer sends may throw out
  * of a socket handler: every decoder error becomes a `misbehaving` event and
@@ -36,14 +38,11 @@
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto'
 import { createConnection, type Socket } from 'node:net'
-import { InvCache, RollingBloomFilter, RollingInvFilter } from '@node/inv-cache'
-import { AbortError, type Logger, type NodeError, silentLogger } from '@node/runtime'
+import { RollingBloomFilter, RollingInvFilter } from '@node/inv-cache'
+import { AbortError, type Logger, type NodeError, silentLogger, TypedEmitter } from '@node/runtime'
 import {
   type AddrEntry,
   type AddrV2Entry,
-  type Block,
-  type BlockHeader,
-  blockHash,
   type Command,
   EncodeError,
   encodePayload,
@@ -51,10 +50,8 @@ import {
   type FrameEvent,
   type Hash,
   HEADER_SIZE,
-  hashToHex,
   type InvItem,
   InvType,
-  MAX_INV_SZ,
   MAX_MONEY,
   MAX_PROTOCOL_MESSAGE_LENGTH,
   type Message,
@@ -68,30 +65,25 @@ import {
   type Severity,
   SHORT_IDS_BLOCKS_VERSION,
   toHex,
+  WITNESS_FLAG,
   WTXID_RELAY_VERSION,
-  ZERO_HASH,
 } from '@node/wire'
 import { addrKey, addrToV1, addrToV2, ipTo16, sanitizeUserAgent } from './address.ts'
 import {
   ADDRESS_BROADCAST_INTERVAL_MS,
-  BLOCK_TIMEOUT_MS,
   CMPCTBLOCKS_VERSION,
   CONNECT_TIMEOUT_MS,
   DEFAULT_SERVICES,
   DEFAULT_USER_AGENT,
   DESIRABLE_SERVICES,
   HANDSHAKE_TIMEOUT_MS,
-  HEADERS_TIMEOUT_MS,
   INACTIVITY_TIMEOUT_MS,
   INVENTORY_BROADCAST_MAX,
   INVENTORY_BROADCAST_TARGET,
   KNOWN_ADDR_ENTRIES,
   KNOWN_ADDR_FP_RATE,
-  KNOWN_BLOCKS,
   KNOWN_TX_ENTRIES,
   KNOWN_TX_FP_RATE,
-  MAX_BLOCKS_IN_FLIGHT,
-  MAX_HEADERS_IN_FLIGHT,
   MAX_PENDING_ADDRESSES,
   MAX_PENDING_TX_ANNOUNCEMENTS,
   MAX_PING_WAITERS,
@@ -103,7 +95,6 @@ import {
   SEND_BUFFER_LIMIT_BYTES,
   SOCKET_HIGH_WATER_BYTES,
 } from './constants.ts'
-import { TypedEmitter } from './emitter.ts'
 import {
   BloomNotOfferedError,
   ConnectError,
@@ -121,7 +112,6 @@ import {
   PingTimeoutError,
   RedundantVersionError,
   RemoteClosedError,
-  RequestTimeoutError,
   SelfConnectionError,
   SendBufferFullError,
   SocketError,
@@ -216,8 +206,6 @@ export interface PeerInit {
   pingIntervalMs?: number | undefined
   pingTimeoutMs?: number | undefined
   inactivityTimeoutMs?: number | undefined
-  headersTimeoutMs?: number | undefined
-  blockTimeoutMs?: number | undefined
   /** Unsent bytes past which the peer's messages wait (default 1,000,000, Core -maxsendbuffer). */
   sendBufferLimitBytes?: number | undefined
   /** Bytes of waiting received messages past which the socket is not read (default 5,000,000, Core -maxreceivebuffer). */
@@ -230,8 +218,7 @@ export interface PeerInit {
   txTrickleIntervalMs?: number | undefined
   /** Mean of this peer's address relay timer (default 30 s). */
   addrTrickleIntervalMs?: number | undefined
-  maxBlocksInFlight?: number | undefined
-  /** Peer id for logs and statistics (default: a process-wide counter). */
+  /** Peer id for logs and statistics, assigned by the host (the server numbers its peers); default 0. */
   id?: number | undefined
 }
 
@@ -266,16 +253,6 @@ export interface Misbehaviour {
   readonly command: string | undefined
 }
 
-export interface StallInfo {
-  /** What we sent. */
-  readonly command: 'getheaders' | 'getdata'
-  /** What we waited for. */
-  readonly expect: 'headers' | 'block'
-  readonly waitedMs: number
-  /** The block asked for, for getdata. */
-  readonly hash?: Hash | undefined
-}
-
 export interface CloseInfo {
   readonly error: NodeError | undefined
   readonly wasReady: boolean
@@ -289,26 +266,20 @@ export interface PeerEvents {
   ready: [state: ReadyState]
   /**
    * A message for the host, after the handshake. Messages the peer handles
-   * itself (handshake, ping/pong, sendheaders, sendcmpct, feefilter) and
-   * answers to our requests (`headers`, `block`, `notfound` for requested
-   * blocks) are not emitted here.
+   * itself (handshake, ping/pong, sendheaders, sendcmpct, feefilter) are not
+   * emitted here. A `block` comes with its payload bytes, so that the host
+   * stores and relays them without encoding the block again.
    */
-  message: [message: Message]
+  message: [message: Message, payload?: Uint8Array]
   /** A well-formed frame with a command we do not know (Core ignores these). */
   unknown: [command: string, payload: Uint8Array]
   /** The remote did something wrong; with severity other than `ignore` the peer closes right after. */
   misbehaving: [report: Misbehaviour]
-  /** A request missed its deadline (its promise rejects with RequestTimeoutError). */
-  stalled: [info: StallInfo]
   /** A pong answered our ping. */
   pong: [rttMs: number]
   /** The connection is closed; emitted once, last. */
   close: [info: CloseInfo]
 }
-
-export type BlockResponse =
-  | { readonly kind: 'block'; readonly block: Block; readonly size: number }
-  | { readonly kind: 'notfound' }
 
 export interface TxAnnouncement {
   readonly txid: Hash
@@ -356,11 +327,8 @@ export interface PeerStats {
   readonly sendQueueBytes: number
   /** Bytes of received messages waiting to be handled (paused while the peer does not read). */
   readonly recvQueueBytes: number
-  readonly blocksInFlight: number
-  readonly headersInFlight: number
   readonly pendingTxAnnouncements: number
   readonly knownTx: number
-  readonly knownBlocks: number
 }
 
 // --- internals ------------------------------------------------------------------------
@@ -373,14 +341,7 @@ interface Pending<T> {
   detach: (() => void) | undefined
 }
 
-interface BlockPending extends Pending<BlockResponse> {
-  readonly hash: Hash
-  readonly promise: Promise<BlockResponse>
-}
-
 type MutableFeatures = { -readonly [K in keyof PeerFeatures]: PeerFeatures[K] }
-
-let nextPeerId = 1
 
 function defaultRandomBytes(n: number): Uint8Array {
   return cryptoRandomBytes(n)
@@ -396,13 +357,8 @@ function nonce64(randomBytes: (n: number) => Uint8Array): bigint {
 }
 
 function isTxInv(type: number): boolean {
-  const t = (type & ~0x40000000) >>> 0
+  const t = (type & ~WITNESS_FLAG) >>> 0
   return t === InvType.TX || t === InvType.WTX
-}
-
-function isBlockInv(type: number): boolean {
-  const t = (type & ~0x40000000) >>> 0
-  return t === InvType.BLOCK || t === InvType.FILTERED_BLOCK || t === InvType.CMPCT_BLOCK
 }
 
 /**
@@ -413,7 +369,6 @@ function isBlockInv(type: number): boolean {
  * const peer = await Peer.connect({ nonces }, { network: networks.regtest, host: '127.0.0.1', port })
  * peer.on('message', (m) => handle(m))
  * const rtt = await peer.ping()
- * const { headers } = await peer.getHeaders([genesisHash])
  * peer.destroy()
  * ```
  */
@@ -452,15 +407,12 @@ export class Peer {
   readonly #pingIntervalMs: number
   readonly #pingTimeoutMs: number
   readonly #inactivityTimeoutMs: number
-  readonly #headersTimeoutMs: number
-  readonly #blockTimeoutMs: number
   readonly #maxSendBuffer: number
   readonly #sendLimit: number
   readonly #recvLimit: number
   readonly #highWater: number
   readonly #txTrickleMs: number
   readonly #addrTrickleMs: number
-  readonly #maxBlocksInFlight: number
 
   #state: PeerState
   #socket: Socket | undefined
@@ -511,15 +463,8 @@ export class Peer {
   #addrDueAt = 0
   #deferred: NodeJS.Immediate | undefined
 
-  // Requests, bounded by MAX_HEADERS_IN_FLIGHT and maxBlocksInFlight.
-  #headersRequests: Pending<MessageOf<'headers'>>[] = []
-  readonly #blockRequests = new Map<string, BlockPending>()
-  #getdataBatch: InvItem[] = []
-  #getdataScheduled = false
-
   // Relay state, all bounded.
   readonly #knownTx: RollingInvFilter
-  readonly #knownBlocks: InvCache
   readonly #knownAddr: RollingBloomFilter
   // Insertion-ordered; the oldest is dropped past MAX_PENDING_TX_ANNOUNCEMENTS.
   readonly #pendingTx = new Map<string, { item: InvItem; feeRate: bigint | undefined }>()
@@ -539,7 +484,7 @@ export class Peer {
   readonly #closed: Promise<void>
 
   private constructor(components: PeerComponents, init: PeerInit, direction: Direction) {
-    this.id = init.id ?? nextPeerId++
+    this.id = init.id ?? 0
     this.direction = direction
     this.connectionType = init.connectionType ?? (direction === 'inbound' ? 'inbound' : 'outbound-full-relay')
     this.network = init.network
@@ -580,8 +525,6 @@ export class Peer {
     this.#pingIntervalMs = init.pingIntervalMs ?? PING_INTERVAL_MS
     this.#pingTimeoutMs = init.pingTimeoutMs ?? PING_TIMEOUT_MS
     this.#inactivityTimeoutMs = init.inactivityTimeoutMs ?? INACTIVITY_TIMEOUT_MS
-    this.#headersTimeoutMs = init.headersTimeoutMs ?? HEADERS_TIMEOUT_MS
-    this.#blockTimeoutMs = init.blockTimeoutMs ?? BLOCK_TIMEOUT_MS
     this.#maxSendBuffer = init.maxSendBufferBytes ?? MAX_SEND_BUFFER_BYTES
     this.#sendLimit = init.sendBufferLimitBytes ?? SEND_BUFFER_LIMIT_BYTES
     this.#recvLimit = init.recvQueueLimitBytes ?? RECV_QUEUE_LIMIT_BYTES
@@ -594,7 +537,6 @@ export class Peer {
         ? (components.inboundTrickleClock?.meanMs ?? 5_000)
         : OUTBOUND_INVENTORY_BROADCAST_INTERVAL_MS)
     this.#addrTrickleMs = init.addrTrickleIntervalMs ?? ADDRESS_BROADCAST_INTERVAL_MS
-    this.#maxBlocksInFlight = init.maxBlocksInFlight ?? MAX_BLOCKS_IN_FLIGHT
 
     const random32 = (): number => {
       const b = this.#randomBytes(4)
@@ -604,7 +546,6 @@ export class Peer {
       { random32 },
       { entries: KNOWN_TX_ENTRIES, fpRate: KNOWN_TX_FP_RATE },
     )
-    this.#knownBlocks = new InvCache({}, { max: KNOWN_BLOCKS })
     this.#knownAddr = new RollingBloomFilter(
       { random32 },
       { entries: KNOWN_ADDR_ENTRIES, fpRate: KNOWN_ADDR_FP_RATE },
@@ -788,20 +729,6 @@ export class Peer {
   }
 
   /**
-   * Announce a new block: `headers` if the peer asked for them (BIP130),
-   * else `inv`; at once, not trickled. Skipped (false) if the peer already
-   * knows the block.
-   */
-  announceBlock(header: BlockHeader, hash: Hash = blockHash(header)): boolean {
-    if (this.#state.status !== 'ready') return false
-    const item = { type: InvType.BLOCK, hash }
-    if (this.#knownBlocks.has(item)) return false
-    this.#knownBlocks.add(item)
-    if (this.#features.prefersHeaders) return this.#enqueue({ command: 'headers', headers: [header] })
-    return this.#enqueue({ command: 'inv', inventory: [item] })
-  }
-
-  /**
    * Queue transactions for announcement on this peer's Poisson timer
    * (Core: 5 s shared by inbound peers, 2 s per outbound peer), by wtxid if
    * the peer negotiated wtxidrelay, else by txid. Skips what the peer knows,
@@ -874,113 +801,11 @@ export class Peer {
   }
 
   /**
-   * `getheaders` and wait for the `headers` that answers it (the next one
-   * received; btcd matches the same way). Rejects with RequestTimeoutError
-   * after the deadline (default 2 min, Core HEADERS_RESPONSE_TIME) and emits
-   * `stalled`; the peer stays open, the host decides.
+   * Whether the peer is known to have this transaction (it announced it, or
+   * we sent it). Which blocks a peer has is the block manager's to know.
    */
-  getHeaders(
-    locator: readonly Hash[],
-    hashStop: Hash = ZERO_HASH,
-    options: RequestOptions = {},
-  ): Promise<MessageOf<'headers'>> {
-    const s = this.#state.status
-    if (s === 'closed') return Promise.reject(this.#closedError())
-    if (s !== 'ready') return Promise.reject(new PeerNotReadyError('request headers'))
-    if (this.#headersRequests.length >= MAX_HEADERS_IN_FLIGHT) {
-      return Promise.reject(new TooManyRequestsError('getheaders requests', MAX_HEADERS_IN_FLIGHT))
-    }
-    const timeoutMs = options.timeoutMs ?? this.#headersTimeoutMs
-    return new Promise<MessageOf<'headers'>>((resolve, reject) => {
-      const entry: Pending<MessageOf<'headers'>> = {
-        resolve,
-        reject,
-        timer: undefined,
-        sentAt: this.#now(),
-        detach: undefined,
-      }
-      const remove = (): void => {
-        this.#headersRequests = this.#headersRequests.filter((e) => e !== entry)
-      }
-      entry.timer = setTimeout(() => {
-        this.#guard(() => {
-          remove()
-          entry.detach?.()
-          const waitedMs = this.#now() - entry.sentAt
-          this.#log.debug({ waitedMs }, 'The peer did not answer getheaders in time.')
-          reject(new RequestTimeoutError('getheaders', 'headers', timeoutMs))
-          this.#emit('stalled', { command: 'getheaders', expect: 'headers', waitedMs })
-        })
-      }, timeoutMs)
-      this.#headersRequests.push(entry)
-      this.#bindSignal(entry, options.signal, remove)
-      this.#enqueue({ command: 'getheaders', version: this.#protocolVersion, locator, hashStop })
-    })
-  }
-
-  /**
-   * Ask for a block (`getdata`, as a witness block if the peer offers
-   * NODE_WITNESS) and wait for the `block` or a `notfound`. Requests made in
-   * the same tick go out in one `getdata`; asking twice for the same block
-   * returns the same promise. Rejects with RequestTimeoutError after the
-   * deadline (default 2 min) and emits `stalled`.
-   */
-  getBlock(hash: Hash, options: RequestOptions = {}): Promise<BlockResponse> {
-    const s = this.#state
-    if (s.status === 'closed') return Promise.reject(this.#closedError())
-    if (s.status !== 'ready') return Promise.reject(new PeerNotReadyError('request blocks'))
-    const key = toHex(hash)
-    const existing = this.#blockRequests.get(key)
-    if (existing) return existing.promise
-    if (this.#blockRequests.size >= this.#maxBlocksInFlight) {
-      return Promise.reject(new TooManyRequestsError('blocks in flight', this.#maxBlocksInFlight))
-    }
-    const timeoutMs = options.timeoutMs ?? this.#blockTimeoutMs
-    let entry!: BlockPending
-    const promise = new Promise<BlockResponse>((resolve, reject) => {
-      entry = {
-        hash,
-        resolve,
-        reject,
-        timer: undefined,
-        sentAt: this.#now(),
-        detach: undefined,
-        promise: undefined!,
-      }
-    })
-    ;(entry as { promise: Promise<BlockResponse> }).promise = promise
-    entry.timer = setTimeout(() => {
-      this.#guard(() => {
-        if (this.#blockRequests.get(key) !== entry) return
-        this.#blockRequests.delete(key)
-        entry.detach?.()
-        const waitedMs = this.#now() - entry.sentAt
-        this.#log.debug({ waitedMs, block: hashToHex(hash) }, 'The peer did not deliver a block in time.')
-        entry.reject(new RequestTimeoutError('getdata', 'block', timeoutMs))
-        this.#emit('stalled', { command: 'getdata', expect: 'block', waitedMs, hash })
-      })
-    }, timeoutMs)
-    this.#blockRequests.set(key, entry)
-    this.#bindSignal(entry, options.signal, () => {
-      if (this.#blockRequests.get(key) === entry) this.#blockRequests.delete(key)
-    })
-    const witness = (s.remote.services & Services.NODE_WITNESS) !== 0n
-    this.#getdataBatch.push({ type: witness ? InvType.WITNESS_BLOCK : InvType.BLOCK, hash })
-    if (!this.#getdataScheduled) {
-      this.#getdataScheduled = true
-      queueMicrotask(() => this.#guard(() => this.#flushGetdata()))
-    }
-    return promise
-  }
-
-  /** `getBlock` for many hashes, in one `getdata`. */
-  getBlocks(hashes: readonly Hash[], options: RequestOptions = {}): Promise<BlockResponse[]> {
-    return Promise.all(hashes.map((h) => this.getBlock(h, options)))
-  }
-
-  /** Whether the peer is known to have this inventory item (it announced it, or we sent it). */
   knowsInventory(item: InvItem): boolean {
-    return isBlockInv(item.type) ? this.#knownBlocks.has(item) : this.#knownTx.has(item)
+    return isTxInv(item.type) && this.#knownTx.has(item)
   }
 
   /** A snapshot of the connection's statistics. */
@@ -1015,11 +840,8 @@ export class Peer {
       timeOffset: remote?.timeOffset,
       sendQueueBytes: this.bufferedBytes,
       recvQueueBytes: this.#inboxBytes,
-      blocksInFlight: this.#blockRequests.size,
-      headersInFlight: this.#headersRequests.length,
       pendingTxAnnouncements: this.#pendingTx.size,
       knownTx: this.#knownTx.size,
-      knownBlocks: this.#knownBlocks.size,
     }
   }
 
@@ -1063,12 +885,7 @@ export class Peer {
     this.#ready?.reject(closedError)
     this.#ready = undefined
     rejectAll(this.#pingWaiters as Pending<unknown>[])
-    rejectAll(this.#headersRequests as Pending<unknown>[])
-    rejectAll(this.#blockRequests.values() as Iterable<Pending<unknown>>)
     this.#pingWaiters = []
-    this.#headersRequests = []
-    this.#blockRequests.clear()
-    this.#getdataBatch = []
     this.#pendingTx.clear()
     this.#pendingAddr = []
     this.#queue.clear()
@@ -1345,7 +1162,7 @@ export class Peer {
   #onFrame(ev: FrameEvent): void {
     switch (ev.kind) {
       case 'message':
-        this.#onMessage(ev.message, ev.size)
+        this.#onMessage(ev.message, ev.payload)
         return
       case 'unknown':
         if (this.#log.isLevelEnabled('debug')) {
@@ -1373,7 +1190,7 @@ export class Peer {
     if (error.severity !== 'ignore') this.destroy(error)
   }
 
-  #onMessage(m: Message, size: number): void {
+  #onMessage(m: Message, payload: Uint8Array): void {
     const s = this.#state
     if (s.status === 'handshaking') {
       if (s.remote === undefined) {
@@ -1453,32 +1270,11 @@ export class Peer {
         if (this.connectionType === 'block-relay-only') return
         this.#emit('message', m)
         return
-      case 'headers': {
-        const req = this.#headersRequests.shift()
-        if (req) {
-          if (req.timer) clearTimeout(req.timer)
-          req.detach?.()
-          req.resolve(m)
-          return
-        }
-        this.#emit('message', m)
+      case 'block':
+        // Passed on with its payload: the block manager hashes it once and
+        // stores and relays these bytes (btcd OnBlock gets `buf`).
+        this.#emit('message', m, payload)
         return
-      }
-      case 'block': {
-        const hash = blockHash(m.block.header)
-        this.#knownBlocks.add({ type: InvType.BLOCK, hash })
-        const key = toHex(hash)
-        const req = this.#blockRequests.get(key)
-        if (req) {
-          this.#blockRequests.delete(key)
-          if (req.timer) clearTimeout(req.timer)
-          req.detach?.()
-          req.resolve({ kind: 'block', block: m.block, size })
-          return
-        }
-        this.#emit('message', m)
-        return
-      }
       case 'mempool':
         // Core: answered with NODE_BLOOM or the mempool permission (we have
         // no mempool: nothing to send); otherwise a noban peer is ignored
@@ -1496,25 +1292,6 @@ export class Peer {
         if ((this.#services & Services.NODE_BLOOM) === 0n)
           this.#misbehave(new BloomNotOfferedError(m.command), m.command)
         return
-      case 'notfound': {
-        let rest: InvItem[] | undefined
-        for (let i = 0; i < m.inventory.length; i++) {
-          const it = m.inventory[i]!
-          const req = isBlockInv(it.type) ? this.#blockRequests.get(toHex(it.hash)) : undefined
-          if (req) {
-            this.#blockRequests.delete(toHex(it.hash))
-            if (req.timer) clearTimeout(req.timer)
-            req.detach?.()
-            req.resolve({ kind: 'notfound' })
-            rest ??= m.inventory.slice(0, i)
-          } else if (rest) {
-            rest.push(it)
-          }
-        }
-        if (rest === undefined) this.#emit('message', m)
-        else if (rest.length > 0) this.#emit('message', { command: 'notfound', inventory: rest })
-        return
-      }
       default:
         this.#emit('message', m)
     }
@@ -1525,7 +1302,7 @@ export class Peer {
     const inv = m.inventory
     for (let i = 0; i < inv.length; i++) {
       const it = inv[i]!
-      const t = (it.type & ~0x40000000) >>> 0
+      const t = (it.type & ~WITNESS_FLAG) >>> 0
       let keep = true
       if (t === InvType.TX || t === InvType.WTX) {
         if (this.#rejectsTxs) {
@@ -1535,8 +1312,6 @@ export class Peer {
         // BIP339: after wtxidrelay only MSG_WTX counts; before it only MSG_TX.
         keep = s.wtxidRelay ? t === InvType.WTX : t === InvType.TX
         if (keep) this.#knownTx.add(it)
-      } else if (t === InvType.BLOCK) {
-        this.#knownBlocks.add(it)
       }
       if (!keep) kept ??= inv.slice(0, i)
       else if (kept) kept.push(it)
@@ -1839,16 +1614,6 @@ export class Peer {
     if (this.#inbox.length > 0) this.#guard(() => this.#resumeHandling())
   }
 
-  #flushGetdata(): void {
-    this.#getdataScheduled = false
-    const batch = this.#getdataBatch
-    this.#getdataBatch = []
-    if (this.#state.status !== 'ready') return
-    for (let i = 0; i < batch.length; i += MAX_INV_SZ) {
-      this.#enqueue({ command: 'getdata', inventory: batch.slice(i, i + MAX_INV_SZ) })
-    }
-  }
-
   #armTxTrickle(): void {
     if (this.#txTimer) return
     const now = this.#now()
@@ -1917,7 +1682,6 @@ export class Peer {
   #markKnown(items: readonly InvItem[]): void {
     for (const it of items) {
       if (isTxInv(it.type)) this.#knownTx.add(it)
-      else if (isBlockInv(it.type)) this.#knownBlocks.add(it)
     }
   }
 

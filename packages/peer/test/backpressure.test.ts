@@ -5,7 +5,7 @@
  * inactivity check. Real TCP on 127.0.0.1; the host answers `getheaders` the
  * way a node does, synchronously, from the `message` event.
  */
-import { encodeMessage, FrameDecoder, ZERO_HASH } from '@node/wire'
+import { encodeMessage, FrameDecoder, zeroHash } from '@node/wire'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Peer } from '../src/index.ts'
 import { header, magic, peerServer, RawRemote, tick, until } from './helpers.ts'
@@ -31,8 +31,8 @@ function pipelinedGetHeaders(n: number): Uint8Array {
   const one = encodeMessage(magic, {
     command: 'getheaders',
     version: 70016,
-    locator: [ZERO_HASH],
-    hashStop: ZERO_HASH,
+    locator: [zeroHash()],
+    hashStop: zeroHash(),
   })
   const out = new Uint8Array(one.length * n)
   for (let i = 0; i < n; i++) out.set(one, i * one.length)

@@ -1,4 +1,4 @@
-import { type Block, blockHash, encodeBlock, hashToHex, Tx, ZERO_HASH } from '@node/wire'
+import { type Block, blockHash, encodeBlock, hashToHex, Tx, zeroHash } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Peer } from '../src/index.ts'
 import { header, peerServer, RawRemote, tick, until } from './helpers.ts'
@@ -13,7 +13,7 @@ function bigBlock(i: number, bytes: number): Block {
   const tx = new Tx({
     version: 1,
     inputs: [
-      { prevHash: ZERO_HASH, prevIndex: 0xffffffff, script: Uint8Array.of(1, i), sequence: 0, witness: [] },
+      { prevHash: zeroHash(), prevIndex: 0xffffffff, script: Uint8Array.of(1, i), sequence: 0, witness: [] },
     ],
     outputs: [{ value: 0n, script: new Uint8Array(bytes).fill(0x6a) }],
     locktime: 0,

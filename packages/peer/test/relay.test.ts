@@ -1,14 +1,13 @@
-import { blockHash, InvType } from '@node/wire'
+import { InvType } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Misbehaviour, Peer } from '../src/index.ts'
-import { header, network, peerServer, RawRemote, rawServer, until } from './helpers.ts'
+import { network, peerServer, RawRemote, rawServer, until } from './helpers.ts'
 
 const cleanups: (() => Promise<void> | void)[] = []
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 const h = (i: number) => new Uint8Array(32).fill(i)
 
 async function inbound(init: Parameters<typeof peerServer>[1] = {}) {
@@ -44,7 +43,6 @@ describe('received inventory', () => {
     expect(invs).toEqual([['5:2', '2:3'], ['5:5']])
     expect(peer.knowsInventory({ type: InvType.WTX, hash: h(2) })).toBe(true)
     expect(peer.knowsInventory({ type: InvType.TX, hash: h(1) })).toBe(false)
-    expect(peer.knowsInventory({ type: InvType.WITNESS_BLOCK, hash: h(3) })).toBe(true)
   })
 
   it('without wtxidrelay, MSG_WTX invs are dropped', async () => {
@@ -86,30 +84,6 @@ describe('received inventory', () => {
 })
 
 describe('block announcements', () => {
-  it('go out at once as inv, as headers after sendheaders, and never twice', async () => {
-    const { raw, peer } = await inbound()
-    await raw.handshakeAsClient()
-    await peer.whenReady()
-    const h1 = header(1)
-    expect(peer.announceBlock(h1)).toBe(true)
-    const inv = await raw.next('inv')
-    expect(inv.inventory.map((i) => [i.type, hex(i.hash)])).toEqual([[InvType.BLOCK, hex(blockHash(h1))]])
-    expect(peer.announceBlock(h1)).toBe(false)
-
-    raw.send({ command: 'sendheaders' })
-    await until(() => peer.state.status === 'ready' && peer.state.features.prefersHeaders)
-    const h2 = header(2)
-    expect(peer.announceBlock(h2)).toBe(true)
-    const hs = await raw.next('headers')
-    expect(hs.headers.map((x) => x.nonce)).toEqual([2])
-
-    // A block the peer announced to us is not announced back.
-    const h3 = header(3)
-    raw.send({ command: 'inv', inventory: [{ type: InvType.BLOCK, hash: blockHash(h3) }] })
-    await until(() => peer.knowsInventory({ type: InvType.BLOCK, hash: blockHash(h3) }))
-    expect(peer.announceBlock(h3)).toBe(false)
-  })
-
   it('records sendcmpct (version 2 only) and feefilter (within MAX_MONEY)', async () => {
     const { raw, peer } = await inbound()
     await raw.handshakeAsClient()

@@ -9,6 +9,8 @@
  * - {@link Logger}: the logger shape our packages accept (pino satisfies it);
  *   {@link silentLogger} when the host passes none.
  * - {@link NodeError}: the base of every error we throw on purpose, with a code.
+ * - {@link TypedEmitter}: the one event mechanism of our packages: typed
+ *   events, `on()` returns its `off`, a throwing listener never stops the others.
  *
  * @example
  * ```ts
@@ -22,6 +24,7 @@
  * await stopInReverse([t], 1_000)
  * ```
  */
+export { type EventMap, TypedEmitter } from './emitter.ts'
 export { isNodeError, NodeError } from './errors.ts'
 export {
   AbortError,

@@ -14,10 +14,11 @@
  * The components (address manager, ban list, block store, block manager,
  * random source, clock, resolver, logger) come from `createNode` (node.ts).
  *
- * About 700 lines, over the usual 600, for a reason: the block path (the
- * SyncPeer adapter and the block messages in #onMessage) still lives here
- * and moves to the block manager next (issue 12); what is left is the peer
- * table, message routing, the address relay glue and the RPC facade.
+ * The block manager reaches each ready peer through a PeerLink
+ * (sync-peer.ts); it owns block and header requests, and tells the server
+ * which peer gave it a new block (`peer:block`), from which the eviction
+ * statistics are kept. What is left here is the peer table, message
+ * routing, the address relay glue and the RPC facade.
  *
  * Start: address manager (loads peers.dat) → ban list → block store → block
  * manager → the policies in the order above (startInOrder). Stop: the
@@ -40,15 +41,13 @@ import {
   type ServiceAddress,
   serviceKey,
 } from '@node/addrmgr'
-import type { BlockManager, BlockStore, FatalStoreError, SyncPeer } from '@node/blockmgr'
+import type { BlockManager, BlockStore, FatalStoreError, PeerBlockEvent } from '@node/blockmgr'
 import { InvCache } from '@node/inv-cache'
 import { type ConnectionType, NonceSet, Peer, type PeerPermission, type PeerStats } from '@node/peer'
-import { AbortError, type Logger, Service, startInOrder, stopInReverse } from '@node/runtime'
+import { AbortError, type Logger, Service, startInOrder, stopInReverse, TypedEmitter } from '@node/runtime'
 import {
   type AddrV2Entry,
-  blockHash,
   type Command,
-  type Hash,
   InvType,
   type Message,
   type NetworkParams,
@@ -79,6 +78,7 @@ import { Seeding } from './seeding.ts'
 import type { SipKey } from './siphash.ts'
 import { slotLimits } from './slots.ts'
 import { StaleTipCheck } from './stale-tip.ts'
+import { PeerLink, type PeerLinkHost } from './sync-peer.ts'
 import { Tasks, withDeadline } from './tasks.ts'
 import { UploadTarget, type UploadTargetInfo } from './upload-target.ts'
 
@@ -109,10 +109,10 @@ export interface PeerInfo {
 }
 
 export interface ServerEvents {
-  'peer:ready': (info: { id: number; addr: string; inbound: boolean; type: ConnectionType }) => void
-  'peer:closed': (info: { id: number; addr: string }) => void
+  'peer:ready': [info: { id: number; addr: string; inbound: boolean; type: ConnectionType }]
+  'peer:closed': [info: { id: number; addr: string }]
   /** The block store could not write: the host must shut the node down (bitcoind aborts). */
-  fatal: (err: FatalStoreError) => void
+  fatal: [err: FatalStoreError]
 }
 
 export class Server extends Service {
@@ -123,6 +123,8 @@ export class Server extends Service {
   readonly bans: BanList
   readonly #components: NodeComponents
   readonly #log: Logger
+  /** What each peer's block-manager handle (PeerLink) may ask of the server. */
+  readonly #linkHost: PeerLinkHost
   readonly #init: ResolvedInit
   readonly #now: () => number
   readonly #nonces = new NonceSet()
@@ -138,11 +140,7 @@ export class Server extends Service {
   readonly #uploadTarget: UploadTarget
   readonly #inbound: InboundAdmission
   readonly #outbound: OutboundConnections
-  readonly #events: { [K in keyof ServerEvents]: Set<ServerEvents[K]> } = {
-    'peer:ready': new Set(),
-    'peer:closed': new Set(),
-    fatal: new Set(),
-  }
+  readonly #events: TypedEmitter<ServerEvents>
   #nextId = 1
   #accepting = false
   #networkActive = true
@@ -166,6 +164,10 @@ export class Server extends Service {
     this.store = components.store
     this.blockManager = components.blockManager
     this.#log = components.logger.child({ component: 'server' })
+    this.#events = new TypedEmitter<ServerEvents>((err, event) =>
+      this.#log.error({ err, event }, 'A server listener threw.'),
+    )
+    this.#linkHost = { log: this.#log, misbehaving: (e, err) => this.#onMisbehaving(e, err) }
     this.#now = components.now
     this.#tasks = new Tasks(this.#log)
     const seed = components.random.randbytes(16)
@@ -202,12 +204,13 @@ export class Server extends Service {
     )
   }
 
-  on<K extends keyof ServerEvents>(event: K, fn: ServerEvents[K]): void {
-    this.#events[event].add(fn)
+  /** Add a listener; returns a function that removes it. */
+  on<K extends keyof ServerEvents>(event: K, fn: (...args: ServerEvents[K]) => void): () => void {
+    return this.#events.on(event, fn)
   }
 
-  off<K extends keyof ServerEvents>(event: K, fn: ServerEvents[K]): void {
-    this.#events[event].delete(fn)
+  off<K extends keyof ServerEvents>(event: K, fn: (...args: ServerEvents[K]) => void): void {
+    this.#events.off(event, fn)
   }
 
   /** Ports we listen on (after start). */
@@ -231,6 +234,7 @@ export class Server extends Service {
     const c = this.#components
     await startInOrder([c.addrManager, c.bans, c.store, c.blockManager], { signal })
     this.blockManager.on('fatal', this.#onFatal)
+    this.blockManager.on('peer:block', this.#onPeerBlock)
     if (signal.aborted) throw new AbortError('Start was aborted.')
     this.#accepting = true
     await startInOrder(this.#policies, { signal })
@@ -263,6 +267,7 @@ export class Server extends Service {
     // 3. The block manager, then the address manager (saves), the bans, the store.
     const c = this.#components
     this.blockManager.off('fatal', this.#onFatal)
+    this.blockManager.off('peer:block', this.#onPeerBlock)
     await c.blockManager.stop()
     await c.addrManager.stop()
     await c.bans.stop()
@@ -397,7 +402,7 @@ export class Server extends Service {
     this.#peers.set(id, entry)
     const offs = [
       peer.on('ready', () => this.#onReady(entry)),
-      peer.on('message', (m) => this.#onMessage(entry, m)),
+      peer.on('message', (m, payload) => this.#onMessage(entry, m, payload)),
       peer.on('misbehaving', (r) => this.#onMisbehaving(entry, r.error)),
       peer.on('close', (info) => {
         for (const off of offs) off()
@@ -432,7 +437,7 @@ export class Server extends Service {
     }
     if (e.type === 'outbound-full-relay' || e.type === 'manual') this.#advertiseLocal(e)
     if (e.type !== 'addr-fetch') {
-      e.sync = this.#syncPeer(e)
+      e.sync = new PeerLink(e, this.#linkHost)
       this.blockManager.addPeer(e.sync)
     }
     this.#log.info(
@@ -445,8 +450,7 @@ export class Server extends Service {
       },
       'Peer connected.',
     )
-    for (const fn of this.#events['peer:ready'])
-      fn({ id: e.id, addr: e.peer.address, inbound: e.inbound, type: e.type })
+    this.#events.emit('peer:ready', { id: e.id, addr: e.peer.address, inbound: e.inbound, type: e.type })
   }
 
   /**
@@ -494,54 +498,7 @@ export class Server extends Service {
     e.peer.relayAddresses([toAddrV2({ ...best, time: Math.floor(this.#now() / 1000), services })])
   }
 
-  #syncPeer(e: PeerEntry): SyncPeer {
-    const st = e.peer.state
-    const remote = st.status === 'ready' ? st.remote : undefined
-    return {
-      id: e.id,
-      label: `${e.peer.address} (${e.inbound ? 'inbound' : 'outbound'})`,
-      inbound: e.inbound,
-      startHeight: remote?.startHeight ?? 0,
-      // Core CanServeBlocks: NODE_NETWORK or NODE_NETWORK_LIMITED.
-      canServeBlocks:
-        remote === undefined ||
-        (remote.services & (Services.NODE_NETWORK | Services.NODE_NETWORK_LIMITED)) !== 0n,
-      get prefersHeaders() {
-        const s = e.peer.state
-        return s.status === 'ready' && s.features.prefersHeaders
-      },
-      get compactBlocks() {
-        const s = e.peer.state
-        return s.status === 'ready' && s.features.compact !== undefined
-      },
-      get compactHighBandwidth() {
-        const s = e.peer.state
-        return s.status === 'ready' && s.features.compact?.announce === true
-      },
-      setCompactHighBandwidth: (on: boolean) => {
-        if (e.peer.state.status === 'ready') e.peer.send({ command: 'sendcmpct', announce: on, version: 2n })
-      },
-      send: (m: Message) => {
-        if (m.command === 'inv' && e.type === 'block-relay-only') {
-          // Only blocks on block-relay-only links (the manager only announces blocks).
-        }
-        e.peer.send(m)
-      },
-      sendRaw: (command: string, payload: Uint8Array) => {
-        // Blocks from our store go out as they are: no decode and re-encode.
-        if (command === 'block') e.peer.sendEncoded('block', payload)
-      },
-      hasInventory: (type: number, hash: Hash) => e.known.has({ type, hash }),
-      addInventory: (type: number, hash: Hash) => e.known.add({ type, hash }),
-      misbehaving: (err: ProtocolError) => this.#onMisbehaving(e, err),
-      disconnect: (reason: string) => {
-        this.#log.info({ peer: e.peer.address, reason }, 'Disconnecting peer.')
-        e.peer.destroy()
-      },
-    }
-  }
-
-  #onMessage(e: PeerEntry, m: Message): void {
+  #onMessage(e: PeerEntry, m: Message, payload: Uint8Array | undefined): void {
     switch (m.command) {
       case 'addr':
       case 'addrv2':
@@ -551,9 +508,8 @@ export class Server extends Service {
         this.#onGetAddr(e)
         return
       case 'block':
-        // Core's m_last_block_announcement: only blocks new to us count.
-        if (!this.blockManager.chain.get(blockHash(m.block.header))?.haveData) e.lastBlockAt = this.#now()
-        if (e.sync) this.blockManager.onMessage(e.sync, m)
+        // Handed on with the bytes it came in: stored and relayed from them.
+        if (e.sync) this.blockManager.onMessage(e.sync, m, payload)
         return
       case 'cmpctblock':
       case 'getblocktxn':
@@ -566,10 +522,6 @@ export class Server extends Service {
       case 'getheaders':
       case 'getblocks':
       case 'getdata':
-        if (m.command === 'headers' && m.headers.length > 0) {
-          const last = m.headers[m.headers.length - 1]!
-          if (!this.blockManager.chain.has(blockHash(last))) e.lastBlockAt = this.#now()
-        }
         if (m.command === 'getdata' && this.#refusesHistoricalBlock(e, m)) {
           this.#log.info({ peer: e.peer.address }, 'Historical block serving limit reached; disconnecting.')
           e.peer.destroy()
@@ -681,8 +633,19 @@ export class Server extends Service {
     })
   }
 
+  /**
+   * Core's m_last_block_time and m_last_block_announcement, for eviction
+   * protection and the stale-tip check: a block or header new to us, from
+   * this peer, as the block manager saw it (whole block or compact block).
+   */
+  readonly #onPeerBlock = (ev: PeerBlockEvent): void => {
+    if (!ev.isNew) return
+    const e = this.#peers.get(ev.peerId)
+    if (e) e.lastBlockAt = this.#now()
+  }
+
   readonly #onFatal = (err: FatalStoreError): void => {
-    for (const fn of this.#events.fatal) fn(err)
+    this.#events.emit('fatal', err)
   }
 
   #onClose(e: PeerEntry, reason: string | undefined): void {
@@ -696,7 +659,7 @@ export class Server extends Service {
       this.addrManager.addrman.connected(e.service, Math.floor(this.#now() / 1000))
     }
     if (e.ready) this.#log.info({ peer: e.peer.address, type: e.type, reason }, 'Peer disconnected.')
-    for (const fn of this.#events['peer:closed']) fn({ id: e.id, addr: e.peer.address })
+    this.#events.emit('peer:closed', { id: e.id, addr: e.peer.address })
   }
 
   // --- for RPC -----------------------------------------------------------------

@@ -47,8 +47,17 @@ export interface FrameHeader {
 
 /** What the decoder yields for each frame. */
 export type FrameEvent =
-  /** A message we know, decoded. `size` is the whole frame's size. */
-  | { readonly kind: 'message'; readonly message: Message; readonly size: number }
+  /**
+   * A message we know, decoded, with the payload bytes it was decoded from
+   * (so that a block is stored and relayed as received, never re-encoded;
+   * btcd hands `buf` to OnBlock the same way). `size` is the whole frame's size.
+   */
+  | {
+      readonly kind: 'message'
+      readonly message: Message
+      readonly payload: Uint8Array
+      readonly size: number
+    }
   /** A well-formed frame with a command we do not know: reported, not fatal. */
   | {
       readonly kind: 'unknown'
@@ -185,7 +194,7 @@ function decodeBody(header: FrameHeader, payload: Uint8Array, size: number): Fra
   if (header.badCommand) throw header.badCommand
   const { command } = header
   if (!isKnownCommand(command)) return { kind: 'unknown', command, payload, size }
-  return { kind: 'message', message: decodePayload(command, payload), size }
+  return { kind: 'message', message: decodePayload(command, payload), payload, size }
 }
 
 /**

@@ -59,5 +59,11 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true
 }
 
-/** A 32-byte hash of zeros (the "no stop hash" value). */
-export const ZERO_HASH: Hash = new Uint8Array(32)
+/**
+ * A 32-byte hash of zeros (the "no stop hash" value, a coinbase's previous
+ * output). A fresh array on each call: a shared mutable constant could be
+ * written through by any user.
+ */
+export function zeroHash(): Hash {
+  return new Uint8Array(32)
+}

@@ -120,7 +120,7 @@ export {
   sha256,
   sha256d,
   toHex,
-  ZERO_HASH,
+  zeroHash,
 } from './hash.ts'
 export {
   type AddrEntry,

@@ -454,7 +454,7 @@ function decodeContents(contents: Uint8Array, size: number): FrameEvent {
   }
   if (!isKnownCommand(command)) return { kind: 'unknown', command, payload, size }
   try {
-    return { kind: 'message', message: decodePayload(command, payload), size }
+    return { kind: 'message', message: decodePayload(command, payload), payload, size }
   } catch (err) {
     return { kind: 'error', error: err as ProtocolError, command, size }
   }

@@ -11,6 +11,18 @@ import { V2_MESSAGE_IDS } from '../../src/bip324/message-ids.ts'
 import { MAX_GARBAGE_LEN, MAX_V2_CONTENTS_LEN, V2Transport } from '../../src/transport/v2.ts'
 import { concat, RawV2 } from './raw-v2.ts'
 
+/** Matches these bytes in any Uint8Array (a Buffer included). */
+function bytes(b: Uint8Array) {
+  return { asymmetricMatch: (v: unknown) => v instanceof Uint8Array && Buffer.from(v).equals(Buffer.from(b)) }
+}
+
+/** A ping's payload: its nonce, 8 bytes little-endian. */
+function nonceBytes(n: bigint) {
+  const b = new Uint8Array(8)
+  new DataView(b.buffer).setBigUint64(0, n, true)
+  return bytes(b)
+}
+
 const magic = networks.regtest.magic
 const rnd = (n: number): Uint8Array => new Uint8Array(randomBytes(n))
 
@@ -74,9 +86,13 @@ describe('V2Transport between two of ours', () => {
     expect(b.sendable).toBe(1)
     send(a, ping(7n))
     send(b, { command: 'verack' })
-    expect(deliver(a, b)).toEqual([{ kind: 'message', message: ping(7n), size: 1 + 8 + 20 }])
+    expect(deliver(a, b)).toEqual([
+      { kind: 'message', message: ping(7n), payload: nonceBytes(7n), size: 1 + 8 + 20 },
+    ])
     // verack has no one-byte id: the long form (1 + 12 bytes of type).
-    expect(deliver(b, a)).toEqual([{ kind: 'message', message: { command: 'verack' }, size: 13 + 20 }])
+    expect(deliver(b, a)).toEqual([
+      { kind: 'message', message: { command: 'verack' }, payload: bytes(new Uint8Array(0)), size: 13 + 20 },
+    ])
   })
 
   it('works with every byte delivered on its own, and with maximal garbage', () => {
@@ -85,7 +101,7 @@ describe('V2Transport between two of ours', () => {
     handshake(a, b, 1)
     send(a, ping(1n))
     const events = deliver(a, b, 1)
-    expect(events).toEqual([{ kind: 'message', message: ping(1n), size: 29 }])
+    expect(events).toEqual([{ kind: 'message', message: ping(1n), payload: nonceBytes(1n), size: 29 }])
     expect(a.t.buffered).toBe(0)
     expect(b.t.buffered).toBe(0)
   })
@@ -102,7 +118,7 @@ describe('V2Transport between two of ours', () => {
     const atA = deliver(b, a)
     expect(atB).toHaveLength(1000)
     expect(atA).toHaveLength(1000)
-    expect(atB[999]).toEqual({ kind: 'message', message: ping(999n), size: 29 })
+    expect(atB[999]).toEqual({ kind: 'message', message: ping(999n), payload: nonceBytes(999n), size: 29 })
   })
 
   it('carries a large payload (1 MB, unknown command in the long form)', () => {
@@ -216,7 +232,7 @@ describe('V2Transport against hostile input', () => {
     for (let i = 0; i < 5000; i++) parts.push(raw.packet(rnd(i % 300), { ignore: true }))
     parts.push(raw.message('ping', encodePayload(ping(5n))))
     const events = b.t.receive(concat(parts))
-    expect(events).toEqual([{ kind: 'message', message: ping(5n), size: 29 }])
+    expect(events).toEqual([{ kind: 'message', message: ping(5n), payload: nonceBytes(5n), size: 29 }])
     expect(b.t.buffered).toBe(0)
   })
 
