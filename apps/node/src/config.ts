@@ -8,6 +8,9 @@
  * config.datadir     // '/home/me/.btcnode/regtest'
  * config.rpc.port    // 18443
  * ```
+ *
+ * Over 600 lines, for a reason: every bitcoind option the daemon takes,
+ * validated in one pass as bitcoind does.
  */
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'

@@ -18,6 +18,9 @@
  * bitcoin-cli's: a string result is printed raw, other results as indented
  * JSON, null as nothing; an RPC error prints `error code: N` and
  * `error message:` on stderr and exits with |N| (mod 256, never 0).
+ *
+ * Over 600 lines, for a reason: bitcoin-cli's behaviour (options, -getinfo,
+ * -netinfo, output) in one program.
  */
 import { request } from 'node:http'
 import { homedir } from 'node:os'

@@ -8,6 +8,9 @@
  * and CalculateCurrentUsage, getblock with ParseVerbosity and blockToJSON,
  * blockheaderToJSON), rpc/net.cpp (getpeerinfo from CNodeStats and
  * CNodeStateStats, setban), core_write.cpp for transactions (tx-json.ts).
+ *
+ * Over 600 lines, for a reason: the registrations of bitcoind's node methods,
+ * one short handler each.
  */
 import { NETWORK_NAMES, type NetAddress, Network, parseService, SubNet } from '@node/addrmgr'
 import { guessVerificationProgress, type HeaderEntry, medianTimePast, mineBlock } from '@node/blockmgr'

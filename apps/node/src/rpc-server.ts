@@ -22,6 +22,9 @@
  *
  * Methods are registered by the host with {@link RpcServer.register}. `help`
  * and `uptime` are built in, and `stop` when the host passes `onStopRequest`.
+ *
+ * Over 600 lines, for a reason: the HTTP and JSON-RPC layer bitcoind has (auth,
+ * batching, limits, errors, help) in one transport.
  */
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http'

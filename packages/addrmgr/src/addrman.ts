@@ -17,6 +17,9 @@
  *
  * Bounds: at most 65,536 new and 16,384 tried entries (the table sizes), at
  * most 10 parked collisions.
+ *
+ * Over 600 lines, for a reason: it is Core's addrman.cpp tables and their
+ * operations, which share the bucket arrays and must stay consistent together.
  */
 import { type Logger, silentLogger } from '@node/runtime'
 import { type AddressPosition, AddrInfo, getChance, isTerrible, type KnownAddress } from './addrinfo.ts'

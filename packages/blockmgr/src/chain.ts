@@ -19,6 +19,9 @@
  * Only a branch with no more work than every held side branch and than our
  * tip is refused. Evicted branches are reported (`onEvicted`) so that the
  * peers that fed them can be disconnected.
+ *
+ * Over 600 lines, for a reason: the header tree, its two chains (best header,
+ * blocks) and the side-branch bound share one index.
  */
 import {
   type BlockHeader,

@@ -29,6 +29,9 @@
  * checksum, so the tail is recognised and cut off; no acknowledged record is
  * ever at risk because nothing is acknowledged before it is durable, and
  * nothing is written after it except further appends.
+ *
+ * Over 600 lines, for a reason: one storage format (block files, index, header
+ * log, tip) whose crash recovery reads all of it at open.
  */
 import type { FileHandle } from 'node:fs/promises'
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'

@@ -5,6 +5,9 @@
  * BIP341/342 (taproot, tapscript) and the policy flags of
  * src/script/interpreter.h. Failures throw {@link ScriptError} with Core's
  * error name.
+ *
+ * Over 600 lines, for a reason: one script engine, as Core's interpreter.cpp
+ * (EvalScript and the witness/taproot verification around it) is one file.
  */
 import { createHash, hash as oneShot } from 'node:crypto'
 import { sha256 } from '@node/wire'

@@ -28,6 +28,9 @@
  * (saves peers.dat), the ban list and the store. Everything started on behalf
  * of a component (a timer, a dial, a DNS lookup) is registered before it
  * begins and cancelled on stop.
+ *
+ * Over 600 lines, for a reason: peer tracking and message routing share the
+ * peer table; the policies are in their own modules.
  */
 import type { Socket } from 'node:net'
 import {

@@ -31,6 +31,9 @@
  * signatures are deterministic); block times follow the clock unless
  * `startTime` is given. Chains are cached in the OS temp folder, keyed by the
  * options, and made again once the cached tip is older than `maxCacheAgeSec`.
+ *
+ * Over 600 lines, for a reason: a test tool that builds whole regtest chains;
+ * its parts only make sense together.
  */
 import { createHash, hash, randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
