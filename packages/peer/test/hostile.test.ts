@@ -313,6 +313,7 @@ describe('random input (fast-check)', () => {
     'REDUNDANT_VERSION',
     'NEGOTIATION_AFTER_VERACK',
     'TX_RELAY_VIOLATION',
+    'BLOOM_NOT_OFFERED',
   ])
 
   async function feed(bytes: Uint8Array): Promise<void> {
