@@ -1,0 +1,2 @@
+export type { BlockUndo, Coin, TxUndo, UtxoView } from './coins/types.ts'
+export { outpointKey } from './coins/types.ts'
