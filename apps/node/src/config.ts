@@ -13,7 +13,7 @@
  * validated in one pass as bitcoind does.
  */
 import { readFile } from 'node:fs/promises'
-import { homedir } from 'node:os'
+import { availableParallelism, homedir } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { SubNet, splitHostPort } from '@node/addrmgr'
 import { IMPLICIT_PERMISSIONS, PEER_PERMISSIONS, PERMISSION_NAMES, type PeerPermission } from '@node/peer'
@@ -22,10 +22,12 @@ import { type OptionTable, parseArgv, parseConfFile, type RawSetting, Settings }
 import {
   COOKIE_FILENAME,
   DEFAULT_CONF_FILENAME,
+  DEFAULT_DB_CACHE_MIB,
   DEFAULT_DEBUGLOGFILE,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_PEER_CONNECT_TIMEOUT,
   DEFAULT_PROXY_PORT,
+  MAX_SCRIPTCHECK_THREADS,
   PROGRAM_NAME,
 } from './constants.ts'
 import { defaultDatadir, networkDatadir, type PlatformInfo, resolveIn } from './datadir.ts'
@@ -135,6 +137,16 @@ export interface NodeConfig {
   readonly minimumChainWork: bigint | null
   /** -maxuploadtarget in bytes per 24 h (0: no target). */
   readonly maxUploadTarget: number
+  /** -assumevalid as display hex, or null when off (-assumevalid=0, or none for the network). */
+  readonly assumeValid: string | null
+  /** -dbcache in MiB. */
+  readonly dbCacheMiB: number
+  /** Script check worker threads from -par (0: checks run in the main thread). */
+  readonly scriptThreads: number
+  /** -reindex: rebuild the block index and the chain state from the block files. */
+  readonly reindex: boolean
+  /** -reindex-chainstate: rebuild the chain state from the stored blocks. */
+  readonly reindexChainstate: boolean
   readonly rpc: RpcConfig
   readonly log: LogConfig
   /** Things the operator should hear about (ignored options, ...). Log them at start. */
@@ -147,6 +159,8 @@ export interface LoadConfigDeps {
   readonly readFile?: ((path: string) => Promise<string | undefined>) | undefined
   /** Directory against which a relative `-datadir` is resolved (default `process.cwd()`). */
   readonly cwd?: string | undefined
+  /** Cores available, for -par (default node:os availableParallelism). */
+  readonly availableParallelism?: (() => number) | undefined
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -537,6 +551,24 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   const uploadOpt = s.getString('maxuploadtarget')
   const maxUploadTarget = uploadOpt ? parseByteUnits(uploadOpt, 1024 * 1024) : 0
   if (maxUploadTarget === undefined) throw new ConfigError(`Unable to parse -maxuploadtarget: '${uploadOpt}'`)
+  // Core -assumevalid: a block hash (up to 64 hex digits, zero-padded on the
+  // left as uint256S does); 0 turns it off.
+  let assumeValid: string | null = params.assumeValid
+  const avOpt = s.getString('assumevalid')
+  if (avOpt !== null && avOpt !== undefined) {
+    const hex = avOpt.startsWith('0x') ? avOpt.slice(2) : avOpt
+    if (!/^[0-9a-fA-F]{1,64}$/.test(hex)) throw new ConfigError(`Invalid assumevalid block hash specified (${avOpt})`)
+    assumeValid = /^0+$/.test(hex) ? null : hex.toLowerCase().padStart(64, '0')
+  }
+  const dbCacheMiB = s.getInt('dbcache', DEFAULT_DB_CACHE_MIB)
+  // Core -par: 0 = one thread per core, < 0 = leave that many cores free;
+  // the count includes the thread that runs the node, so -par=1 checks
+  // scripts inline. Core caps script threads at 15.
+  const cores = deps.availableParallelism?.() ?? availableParallelism()
+  let par = s.getInt('par', 0)
+  if (par <= 0) par += cores
+  const threads = Math.min(MAX_SCRIPTCHECK_THREADS, Math.max(1, par))
+  const scriptThreads = threads === 1 ? 0 : threads
   const ignoredLogFlags = ['logtimemicros', 'logthreadnames', 'logsourcelocations', 'debugexclude'].filter(
     (n) => s.isSet(n),
   )
@@ -638,6 +670,11 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
     peerTimeout,
     minimumChainWork,
     maxUploadTarget,
+    assumeValid,
+    dbCacheMiB,
+    scriptThreads,
+    reindex: s.getBool('reindex', false),
+    reindexChainstate: s.getBool('reindex-chainstate', false),
     rpc: { enabled: s.getBool('server', true), bind: rpcBind, port: rpcPort, allowIp, auth },
     log: {
       level,

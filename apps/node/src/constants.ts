@@ -70,3 +70,9 @@ export const DEFAULT_PROXY_PORT = 9050
 export const DEFAULT_PEER_CONNECT_TIMEOUT = 60
 /** Core MAX_SUBVERSION_LENGTH: the longest user agent. */
 export const MAX_SUBVERSION_LENGTH = 256
+
+/** Core DEFAULT_DB_CACHE (-dbcache), MiB. */
+export const DEFAULT_DB_CACHE_MIB = 450
+
+/** Core MAX_SCRIPTCHECK_THREADS (-par). */
+export const MAX_SCRIPTCHECK_THREADS = 15

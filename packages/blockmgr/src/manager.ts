@@ -125,8 +125,15 @@ export type ChainStore = Pick<
 export interface BlockManagerComponents {
   logger?: Logger | undefined
   store: ChainStore
-  /** Full validation (scripts, UTXOs) plugs in here; structure checks always run. */
-  validator?: BlockValidator | undefined
+  /**
+   * The UTXO set (a CoinsCache over the chainstate database). With it the
+   * manager validates fully: the tip moves only when a block is connected
+   * (Chainstate). Without it, only headers and block structure are checked
+   * and the tip is the most-work chain whose blocks are stored.
+   */
+  coins?: CoinsLayer | undefined
+  /** Script checks on worker threads (with `coins`); inline when absent. */
+  scriptPool?: ScriptCheckPool | undefined
   /** Milliseconds since the epoch. */
   now?: (() => number) | undefined
 }
@@ -144,6 +151,8 @@ export interface BlockManagerInit {
   progressInterval?: number | undefined
   /** Override the network's minimum chain work (headers presync threshold; tests). */
   minimumChainWork?: bigint | undefined
+  /** -assumevalid: scripts of this block's ancestors may be skipped (wire order; undefined: off). */
+  assumeValid?: Hash | undefined
 }
 
 export interface BlockManagerEvents {
@@ -228,7 +237,8 @@ export class BlockManager extends Service {
   readonly network: NetworkParams
   readonly #log: Logger
   readonly #store: ChainStore
-  readonly #validator: BlockValidator | undefined
+  /** Full validation: the UTXO set and the rule that moves the tip (undefined without `coins`). */
+  readonly chainstate: Chainstate | undefined
   readonly #now: () => number
   readonly #maxInFlight: number
   readonly #window: number
@@ -259,10 +269,16 @@ export class BlockManager extends Service {
    * are durably stored, and served from here meanwhile. At most 8.
    */
   readonly #recent = new Map<string, Uint8Array>()
+  /** Why recent blocks failed validation (submitBlock answers with it), at most 8. */
+  readonly #failures = new Map<string, ValidationError>()
   /** Our high-bandwidth compact block peers, most recent first (at most 3). */
   readonly #highBandwidth: PeerState[] = []
-  /** Blocks received from a peer, so relay skips their source. */
-  readonly #source = new Map<string, number>()
+  /**
+   * Blocks received from a peer: relay skips their source, and a block that
+   * fails validation later is held against it (not when it came as a compact
+   * block: Core MaybePunishNodeForBlock's via_compact_block).
+   */
+  readonly #source = new Map<string, { peerId: number; via: 'block' | 'cmpctblock' }>()
   /**
    * Who fed the side branches: the last header of each headers message that
    * ended off the best chain, by key, to the peer id (bounded). When such a
@@ -282,7 +298,6 @@ export class BlockManager extends Service {
       this.#log.error({ err, event }, 'A block manager listener threw.'),
     )
     this.#store = components.store
-    this.#validator = components.validator
     this.#now = components.now ?? Date.now
     this.#maxInFlight = init.maxBlocksInFlightPerPeer ?? MAX_BLOCKS_IN_FLIGHT_PER_PEER
     this.#window = init.downloadWindow ?? BLOCK_DOWNLOAD_WINDOW
@@ -297,7 +312,23 @@ export class BlockManager extends Service {
       maxSideHeaders: init.maxSideHeaders,
       onTipChanged: (c) => this.#onTipChanged(c),
       onEvicted: (entries) => this.#onEvicted(entries),
+      autoActivate: components.coins === undefined,
     })
+    this.chainstate = components.coins
+      ? new Chainstate(
+          {
+            logger: components.logger,
+            now: this.#now,
+            chain: this.chain,
+            blocks: this.#store,
+            coins: components.coins,
+            scriptPool: components.scriptPool,
+          },
+          { network: init.network, assumeValid: init.assumeValid, minimumChainWork: this.#minimumWork },
+        )
+      : undefined
+    this.chainstate?.on('invalid', (e, err) => this.#onInvalidBlock(e, err))
+    this.chainstate?.on('fatal', (err) => this.#storeFailed('the UTXO set', err))
     const self = this
     this.#serving = {
       chain: this.chain,
@@ -452,6 +483,11 @@ export class BlockManager extends Service {
       { headers: n, bestHeader: this.chain.bestHeader.height, height: this.chain.tip.height },
       'Loaded the header index from the store.',
     )
+    if (this.chainstate) {
+      await this.chainstate.start()
+      // Blocks stored after the UTXO set's last write are connected again.
+      void this.chainstate.activateBestChain()
+    }
     this.#tick = setInterval(() => this.#onTick(), TICK_INTERVAL)
     if (this.#progressInterval > 0)
       this.#progress = setInterval(() => this.#logProgress(), this.#progressInterval)
@@ -472,6 +508,7 @@ export class BlockManager extends Service {
     this.#evictedFeeders.clear()
     this.#syncPeer = undefined
     await Promise.allSettled([...this.#pendingWrites])
+    await this.chainstate?.stop()
   }
 
   // --- peers ---------------------------------------------------------------
@@ -958,7 +995,7 @@ export class BlockManager extends Service {
       this.#schedule()
       return
     }
-    this.#source.set(key, s.peer.id)
+    this.#source.set(key, { peerId: s.peer.id, via })
     if (this.#source.size > 4 * MAX_BLOCKS_TO_ANNOUNCE * 16) {
       const first = this.#source.keys().next().value
       if (first !== undefined) this.#source.delete(first)
@@ -967,7 +1004,7 @@ export class BlockManager extends Service {
     // The bytes as received; a block rebuilt from a compact block has none.
     const bytes = raw ?? encodeBlock(block)
     this.#receiving.add(key)
-    if (e.prev === this.chain.tip && !this.initialBlockDownload && !this.#validator) {
+    if (e.prev === this.chain.tip && !this.initialBlockDownload) {
       // A new block on our tip: relay it now, while it is written (Core
       // announces a new tip block before it is flushed to disk).
       this.#remember(key, bytes)
@@ -976,16 +1013,15 @@ export class BlockManager extends Service {
       // (at most 3) high-bandwidth compact block peers (Core).
       this.#promoteHighBandwidth(s)
     }
-    const p = (async () => {
-      if (this.#validator) await this.#validator.validate(block, e.height)
-      await this.#store.putBlock(hash, bytes, { height: e.height, txCount: block.txs.length })
-    })()
+    const p = this.#store
+      .putBlock(hash, bytes, { height: e.height, txCount: block.txs.length })
       .then(() => {
         if (this.status !== 'started' && this.status !== 'stopping') return
         this.#stats.blocks++
         this.#stats.bytes += bytes.length
         s.lastBlockAt = this.#now()
         this.chain.markHaveData(hash)
+        void this.chainstate?.activateBestChain()
         this.#events.emit('block', e, bytes.length)
         this.#events.emit('peer:block', { peerId: s.peer.id, entry: e, isNew: true, via })
         this.#schedule()
@@ -1122,7 +1158,7 @@ export class BlockManager extends Service {
   /** Announce new blocks to every peer that does not have them, never back to the source. */
   #announce(c: TipChange, block?: Block): void {
     const tip = c.newTip
-    const source = this.#source.get(tip.key)
+    const source = this.#source.get(tip.key)?.peerId
     let compact: MessageOf<'cmpctblock'> | undefined
     for (const s of this.#peers.values()) {
       if (s.peer.id === source) continue
@@ -1282,6 +1318,23 @@ export class BlockManager extends Service {
     )
   }
 
+  /**
+   * A block failed validation when it was connected (Core
+   * MaybePunishNodeForBlock): the peer that sent it is punished, unless it
+   * came as a compact block (relayed before validation, as BIP152 allows).
+   */
+  #onInvalidBlock(e: HeaderEntry, err: ValidationError): void {
+    this.#failures.set(e.key, err)
+    if (this.#failures.size > MAX_BLOCKS_TO_ANNOUNCE) {
+      const first = this.#failures.keys().next().value
+      if (first !== undefined) this.#failures.delete(first)
+    }
+    const src = this.#source.get(e.key)
+    if (!src) return
+    const s = this.#peers.get(src.peerId)
+    if (s && src.via === 'block') s.peer.misbehaving(err)
+  }
+
   /** Submit a block made or received outside the P2P path (RPC submitblock, the regtest miner). */
   async submitBlock(block: Block): Promise<HeaderEntry> {
     if (this.#fatal) throw this.#fatal
@@ -1296,9 +1349,8 @@ export class BlockManager extends Service {
     if (entry.haveData) return entry
     checkBlock(block, this.network)
     contextualCheckBlock(block, entry.height, this.network)
-    if (this.#validator) await this.#validator.validate(block, entry.height)
     const bytes = encodeBlock(block)
-    if (entry.prev === this.chain.tip && !this.initialBlockDownload && !this.#validator) {
+    if (entry.prev === this.chain.tip && !this.initialBlockDownload) {
       // Relay while the block is written, as for blocks from peers.
       this.#remember(entry.key, bytes)
       this.#announce({ oldTip: this.chain.tip, newTip: entry, disconnected: [], connected: [entry] }, block)
@@ -1313,6 +1365,13 @@ export class BlockManager extends Service {
     this.#stats.bytes += bytes.length
     this.chain.markHaveData(hash)
     this.#events.emit('block', entry, bytes.length)
+    if (this.chainstate) {
+      // Core submitblock: the block is connected (or found invalid) before the answer.
+      await this.chainstate.activateBestChain()
+      if (this.chainstate.fatalError) throw this.chainstate.fatalError
+      const failure = this.#failures.get(entry.key)
+      if (failure) throw failure
+    }
     // The new tip is written before the block counts as made (generatetoaddress).
     await this.#tipWrite
     if (this.#fatal) throw this.#fatal

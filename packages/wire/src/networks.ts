@@ -58,6 +58,11 @@ export interface NetworkParams {
   /** Core's nMinimumChainWork: a header chain with less work is not synced past presync. */
   readonly minimumChainWork: bigint
   /**
+   * Core's defaultAssumeValid (display hex): scripts of this block's
+   * ancestors may be skipped under -assumevalid's conditions; null for none.
+   */
+  readonly assumeValid: string | null
+  /**
    * Core's ChainTxData: the chain's transaction count at a known time and the
    * rate since, for estimating verification progress (zeros on regtest).
    */
@@ -185,6 +190,7 @@ export const mainnet: NetworkParams = make({
   csvHeight: 419328,
   segwitHeight: 481824,
   minimumChainWork: 0x0000000000000000000000000000000000000001128750f82f4c366153a3a030n,
+  assumeValid: '00000000000000000000ccebd6d74d9194d8dcdc1d177c478e094bfad51ba5ac', // 938343
   // getchaintxstats 4096 00000000000000000000ccebd6d74d9194d8dcdc1d177c478e094bfad51ba5ac
   chainTxData: { time: 1772055173, txCount: 1315805869, txRate: 5.40111006496122 },
   checkpoints: [
@@ -249,6 +255,7 @@ export const testnet3: NetworkParams = make({
   csvHeight: 770112,
   segwitHeight: 834624,
   minimumChainWork: 0x0000000000000000000000000000000000000000000017dde1c649f3708d14b6n,
+  assumeValid: '000000007a61e4230b28ac5cb6b5e5a0130de37ac1faf2f8987d2fa6505b67f4', // 4842348
   // getchaintxstats 4096 000000007a61e4230b28ac5cb6b5e5a0130de37ac1faf2f8987d2fa6505b67f4
   chainTxData: { time: 1772051651, txCount: 536108416, txRate: 0.02691479016257117 },
   checkpoints: [
@@ -296,6 +303,7 @@ export const testnet4: NetworkParams = make({
   csvHeight: 1,
   segwitHeight: 1,
   minimumChainWork: 0x0000000000000000000000000000000000000000000009a0fe15d0177d086304n,
+  assumeValid: '0000000002368b1e4ee27e2e85676ae6f9f9e69579b29093e9a82c170bf7cf8a', // 123613
   // getchaintxstats 4096 0000000002368b1e4ee27e2e85676ae6f9f9e69579b29093e9a82c170bf7cf8a
   chainTxData: { time: 1772013387, txCount: 14191421, txRate: 0.01848579579528412 },
   checkpoints: [],
@@ -340,6 +348,7 @@ export const signet: NetworkParams = make({
   csvHeight: 1,
   segwitHeight: 1,
   minimumChainWork: 0x00000000000000000000000000000000000000000000000000000b463ea0a4b8n,
+  assumeValid: '00000008414aab61092ef93f1aacc54cf9e9f16af29ddad493b908a01ff5c329', // 293175
   // getchaintxstats 4096 00000008414aab61092ef93f1aacc54cf9e9f16af29ddad493b908a01ff5c329
   chainTxData: { time: 1772055248, txCount: 28676833, txRate: 0.06736623436338929 },
   checkpoints: [],
@@ -369,6 +378,7 @@ export const regtest: NetworkParams = make({
   csvHeight: 1,
   segwitHeight: 0,
   minimumChainWork: 0n,
+  assumeValid: null,
   chainTxData: { time: 0, txCount: 0, txRate: 0 },
   checkpoints: [],
   bech32: 'bcrt',

@@ -1,0 +1,467 @@
+/**
+ * The chain state: the UTXO set at the tip of the validated chain, and what
+ * moves it (Core validation.cpp: Chainstate::ActivateBestChain,
+ * ActivateBestChainStep, ConnectTip, DisconnectTip, InvalidateBlock,
+ * ResetBlockFailureFlags, FlushStateToDisk, CVerifyDB::VerifyDB, and
+ * LoadChainTip).
+ *
+ * The header tree knows which blocks we have; only this module moves its
+ * tip. A block becomes the tip once it is connected: its inputs exist and
+ * are unspent in the UTXO set and every rule of ConnectBlock holds. The most
+ * work chain whose blocks we have and which is not known to be invalid is the
+ * target (Core FindMostWorkChain); the tip goes back to the fork point
+ * (DisconnectBlock with the block's undo data) and forward along the target,
+ * one block at a time. A block that fails is marked failed, its descendants
+ * failed-child (the header tree does that), and the search starts again: the
+ * node ends on the best valid chain, which may be the one it left.
+ *
+ * Crash safety: the UTXO database holds the coins, the undo data and the
+ * hash of the block they are the state of, written in one transaction by a
+ * flush. After a kill the state is that of one block; the blocks after it
+ * are in the block store and are connected again at start (Core's
+ * ReplayBlocks has less to do: it also has rev files written ahead).
+ */
+import type { ScriptCheckPool } from '@node/consensus'
+import { type Logger, NodeError, Service, silentLogger, TypedEmitter } from '@node/runtime'
+import { type Block, decodeBlock, type Hash, hashToHex, type NetworkParams } from '@node/wire'
+import type { HeaderChain, HeaderEntry } from './chain.ts'
+import type { BlockUndo, UtxoView } from './coins/types.ts'
+import { medianTimePast } from './pow.ts'
+import { scriptCheckReason } from './validation/assumevalid.ts'
+import { type ConnectContext, type ConnectResult, connectBlock } from './validation/connect.ts'
+import { disconnectBlock } from './validation/disconnect.ts'
+import { BlockConsensusError } from './validation/errors.ts'
+import { LayeredView } from './validation/layered-view.ts'
+
+/** Where the chain state reads block bytes from (the block store). */
+export interface BlockSource {
+  getBlock(hash: Hash): Promise<Uint8Array | undefined>
+}
+
+export interface ChainstateEvents {
+  /** A block was connected (it is the tip now). */
+  connected: [entry: HeaderEntry, block: Block]
+  /** The tip block was disconnected (a reorganisation or invalidateblock). */
+  disconnected: [entry: HeaderEntry, block: Block]
+  /** A block failed validation; it and its descendants are marked failed. */
+  invalid: [entry: HeaderEntry, error: BlockConsensusError]
+  /** The state could not be written or read: the node must stop. */
+  fatal: [error: ChainstateError]
+}
+
+/** A failure of the chain state's own storage (not of a block): the node cannot go on. */
+export class ChainstateError extends NodeError {
+  readonly severity = 'fatal'
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'ChainstateError'
+  }
+}
+
+/**
+ * What the chain state needs of the UTXO set: a cache over the coins
+ * database (coins/cache.ts). Written as an interface so that the rules here
+ * read as the steps they are.
+ */
+export interface CoinsLayer extends UtxoView {
+  /** Load these outpoints from the database so that get/spend can run synchronously. */
+  prefetch(outpoints: Iterable<readonly [Hash, number]>): Promise<void>
+  /** The block the coins are the state of (undefined: empty set, genesis). */
+  bestBlock(): Hash | undefined
+  /** Keep a connected block's undo data until it is flushed. */
+  putUndo(blockHash: Hash, undo: BlockUndo): void
+  getUndo(blockHash: Hash): Promise<BlockUndo | undefined>
+  /** Forget a disconnected block's undo data (at the next flush on disk). */
+  deleteUndo(blockHash: Hash): void
+  /** Whether the cache should be written now (over its size, or the periodic write is due). */
+  shouldFlush(nowMs: number): boolean
+  /** Write every change, the undo data and `bestBlock` atomically; durable on return. */
+  flush(bestBlock: Hash): Promise<void>
+}
+
+export interface ChainstateComponents {
+  logger?: Logger | undefined
+  /** Milliseconds since the epoch. */
+  now?: (() => number) | undefined
+  chain: HeaderChain
+  blocks: BlockSource
+  coins: CoinsLayer
+  /** Script checks on worker threads; inline when absent. */
+  scriptPool?: ScriptCheckPool | undefined
+}
+
+export interface ChainstateInit {
+  network: NetworkParams
+  /** Core -assumevalid: scripts of this block's ancestors may be skipped (undefined: off). */
+  assumeValid?: Hash | undefined
+  /** Core nMinimumChainWork, for the assume-valid condition. */
+  minimumChainWork?: bigint | undefined
+}
+
+/** Outpoints a block's inputs spend, coinbase excluded. */
+function spentOutpoints(block: Block): [Hash, number][] {
+  const out: [Hash, number][] = []
+  for (let i = 1; i < block.txs.length; i++)
+    for (const input of block.txs[i]!.inputs) out.push([input.prevout.hash, input.prevout.index])
+  return out
+}
+
+/** Outpoints a block creates. */
+function createdOutpoints(block: Block): [Hash, number][] {
+  const out: [Hash, number][] = []
+  for (const tx of block.txs) {
+    const txid = tx.txid()
+    for (let i = 0; i < tx.outputs.length; i++) out.push([txid, i])
+  }
+  return out
+}
+
+export class Chainstate extends Service {
+  readonly network: NetworkParams
+  readonly chain: HeaderChain
+  readonly #blocks: BlockSource
+  readonly #coins: CoinsLayer
+  readonly #pool: ScriptCheckPool | undefined
+  readonly #log: Logger
+  readonly #now: () => number
+  readonly #events: TypedEmitter<ChainstateEvents>
+  readonly #assumeValid: Hash | undefined
+  readonly #minimumWork: bigint
+  /** The tail of the serial queue of chain state changes. */
+  #queue: Promise<unknown> = Promise.resolve()
+  /** An activation queued and not started yet: later calls share it. */
+  #pending: Promise<void> | undefined
+  #fatal: ChainstateError | undefined
+  /** Blocks connected since start, and inputs validated (for progress and benchmarks). */
+  readonly stats = { connected: 0, disconnected: 0, inputs: 0, scriptsSkipped: 0, flushes: 0, flushMs: 0 }
+
+  constructor(components: ChainstateComponents, init: ChainstateInit) {
+    super()
+    this.network = init.network
+    this.chain = components.chain
+    this.#blocks = components.blocks
+    this.#coins = components.coins
+    this.#pool = components.scriptPool
+    this.#log = (components.logger ?? silentLogger).child({ component: 'chainstate' })
+    this.#now = components.now ?? Date.now
+    this.#events = new TypedEmitter<ChainstateEvents>((err, event) =>
+      this.#log.error({ err, event }, 'A chain state listener threw.'),
+    )
+    this.#assumeValid = init.assumeValid
+    this.#minimumWork = init.minimumChainWork ?? init.network.minimumChainWork
+  }
+
+  on<K extends keyof ChainstateEvents>(event: K, fn: (...args: ChainstateEvents[K]) => void): () => void {
+    return this.#events.on(event, fn)
+  }
+
+  /** The failure that stopped the chain state, if any. */
+  get fatalError(): ChainstateError | undefined {
+    return this.#fatal
+  }
+
+  /**
+   * Load the tip (Core LoadChainTip): the block the coins are the state of.
+   * The header tree must hold the stored headers already. Blocks stored after
+   * it are connected by the next activateBestChain().
+   */
+  protected async onStart(): Promise<void> {
+    const best = this.#coins.bestBlock()
+    if (!best) return
+    const entry = this.chain.get(best)
+    if (!entry || !entry.chainHasData) {
+      throw new ChainstateError(
+        'CHAINSTATE_TIP_UNKNOWN',
+        `The UTXO set is the state of block ${hashToHex(best)}, which is not in the block index; restart with -reindex-chainstate (or -reindex).`,
+      )
+    }
+    this.chain.setTip(entry)
+    this.#log.info({ height: entry.height, hash: hashToHex(entry.hash) }, 'Loaded the UTXO set.')
+  }
+
+  /** Wait for the running activation to reach a block boundary, then write the state. */
+  protected async onStop(): Promise<void> {
+    await this.#queue
+    if (this.#fatal) return
+    await this.flush().catch(() => undefined)
+  }
+
+  /** Write the UTXO set now (Core FlushStateToDisk FORCE_FLUSH). */
+  async flush(): Promise<void> {
+    const t0 = this.#now()
+    try {
+      await this.#coins.flush(this.chain.tip.hash)
+    } catch (err) {
+      throw this.#fail(new ChainstateError('CHAINSTATE_WRITE_FAILED', 'Failed to write the UTXO set.', { cause: err }))
+    }
+    this.stats.flushes++
+    this.stats.flushMs += this.#now() - t0
+  }
+
+  #fail(err: ChainstateError): ChainstateError {
+    if (!this.#fatal) {
+      this.#fatal = err
+      this.#log.error({ err }, err.message)
+      this.#events.emit('fatal', err)
+    }
+    return err
+  }
+
+  /** Run `fn` after everything queued before it: one change to the chain state at a time. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#queue.then(fn, fn)
+    this.#queue = p.catch(() => undefined)
+    return p
+  }
+
+  /**
+   * Move the tip to the most-work valid chain whose blocks we have. Calls
+   * made while one runs share one more run after it; the promise settles
+   * when the tip is there (or the chain state stopped or failed).
+   */
+  activateBestChain(): Promise<void> {
+    if (this.#pending) return this.#pending
+    const p = this.#serial(async () => {
+      this.#pending = undefined
+      try {
+        await this.#activate()
+      } catch (err) {
+        if (err instanceof ChainstateError) this.#fail(err)
+        else this.#fail(new ChainstateError('CHAINSTATE_FAILED', 'The chain state failed.', { cause: err }))
+      }
+    })
+    this.#pending = p
+    return p
+  }
+
+  #live(): boolean {
+    return !this.#fatal && this.status === 'started'
+  }
+
+  async #activate(): Promise<void> {
+    for (;;) {
+      if (!this.#live()) return
+      const target = this.chain.bestCandidate()
+      const tip = this.chain.tip
+      if (target === tip || target.chainWork <= tip.chainWork) return
+      const fork = this.#fork(tip, target)
+      while (this.chain.tip !== fork) {
+        if (!this.#live()) return
+        await this.#disconnectTip()
+      }
+      const path: HeaderEntry[] = []
+      for (let e: HeaderEntry | undefined = target; e && e !== fork; e = e.prev) path.push(e)
+      path.reverse()
+      for (const e of path) {
+        if (!this.#live()) return
+        if (!(await this.#connectTip(e))) break
+      }
+      if (path.length > 0 && this.chain.tip !== target) continue
+    }
+  }
+
+  #fork(a: HeaderEntry, b: HeaderEntry): HeaderEntry {
+    let x: HeaderEntry | undefined = a
+    let y: HeaderEntry | undefined = b
+    while (x && y && x !== y) {
+      if (x.height > y.height) x = x.prev
+      else if (y.height > x.height) y = y.prev
+      else {
+        x = x.prev
+        y = y.prev
+      }
+    }
+    if (!x || x !== y) throw new ChainstateError('NO_FORK', 'Two chains without a common block.')
+    return x
+  }
+
+  async #readBlock(e: HeaderEntry): Promise<Block> {
+    let bytes: Uint8Array | undefined
+    try {
+      bytes = await this.#blocks.getBlock(e.hash)
+    } catch (err) {
+      throw new ChainstateError('BLOCK_READ_FAILED', `Failed to read block ${hashToHex(e.hash)}.`, { cause: err })
+    }
+    if (!bytes) {
+      throw new ChainstateError(
+        'BLOCK_MISSING',
+        `Block ${hashToHex(e.hash)} at height ${e.height} is missing from the block store.`,
+      )
+    }
+    return decodeBlock(bytes)
+  }
+
+  /** Why this block's scripts are checked, or undefined when -assumevalid lets them be skipped. */
+  #scriptCheckReason(e: HeaderEntry): string | undefined {
+    return scriptCheckReason({
+      block: e,
+      assumeValid: this.#assumeValid ? this.chain.get(this.#assumeValid) : null,
+      bestHeader: this.chain.bestHeader,
+      ancestor: (x, h) => this.chain.ancestor(x, h),
+      network: { minimumChainWork: this.#minimumWork, powTargetSpacing: this.network.powTargetSpacing },
+    })
+  }
+
+  /** What connectBlock needs to know of the block's place in the chain. */
+  #context(e: HeaderEntry, checkScripts: boolean): ConnectContext {
+    const prev = e.prev
+    return {
+      network: this.network,
+      height: e.height,
+      hash: e.hash,
+      prevMedianTimePast: prev ? medianTimePast(prev) : 0,
+      medianTimePastAt: (h) => {
+        const a = this.chain.ancestor(e, h)
+        return a ? medianTimePast(a) : 0
+      },
+      ancestorHash: (h) => this.chain.ancestor(e, h)?.hash,
+      checkScripts,
+    }
+  }
+
+  /** Connect `e` (its parent is the tip). False if the block is invalid. */
+  async #connectTip(e: HeaderEntry): Promise<boolean> {
+    const block = await this.#readBlock(e)
+    await this.#prefetch(spentOutpoints(block))
+    const layer = new LayeredView(this.#coins)
+    const checkScripts = this.#scriptCheckReason(e) !== undefined
+    let result: ConnectResult
+    try {
+      result = await connectBlock(block, this.#context(e, checkScripts), layer, this.#pool)
+    } catch (err) {
+      if (err instanceof BlockConsensusError) {
+        this.#log.warn(
+          { height: e.height, hash: hashToHex(e.hash), reason: err.reason, err },
+          'Block failed validation; marked it and its descendants invalid.',
+        )
+        this.chain.invalidate(e.hash)
+        this.#events.emit('invalid', e, err)
+        return false
+      }
+      throw err
+    }
+    layer.commit()
+    this.#coins.putUndo(e.hash, result.undo)
+    this.chain.setTip(e)
+    this.stats.connected++
+    this.stats.inputs += result.inputs
+    if (!checkScripts) this.stats.scriptsSkipped++
+    this.#events.emit('connected', e, block)
+    if (this.#coins.shouldFlush(this.#now())) await this.flush()
+    else await yieldToLoop()
+    return true
+  }
+
+  async #prefetch(outpoints: [Hash, number][]): Promise<void> {
+    try {
+      await this.#coins.prefetch(outpoints)
+    } catch (err) {
+      throw new ChainstateError('CHAINSTATE_READ_FAILED', 'Failed to read the UTXO set.', { cause: err })
+    }
+  }
+
+  /** Disconnect the tip block with its undo data (Core DisconnectTip). */
+  async #disconnectTip(): Promise<void> {
+    const tip = this.chain.tip
+    const prev = tip.prev
+    if (!prev) throw new ChainstateError('DISCONNECT_GENESIS', 'Cannot disconnect the genesis block.')
+    const block = await this.#readBlock(tip)
+    const undo = await this.#coins.getUndo(tip.hash)
+    if (!undo) {
+      throw new ChainstateError(
+        'UNDO_MISSING',
+        `No undo data for block ${hashToHex(tip.hash)} at height ${tip.height}; restart with -reindex-chainstate.`,
+      )
+    }
+    await this.#prefetch(createdOutpoints(block))
+    const layer = new LayeredView(this.#coins)
+    const r = disconnectBlock(block, undo, layer, { height: tip.height, hash: tip.hash })
+    if (r !== 'failed') layer.commit()
+    if (r === 'failed') {
+      throw new ChainstateError(
+        'DISCONNECT_FAILED',
+        `Failed to disconnect block ${hashToHex(tip.hash)}: its undo data does not match the UTXO set.`,
+      )
+    }
+    if (r === 'unclean') this.#log.warn({ height: tip.height }, 'Disconnected a block uncleanly (Core: DISCONNECT_UNCLEAN).')
+    this.#coins.deleteUndo(tip.hash)
+    this.chain.setTip(prev)
+    this.stats.disconnected++
+    this.#events.emit('disconnected', tip, block)
+    if (this.#coins.shouldFlush(this.#now())) await this.flush()
+  }
+
+  /** Wait until every queued change is done (tests and RPC). */
+  async idle(): Promise<void> {
+    await this.#queue
+  }
+
+  /**
+   * Core InvalidateBlock (RPC invalidateblock): disconnect back below the
+   * block if it is on our chain, mark it failed and its descendants
+   * failed-child, and move to the best chain left.
+   */
+  async invalidateBlock(hash: Hash): Promise<void> {
+    const e = this.chain.get(hash)
+    if (!e) throw new NodeError('BLOCK_NOT_FOUND', 'Block not found')
+    if (e.height === 0) throw new NodeError('GENESIS', 'Cannot invalidate the genesis block.')
+    await this.#serial(async () => {
+      while (this.chain.onActiveChain(e) && this.#live()) await this.#disconnectTip()
+      this.chain.invalidate(hash)
+    })
+    await this.activateBestChain()
+  }
+
+  /** Core ResetBlockFailureFlags, then ActivateBestChain (RPC reconsiderblock). */
+  async reconsiderBlock(hash: Hash): Promise<void> {
+    if (!this.chain.reconsider(hash)) throw new NodeError('BLOCK_NOT_FOUND', 'Block not found')
+    await this.activateBestChain()
+  }
+
+  /**
+   * Core CVerifyDB::VerifyDB over the last `depth` blocks (0: all), on a
+   * throwaway layer over the UTXO set: level 0 reads each block, 1 decodes
+   * it, 2 reads its undo data, 3 disconnects the blocks and checks that the
+   * result is clean, 4 connects them again. True when every check passed.
+   */
+  async verifyChain(level: number, depth: number): Promise<boolean> {
+    return this.#serial(async () => {
+      const tip = this.chain.tip
+      const stop = depth <= 0 ? 0 : Math.max(0, tip.height - depth)
+      const layer = new LayeredView(this.#coins)
+      const done: { e: HeaderEntry; block: Block }[] = []
+      for (let e: HeaderEntry | undefined = tip; e && e.height > stop; e = e.prev) {
+        if (this.status !== 'started') return false
+        const block = await this.#readBlock(e).catch(() => undefined)
+        if (!block) return false
+        if (level >= 2) {
+          const undo = await this.#coins.getUndo(e.hash)
+          if (!undo) return false
+          if (level >= 3) {
+            await this.#prefetch(createdOutpoints(block))
+            if (disconnectBlock(block, undo, layer, { height: e.height, hash: e.hash }) !== 'ok') return false
+          }
+        }
+        done.push({ e, block })
+        await yieldToLoop()
+      }
+      if (level >= 4) {
+        for (const { e, block } of done.reverse()) {
+          await this.#prefetch(spentOutpoints(block))
+          try {
+            await connectBlock(block, this.#context(e, true), layer, this.#pool)
+          } catch {
+            return false
+          }
+        }
+      }
+      layer.discard()
+      return true
+    })
+  }
+}
+
+/** Let other work (peers, RPC) run between blocks. */
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
