@@ -70,7 +70,9 @@ function same(a: AssumeValidEntry | undefined, b: AssumeValidEntry): boolean {
 }
 
 /** Why scripts must be checked for this block, or undefined when they may be skipped. */
-export function scriptCheckReason<E extends AssumeValidEntry>(input: AssumeValidInput<E>): string | undefined {
+export function scriptCheckReason<E extends AssumeValidEntry>(
+  input: AssumeValidInput<E>,
+): string | undefined {
   const { block, assumeValid, bestHeader, ancestor, network } = input
   if (assumeValid === null) return 'assumevalid=0 (always verify)'
   if (assumeValid === undefined) return 'assumevalid hash not in headers'

@@ -30,8 +30,8 @@
  */
 import {
   calculateSequenceLocks,
-  evaluateSequenceLocks,
   consensusFlagsAt,
+  evaluateSequenceLocks,
   isScriptError,
   MAX_BLOCK_SIGOPS_COST,
   moneyRange,

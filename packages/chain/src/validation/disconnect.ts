@@ -13,7 +13,7 @@
  * are not counted as unclean. As for connecting, give a LayeredView and
  * commit it only on `ok` (Core's `DisconnectTip` flushes only then).
  */
-import { bytesEqual, type Block, type Hash } from '@node/wire'
+import { type Block, bytesEqual, type Hash } from '@node/wire'
 import type { BlockUndo, Coin, UtxoView } from '../coins/types.ts'
 import { isBip30Unspendable } from './bip30.ts'
 import { isUnspendable } from './update.ts'

@@ -25,7 +25,12 @@ export class BlockConsensusError extends ProtocolError {
     where: { tx?: number | undefined; input?: number | undefined; cause?: unknown } = {},
     severity: Severity = 'discourage',
   ) {
-    super('BLOCK_CONSENSUS', severity, message, where.cause === undefined ? undefined : { cause: where.cause })
+    super(
+      'BLOCK_CONSENSUS',
+      severity,
+      message,
+      where.cause === undefined ? undefined : { cause: where.cause },
+    )
     this.name = 'BlockConsensusError'
     this.reason = reason
     this.tx = where.tx

@@ -63,6 +63,7 @@ export function checkTxInputs(tx: Tx, view: UtxoView, spendHeight: number, txInd
       where,
     )
   const fee = valueIn - valueOut
-  if (!moneyRange(fee)) throw new BlockConsensusError('bad-txns-fee-outofrange', `in transaction ${txid()}`, where)
+  if (!moneyRange(fee))
+    throw new BlockConsensusError('bad-txns-fee-outofrange', `in transaction ${txid()}`, where)
   return { coins, fee }
 }

@@ -5,7 +5,7 @@
  * added, except provably unspendable ones, which Core's `AddCoin` never
  * stores (`CScript::IsUnspendable`, src/script/script.h).
  */
-import { type Tx } from '@node/wire'
+import type { Tx } from '@node/wire'
 import type { Coin, TxUndo, UtxoView } from '../coins/types.ts'
 
 /** Core's MAX_SCRIPT_SIZE (src/script/script.h). */

@@ -7,9 +7,9 @@
 import { ScriptCheckPool } from '@node/consensus'
 import { MAX_MONEY, regtest, type Tx } from '@node/wire'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BlockConsensusError } from '../../src/validation/errors.ts'
 import { type ConnectContext, connectBlock } from '../../src/validation/connect.ts'
 import { disconnectBlock } from '../../src/validation/disconnect.ts'
+import { BlockConsensusError } from '../../src/validation/errors.ts'
 import { LayeredView } from '../../src/validation/layered-view.ts'
 import {
   block,
@@ -21,9 +21,9 @@ import {
   OP_RETURN_DATA,
   OP_TRUE,
   out,
+  PUSH2_EQUAL,
   p2sh,
   p2wsh,
-  PUSH2_EQUAL,
   pushNum,
   spend,
 } from './helpers.ts'
@@ -34,7 +34,10 @@ const EVAL_FALSE =
 /** A view holding the outputs of a height-1 coinbase paying 5 BTC to each script. */
 async function funded(scripts: Uint8Array[], height = 1): Promise<{ view: MemoryView; cb: Tx }> {
   const view = new MemoryView()
-  const cb = coinbase(height, scripts.map((s) => out(5n * COIN, s)))
+  const cb = coinbase(
+    height,
+    scripts.map((s) => out(5n * COIN, s)),
+  )
   await connectBlock(block([cb]), ctxAt(height), view)
   return { view, cb }
 }
@@ -110,12 +113,18 @@ describe('connectBlock', () => {
   it('rejects a missing input, a double spend in one block and a spend of a later output', async () => {
     const { view, cb } = await funded([OP_TRUE, OP_TRUE])
     const ghost = spend([{ tx: cbAt(7, SUBSIDY), vout: 0 }], [out(COIN)])
-    expect(await verdict([cbAt(101, SUBSIDY), ghost], ctxAt(101), view)).toBe('bad-txns-inputs-missingorspent')
+    expect(await verdict([cbAt(101, SUBSIDY), ghost], ctxAt(101), view)).toBe(
+      'bad-txns-inputs-missingorspent',
+    )
     const a = spend([{ tx: cb, vout: 0 }], [out(5n * COIN)])
     const a2 = spend([{ tx: cb, vout: 0 }], [out(4n * COIN)])
-    expect(await verdict([cbAt(101, SUBSIDY), a, a2], ctxAt(101), view)).toBe('bad-txns-inputs-missingorspent')
+    expect(await verdict([cbAt(101, SUBSIDY), a, a2], ctxAt(101), view)).toBe(
+      'bad-txns-inputs-missingorspent',
+    )
     const child = spend([{ tx: a, vout: 0 }], [out(5n * COIN)])
-    expect(await verdict([cbAt(101, SUBSIDY), child, a], ctxAt(101), view)).toBe('bad-txns-inputs-missingorspent')
+    expect(await verdict([cbAt(101, SUBSIDY), child, a], ctxAt(101), view)).toBe(
+      'bad-txns-inputs-missingorspent',
+    )
     // Across blocks: once a is connected, a second spend of its input fails.
     expect(await verdict([cbAt(101, SUBSIDY), a], ctxAt(101), view)).toBe('ok')
     expect(await verdict([cbAt(102, SUBSIDY), a2], ctxAt(102), view)).toBe('bad-txns-inputs-missingorspent')
@@ -124,7 +133,9 @@ describe('connectBlock', () => {
   it('lets a coinbase output be spent at depth 100 and not 99', async () => {
     const { view, cb } = await funded([OP_TRUE], 5)
     const a = spend([{ tx: cb, vout: 0 }], [out(5n * COIN)])
-    expect(await verdict([cbAt(104, SUBSIDY), a], ctxAt(104), view)).toBe('bad-txns-premature-spend-of-coinbase')
+    expect(await verdict([cbAt(104, SUBSIDY), a], ctxAt(104), view)).toBe(
+      'bad-txns-premature-spend-of-coinbase',
+    )
     expect(view.get(cb.txid(), 0)).toBeDefined()
     expect(await verdict([cbAt(105, SUBSIDY), a], ctxAt(105), view)).toBe('ok')
   })
@@ -144,7 +155,9 @@ describe('connectBlock', () => {
     expect(await verdict([cbAt(10, SUBSIDY), exact], ctxAt(10), view)).toBe('ok')
     const f1 = spend([{ tx: src, vout: 1 }], [out(0n)])
     const f2 = spend([{ tx: src, vout: 2 }], [out(0n)])
-    expect(await verdict([cbAt(11, SUBSIDY), f1, f2], ctxAt(11), view)).toBe('bad-txns-accumulated-fee-outofrange')
+    expect(await verdict([cbAt(11, SUBSIDY), f1, f2], ctxAt(11), view)).toBe(
+      'bad-txns-accumulated-fee-outofrange',
+    )
   })
 
   it('rejects a coinbase paying more than subsidy plus fees, by one satoshi', async () => {

@@ -101,7 +101,9 @@ export function coinbase(height: number, outputs: TxOut[], tag = 0): Tx {
   const script = Uint8Array.of(...pushNum(height), 0x01, tag)
   return new Tx({
     version: 2,
-    inputs: [{ prevHash: new Uint8Array(32), prevIndex: 0xffffffff, script, sequence: 0xffffffff, witness: [] }],
+    inputs: [
+      { prevHash: new Uint8Array(32), prevIndex: 0xffffffff, script, sequence: 0xffffffff, witness: [] },
+    ],
     outputs,
     locktime: 0,
   })
@@ -116,7 +118,11 @@ export interface Spend {
 }
 
 /** A transaction spending `spends` into `outputs`. */
-export function spend(spends: Spend[], outputs: TxOut[], opts: { version?: number; locktime?: number } = {}): Tx {
+export function spend(
+  spends: Spend[],
+  outputs: TxOut[],
+  opts: { version?: number; locktime?: number } = {},
+): Tx {
   const inputs: TxIn[] = spends.map((s) => ({
     prevHash: s.tx.txid(),
     prevIndex: s.vout,
@@ -154,7 +160,11 @@ export function fakeHash(height: number): Hash {
 }
 
 /** Regtest context at `height`; MTP of height h is 1,600,000,000 + 600·h. */
-export function ctxAt(height: number, over: Partial<ConnectContext> = {}, network: NetworkParams = regtest): ConnectContext {
+export function ctxAt(
+  height: number,
+  over: Partial<ConnectContext> = {},
+  network: NetworkParams = regtest,
+): ConnectContext {
   return {
     network,
     height,
