@@ -59,10 +59,11 @@ export function bip30Applies(
   hash: Hash,
   ancestorHash: (height: number) => Hash | undefined,
 ): boolean {
-  let enforce = !isBip30Repeat(height, hash)
+  if (height >= BIP34_IMPLIES_BIP30_LIMIT) return true
+  if (isBip30Repeat(height, hash)) return false
   const bip34Hash = BIP34_HASH[network.name]
+  if (!bip34Hash) return true
   // Core: pindex->pprev->GetAncestor(BIP34Height), absent above the parent's height.
   const atBip34 = network.bip34Height <= height - 1 ? ancestorHash(network.bip34Height) : undefined
-  enforce &&= !atBip34 || !bip34Hash || !bytesEqual(atBip34, bip34Hash)
-  return enforce || height >= BIP34_IMPLIES_BIP30_LIMIT
+  return !atBip34 || !bytesEqual(atBip34, bip34Hash)
 }

@@ -65,7 +65,7 @@ export interface ConnectContext {
   /** Verify scripts; false below the assumed-valid block (assumevalid.ts). */
   readonly checkScripts: boolean
   /** Signature cache consulted by inline checks (a pool has its own). Not added to: Core does not cache block checks. */
-  readonly sigcache?: SignatureCache
+  readonly sigcache?: SignatureCache | undefined
 }
 
 export interface ConnectResult {

@@ -7,10 +7,13 @@
 import { ScriptCheckPool } from '@node/consensus'
 import { MAX_MONEY, regtest, type Tx } from '@node/wire'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ConnectContext, connectBlock } from '../../src/validation/connect.ts'
-import { disconnectBlock } from '../../src/validation/disconnect.ts'
-import { BlockConsensusError } from '../../src/validation/errors.ts'
-import { LayeredView } from '../../src/validation/layered-view.ts'
+import {
+  BlockConsensusError,
+  type ConnectContext,
+  connectBlock,
+  disconnectBlock,
+  LayeredView,
+} from '../../src/index.ts'
 import {
   block,
   COIN,

@@ -4,9 +4,7 @@
  */
 import { hexToHash } from '@node/wire'
 import { describe, expect, it } from 'vitest'
-import { connectBlock } from '../../src/validation/connect.ts'
-import { disconnectBlock } from '../../src/validation/disconnect.ts'
-import { CoinOverwriteError, LayeredView } from '../../src/validation/layered-view.ts'
+import { CoinOverwriteError, connectBlock, disconnectBlock, LayeredView } from '../../src/index.ts'
 import { block, COIN, coinbase, ctxAt, MemoryView, OP_RETURN_DATA, OP_TRUE, out, spend } from './helpers.ts'
 
 const SUBSIDY = 50n * COIN

@@ -16,9 +16,8 @@ import {
   type TxIn,
   type TxOut,
 } from '@node/wire'
-import type { Coin, UtxoView } from '../../src/coins/types.ts'
-import type { ConnectContext } from '../../src/validation/connect.ts'
-import { CoinOverwriteError } from '../../src/validation/layered-view.ts'
+import type { Coin, ConnectContext, UtxoView } from '../../src/index.ts'
+import { CoinOverwriteError } from '../../src/index.ts'
 
 /** A Map-backed UtxoView with Core's overwrite rule. */
 export class MemoryView implements UtxoView {

@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest'
 import {
   type AssumeValidEntry,
   blockProofEquivalentTime,
+  blockSubsidy,
   scriptCheckReason,
-} from '../../src/validation/assumevalid.ts'
+} from '../../src/index.ts'
 import { BIP34_IMPLIES_BIP30_LIMIT, bip30Applies } from '../../src/validation/bip30.ts'
-import { blockSubsidy } from '../../src/validation/subsidy.ts'
 import { fakeHash } from './helpers.ts'
 
 describe('blockSubsidy', () => {
