@@ -47,6 +47,34 @@ export {
 } from './chaingen.ts'
 export { liveChildren } from './children.ts'
 export {
+  type BlockOnOptions,
+  blockOn,
+  blockTime,
+  blockTx,
+  CSV_LOCK,
+  expectedUtxos,
+  generateScriptChain,
+  isUnspendable,
+  parentOf,
+  type ScriptChain,
+  type ScriptChainOptions,
+  SCRIPTGEN_FEE,
+  SEQUENCE_LOCKTIME,
+  spendable,
+  type UtxoEntry,
+  type UtxoSet,
+  wireHash,
+} from './scriptgen.ts'
+export {
+  KeyRing,
+  OUTPUT_KINDS,
+  type OutputKind,
+  outpointKey,
+  type Spendable,
+  type SpendPlan,
+  TAPROOT_KINDS,
+} from './scripts.ts'
+export {
   BASELINE_WINDOW_MS,
   BCOIN_PORT_ATTEMPTS,
   BCOIN_READY_TIMEOUT_MS,
