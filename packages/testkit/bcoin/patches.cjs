@@ -36,7 +36,7 @@ function onlyConfiguredHosts() {
  * The guard goes in first, on the same `bdns` instance bcoin's pool, peer and
  * host list will load.
  */
-function loadPatchedBcoin({ segwitGenesis = false, assumeValid = 0 } = {}) {
+function loadPatchedBcoin({ segwitGenesis = false, assumeValid = 0, coreScriptHeights = false } = {}) {
   // bcrypto picks its backend when first loaded; the JS one needs no native build.
   if (!process.env.NODE_BACKEND) process.env.NODE_BACKEND = 'js'
   const root = bcoinRootDir()
@@ -66,6 +66,15 @@ function loadPatchedBcoin({ segwitGenesis = false, assumeValid = 0 } = {}) {
       }
       return getState.call(this, prev, deployment)
     }
+  }
+  if (coreScriptHeights) {
+    // Core's regtest enforces BIP66 (strict DER) and BIP65 (CHECKLOCKTIMEVERIFY)
+    // from height 1 (src/kernel/chainparams.cpp); bcoin's regtest only from
+    // 1251 and 1351. BIP34 stays at bcoin's (never), which keeps bcoin's BIP30
+    // check on every block, as Core has it on regtest.
+    const regtest = bcoin.Network.get('regtest')
+    regtest.block.bip65height = 1
+    regtest.block.bip66height = 1
   }
   if (assumeValid > 0) {
     // Core's -assumevalid, by height: blocks up to `assumeValid` are connected

@@ -9,6 +9,10 @@
  * - {@link startBcoin}: a bcoin regtest node as a real peer, strictly on loopback.
  * - {@link generateChain} / {@link submitChain}: a regtest chain of filled blocks
  *   (signed P2WPKH transactions bcoin fully validates), cached on disk.
+ * - {@link generateScriptChain}: a regtest chain spending every output kind;
+ *   {@link expectedUtxos} replays a chain into its UTXO set; {@link badBlock}
+ *   builds a block breaking one rule, labelled with Core's reason;
+ *   {@link buildFork} a competing branch with more work.
  *
  * ```ts
  * import { startableSuite } from '@node/testkit'
@@ -35,6 +39,16 @@ export {
   waitForHeight,
 } from './bcoin.ts'
 export {
+  BAD_BLOCK_KINDS,
+  type BadBlock,
+  type BadBlockKind,
+  type BadBlockOptions,
+  BIP30_TEST_BIP34_HEIGHT,
+  badBlock,
+  badBlockReason,
+  badBlocks,
+} from './badblocks.ts'
+export {
   type ChainBlock,
   type ChainKey,
   chainCachePath,
@@ -46,6 +60,7 @@ export {
   submitChain,
 } from './chaingen.ts'
 export { liveChildren } from './children.ts'
+export { buildFork, type Fork, type ForkOptions } from './forkgen.ts'
 export {
   type BlockOnOptions,
   blockOn,
