@@ -32,7 +32,7 @@ function onlyConfiguredHosts() {
 }
 
 /**
- * Patch `Pool` (and with segwitGenesis or assumeValid, `Chain`) and return bcoin's main module.
+ * Patch `Pool` (and with segwitGenesis, coreScriptHeights or assumeValid, `Chain`) and return bcoin's main module.
  * The guard goes in first, on the same `bdns` instance bcoin's pool, peer and
  * host list will load.
  */
@@ -68,13 +68,23 @@ function loadPatchedBcoin({ segwitGenesis = false, assumeValid = 0, coreScriptHe
     }
   }
   if (coreScriptHeights) {
-    // Core's regtest enforces BIP66 (strict DER) and BIP65 (CHECKLOCKTIMEVERIFY)
-    // from height 1 (src/kernel/chainparams.cpp); bcoin's regtest only from
-    // 1251 and 1351. BIP34 stays at bcoin's (never), which keeps bcoin's BIP30
-    // check on every block, as Core has it on regtest.
+    // Core's regtest enforces BIP66 (strict DER), BIP65 (CHECKLOCKTIMEVERIFY)
+    // and CSV (BIP68/112/113) from height 1 (src/kernel/chainparams.cpp);
+    // bcoin's regtest has BIP66 and BIP65 from 1251 and 1351, and CSV only
+    // once miners signal it through BIP9. BIP34 stays at bcoin's (never),
+    // which keeps bcoin's BIP30 check on every block, as Core has it on regtest.
     const regtest = bcoin.Network.get('regtest')
     regtest.block.bip65height = 1
     regtest.block.bip66height = 1
+    const Chain = lib('blockchain/chain.js')
+    const { thresholdStates } = lib('blockchain/common.js')
+    const getState = Chain.prototype.getState
+    Chain.prototype.getState = function csvFromGenesis(prev, deployment) {
+      if (this.network.type === 'regtest' && deployment.name === 'csv') {
+        return Promise.resolve(thresholdStates.ACTIVE)
+      }
+      return getState.call(this, prev, deployment)
+    }
   }
   if (assumeValid > 0) {
     // Core's -assumevalid, by height: blocks up to `assumeValid` are connected

@@ -52,9 +52,10 @@ export interface StartBcoinOptions {
    */
   assumeValidHeight?: number | undefined
   /**
-   * Enforce BIP66 and BIP65 (CHECKLOCKTIMEVERIFY) from height 1, as Core's
-   * regtest does (stock bcoin: from 1251 and 1351), so that a failing CLTV
-   * is rejected on a short chain.
+   * Enforce BIP66, BIP65 (CHECKLOCKTIMEVERIFY) and CSV (BIP68/112/113) from
+   * height 1, as Core's regtest does (stock bcoin: BIP66 and BIP65 from 1251
+   * and 1351, CSV once signalled through BIP9), so that a failing CLTV or CSV
+   * and an unmet relative lock are rejected on a short chain.
    */
   coreScriptHeights?: boolean | undefined
   /** Turn on bcoin's debug log and copy the launcher's output to this process's stderr. */
