@@ -35,8 +35,8 @@ import {
   blockOn,
   expectedUtxos,
   parentOf,
-  type ScriptChain,
   SCRIPTGEN_FEE,
+  type ScriptChain,
   SEQUENCE_LOCKTIME,
   spendable,
   type UtxoSet,
@@ -78,7 +78,8 @@ export interface BadBlockOptions {
   tipHeight?: number | undefined
 }
 
-const scriptFailure = (code: ScriptErrorCode): string => `block-script-verify-flag-failed (${SCRIPT_ERRORS[code]})`
+const scriptFailure = (code: ScriptErrorCode): string =>
+  `block-script-verify-flag-failed (${SCRIPT_ERRORS[code]})`
 
 const REASONS: Readonly<Record<BadBlockKind, string>> = {
   'double-spend-in-block': 'bad-txns-inputs-missingorspent',
@@ -176,13 +177,20 @@ function contents(
     case 'double-spend-across-blocks': {
       // Block 1's coinbase output, spent by the funding transaction at height 101.
       const first = ctx.prefix[0]
-      if (!first || ctx.prefix.length <= COINBASE_MATURITY)
-        throw new ChainGenError('No output spent yet.')
+      if (!first || ctx.prefix.length <= COINBASE_MATURITY) throw new ChainGenError('No output spent yet.')
       const cb = decodeBlock(first.raw).txs[0]!
       const out = cb.outputs[0]!
       const plan = chain.plans.get(Buffer.from(out.script).toString('hex'))
       if (!plan) throw new ChainGenError('Block 1 does not pay the generator.')
-      const coin: Spendable = { txid: cb.txid(), vout: 0, value: out.value, script: out.script, height: 1, coinbase: true, plan }
+      const coin: Spendable = {
+        txid: cb.txid(),
+        vout: 0,
+        value: out.value,
+        script: out.script,
+        height: 1,
+        coinbase: true,
+        plan,
+      }
       return { txs: [spendTx(ctx, coin)] }
     }
     case 'missing-input': {
@@ -219,7 +227,13 @@ function contents(
       return { txs: [withWitness(tx, (w) => [...w, Uint8Array.of(1)])] }
     }
     case 'too-many-sigops':
-      return { txs: [], outputs: [{ value: sub, script: payTo }, { value: 0n, script: SIGOP_BOMB }] }
+      return {
+        txs: [],
+        outputs: [
+          { value: sub, script: payTo },
+          { value: 0n, script: SIGOP_BOMB },
+        ],
+      }
     case 'bip30': {
       // Repeat a coinbase-only block's coinbase whose output is still unspent.
       for (let h = Math.min(COINBASE_MATURITY, ctx.prefix.length); h >= 1; h--) {
@@ -232,7 +246,11 @@ function contents(
     }
     case 'bip68-unmet': {
       // Confirmed in the tip; a relative lock of 10 blocks needs 9 more.
-      const c = coinWhere(ctx, 'P2WPKH output of the tip', (c) => c.plan.kind === 'p2wpkh' && !c.coinbase && c.height === height - 1)
+      const c = coinWhere(
+        ctx,
+        'P2WPKH output of the tip',
+        (c) => c.plan.kind === 'p2wpkh' && !c.coinbase && c.height === height - 1,
+      )
       return { txs: [spendTx(ctx, c, { sequence: 10, locktime: 0 })] }
     }
     case 'cltv-fail': {

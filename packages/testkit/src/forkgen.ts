@@ -14,6 +14,8 @@
  * other keys than the chain used, so the UTXO set after a reorg differs
  * from the one before it in more than the coinbases.
  */
+
+import { Tx } from '@node/wire'
 import type { ChainBlock } from './chaingen.ts'
 import { subsidy } from './chaingen.ts'
 import { COINBASE_MATURITY } from './constants.ts'
@@ -22,13 +24,12 @@ import {
   blockOn,
   expectedUtxos,
   parentOf,
-  type ScriptChain,
   SCRIPTGEN_FEE,
+  type ScriptChain,
   SEQUENCE_LOCKTIME,
   spendable,
   type UtxoSet,
 } from './scriptgen.ts'
-import { Tx } from '@node/wire'
 
 export interface ForkOptions {
   /** Height of the last block the branch shares with the chain (0: genesis). */
@@ -74,7 +75,13 @@ export function buildFork(chain: ScriptChain, options: ForkOptions): Fork {
       const unsigned = new Tx({
         version: 2,
         inputs: [
-          { prevHash: coin.txid, prevIndex: coin.vout, script: new Uint8Array(0), sequence: SEQUENCE_LOCKTIME, witness: [] },
+          {
+            prevHash: coin.txid,
+            prevIndex: coin.vout,
+            script: new Uint8Array(0),
+            sequence: SEQUENCE_LOCKTIME,
+            witness: [],
+          },
         ],
         outputs: [
           { value: half, script: a },
@@ -86,7 +93,14 @@ export function buildFork(chain: ScriptChain, options: ForkOptions): Fork {
     }
     const value = subsidy(h, p) + SCRIPTGEN_FEE * BigInt(txs.length)
     const payTo = chain.ring.output('p2wpkh', h + 5).script
-    const { block } = blockOn(p, parentOf(p, [...prefix, ...branch]), h, txs, { value, script: payTo }, { tag })
+    const { block } = blockOn(
+      p,
+      parentOf(p, [...prefix, ...branch]),
+      h,
+      txs,
+      { value, script: payTo },
+      { tag },
+    )
     branch.push(block)
     utxos = expectedUtxos([block], utxos)
   }

@@ -22,6 +22,17 @@
  * Benchmarks and scripts that run outside vitest can import `@node/testkit/bcoin`,
  * `@node/testkit/chaingen` and `@node/testkit/resources`, which do not load vitest.
  */
+
+export {
+  BAD_BLOCK_KINDS,
+  type BadBlock,
+  type BadBlockKind,
+  type BadBlockOptions,
+  BIP30_TEST_BIP34_HEIGHT,
+  badBlock,
+  badBlockReason,
+  badBlocks,
+} from './badblocks.ts'
 export {
   BCOIN_LAUNCHER,
   type BcoinNode,
@@ -39,16 +50,6 @@ export {
   waitForHeight,
 } from './bcoin.ts'
 export {
-  BAD_BLOCK_KINDS,
-  type BadBlock,
-  type BadBlockKind,
-  type BadBlockOptions,
-  BIP30_TEST_BIP34_HEIGHT,
-  badBlock,
-  badBlockReason,
-  badBlocks,
-} from './badblocks.ts'
-export {
   type ChainBlock,
   type ChainKey,
   chainCachePath,
@@ -60,35 +61,6 @@ export {
   submitChain,
 } from './chaingen.ts'
 export { liveChildren } from './children.ts'
-export { buildFork, type Fork, type ForkOptions } from './forkgen.ts'
-export {
-  type BlockOnOptions,
-  blockOn,
-  blockTime,
-  blockTx,
-  CSV_LOCK,
-  expectedUtxos,
-  generateScriptChain,
-  isUnspendable,
-  parentOf,
-  type ScriptChain,
-  type ScriptChainOptions,
-  SCRIPTGEN_FEE,
-  SEQUENCE_LOCKTIME,
-  spendable,
-  type UtxoEntry,
-  type UtxoSet,
-  wireHash,
-} from './scriptgen.ts'
-export {
-  KeyRing,
-  OUTPUT_KINDS,
-  type OutputKind,
-  outpointKey,
-  type Spendable,
-  type SpendPlan,
-  TAPROOT_KINDS,
-} from './scripts.ts'
 export {
   BASELINE_WINDOW_MS,
   BCOIN_PORT_ATTEMPTS,
@@ -134,6 +106,7 @@ export {
   type Leak,
   LeakError,
 } from './errors.ts'
+export { buildFork, type Fork, type ForkOptions } from './forkgen.ts'
 export {
   activeResources,
   expectNoLeaks,
@@ -145,6 +118,34 @@ export {
   type SettleOptions,
   settledResources,
 } from './resources.ts'
+export {
+  type BlockOnOptions,
+  blockOn,
+  blockTime,
+  blockTx,
+  CSV_LOCK,
+  expectedUtxos,
+  generateScriptChain,
+  isUnspendable,
+  parentOf,
+  SCRIPTGEN_FEE,
+  type ScriptChain,
+  type ScriptChainOptions,
+  SEQUENCE_LOCKTIME,
+  spendable,
+  type UtxoEntry,
+  type UtxoSet,
+  wireHash,
+} from './scriptgen.ts'
+export {
+  KeyRing,
+  OUTPUT_KINDS,
+  type OutputKind,
+  outpointKey,
+  type Spendable,
+  type SpendPlan,
+  TAPROOT_KINDS,
+} from './scripts.ts'
 export {
   type EmitterLike,
   type StartableFixture,

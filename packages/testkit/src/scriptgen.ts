@@ -111,7 +111,9 @@ export function isUnspendable(script: Uint8Array): boolean {
 }
 
 const isCoinbaseTx = (tx: Tx): boolean =>
-  tx.inputs.length === 1 && tx.inputs[0]!.prevIndex === 0xffffffff && tx.inputs[0]!.prevHash.every((b) => b === 0)
+  tx.inputs.length === 1 &&
+  tx.inputs[0]!.prevIndex === 0xffffffff &&
+  tx.inputs[0]!.prevHash.every((b) => b === 0)
 
 /**
  * The UTXO set after `blocks` (in order, from height 1 or on `base`), by
@@ -130,14 +132,20 @@ export function expectedUtxos(
       if (!coinbase) {
         for (const i of tx.inputs) {
           const key = outpointKey(i.prevHash, i.prevIndex)
-          if (!utxos.delete(key)) throw new ChainGenError(`Block ${b.height} spends ${key}, which is not unspent.`)
+          if (!utxos.delete(key))
+            throw new ChainGenError(`Block ${b.height} spends ${key}, which is not unspent.`)
         }
       }
       const txid = tx.txid()
       tx.outputs.forEach((o, vout) => {
         if (isUnspendable(o.script)) return
         // A copy: a view would keep the whole block alive.
-        utxos.set(outpointKey(txid, vout), { value: o.value, script: Uint8Array.from(o.script), height: b.height, coinbase })
+        utxos.set(outpointKey(txid, vout), {
+          value: o.value,
+          script: Uint8Array.from(o.script),
+          height: b.height,
+          coinbase,
+        })
       })
     }
   }
@@ -203,9 +211,14 @@ export const wireHash = (b: Pick<ChainBlock, 'hash'>): Uint8Array =>
   new Uint8Array(Buffer.from(b.hash, 'hex').reverse())
 
 /** The tip of `blocks` (or genesis) as {@link blockOn} takes a parent. */
-export function parentOf(p: NetworkParams, blocks: readonly ChainBlock[]): { hash: Uint8Array; time: number } {
+export function parentOf(
+  p: NetworkParams,
+  blocks: readonly ChainBlock[],
+): { hash: Uint8Array; time: number } {
   const last = blocks[blocks.length - 1]
-  return last ? { hash: wireHash(last), time: blockTime(last.raw) } : { hash: p.genesisHash, time: p.genesis.header.time }
+  return last
+    ? { hash: wireHash(last), time: blockTime(last.raw) }
+    : { hash: p.genesisHash, time: p.genesis.header.time }
 }
 
 /** Build {@link ScriptChain}; see the module comment. */
@@ -239,12 +252,25 @@ export async function generateScriptChain(options: ScriptChainOptions = {}): Pro
   const remember = (script: Uint8Array, plan: SpendPlan): void => {
     plans.set(Buffer.from(script).toString('hex'), plan)
   }
-  const addOutputs = (tx: Tx, height: number, coinbase: boolean, planOf: (vout: number) => SpendPlan): Spendable[] => {
+  const addOutputs = (
+    tx: Tx,
+    height: number,
+    coinbase: boolean,
+    planOf: (vout: number) => SpendPlan,
+  ): Spendable[] => {
     const txid = tx.txid()
     const made: Spendable[] = []
     tx.outputs.forEach((o, vout) => {
       if (isUnspendable(o.script)) return
-      const s: Spendable = { txid, vout, value: o.value, script: o.script, height, coinbase, plan: planOf(vout) }
+      const s: Spendable = {
+        txid,
+        vout,
+        value: o.value,
+        script: o.script,
+        height,
+        coinbase,
+        plan: planOf(vout),
+      }
       wallet.set(outpointKey(txid, vout), s)
       made.push(s)
     })
@@ -276,7 +302,15 @@ export async function generateScriptChain(options: ScriptChainOptions = {}): Pro
       const tx = ring.sign(
         new Tx({
           version: 2,
-          inputs: [{ prevHash: matured.txid, prevIndex: matured.vout, script: new Uint8Array(0), sequence: SEQUENCE_LOCKTIME, witness: [] }],
+          inputs: [
+            {
+              prevHash: matured.txid,
+              prevIndex: matured.vout,
+              script: new Uint8Array(0),
+              sequence: SEQUENCE_LOCKTIME,
+              witness: [],
+            },
+          ],
           outputs,
           locktime: h - 1,
         }),
@@ -285,8 +319,11 @@ export async function generateScriptChain(options: ScriptChainOptions = {}): Pro
       txs.push(tx)
       after.push(() => {
         spend([matured])
-        outs.forEach((o) => remember(o.script, o.plan))
-        funded.set(h, addOutputs(tx, h, false, (v) => outs[v]!.plan))
+        for (const o of outs) remember(o.script, o.plan)
+        funded.set(
+          h,
+          addOutputs(tx, h, false, (v) => outs[v]!.plan),
+        )
       })
     }
 
@@ -328,7 +365,14 @@ export async function generateScriptChain(options: ScriptChainOptions = {}): Pro
     const payTo = ring.output('p2wpkh', h)
     const value = subsidy(h, p) + SCRIPTGEN_FEE * BigInt(txs.length)
     const time = startTime + (h - 1) * spacing
-    const { block, coinbase } = blockOn(p, parentOf(p, blocks), h, txs, { value, script: payTo.script }, { tag, time })
+    const { block, coinbase } = blockOn(
+      p,
+      parentOf(p, blocks),
+      h,
+      txs,
+      { value, script: payTo.script },
+      { tag, time },
+    )
     blocks.push(block)
     for (const f of after) f()
     remember(payTo.script, payTo.plan)

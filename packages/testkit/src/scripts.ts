@@ -26,8 +26,8 @@ import {
   segwitV0Sighash,
   tapbranchHash,
   tapleafHash,
-  tapTweakHash,
   taprootSighash,
+  tapTweakHash,
 } from '@node/consensus'
 import { sha256, Tx, type TxIn, type TxOut } from '@node/wire'
 import type { ChainKey } from './chaingen.ts'
@@ -122,7 +122,8 @@ const HASH160 = 0xa9
 const EQUAL = 0x87
 const EQUALVERIFY = 0x88
 
-export const p2pkhScript = (h: Uint8Array): Uint8Array => cat([DUP, HASH160], push(h), [EQUALVERIFY, CHECKSIG])
+export const p2pkhScript = (h: Uint8Array): Uint8Array =>
+  cat([DUP, HASH160], push(h), [EQUALVERIFY, CHECKSIG])
 export const p2wpkhScript = (h: Uint8Array): Uint8Array => cat([OP.OP_0], push(h))
 export const p2shScript = (redeem: Uint8Array): Uint8Array => cat([HASH160], push(hash160(redeem)), [EQUAL])
 export const p2wshScript = (ws: Uint8Array): Uint8Array => cat([OP.OP_0], push(sha256(ws)))
@@ -177,7 +178,10 @@ export class KeyRing {
         // Signed by the second key: a 1-of-2 checks keys until one matches.
         return { script: multisigScript(1, [pub(0), pub(1)]), plan: { kind, signers: [idx(1)] } }
       case 'multisig-2-of-3':
-        return { script: multisigScript(2, [pub(0), pub(1), pub(2)]), plan: { kind, signers: [idx(0), idx(2)] } }
+        return {
+          script: multisigScript(2, [pub(0), pub(1), pub(2)]),
+          plan: { kind, signers: [idx(0), idx(2)] },
+        }
       case 'p2sh-multisig-2-of-3': {
         const redeem = multisigScript(2, [pub(0), pub(1), pub(2)])
         return { script: p2shScript(redeem), plan: { kind, signers: [idx(1), idx(2)], script: redeem } }

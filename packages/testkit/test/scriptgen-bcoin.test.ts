@@ -94,16 +94,24 @@ describe('script chain against bcoin (full validation)', () => {
     await expectUtxos(node, chain.utxos, [])
   })
 
-  it.each([...BAD_BLOCK_KINDS])('rejects the %s block and keeps its tip', { timeout: 60_000 }, async (kind) => {
-    const bad = badBlock(chain, kind)
-    const before = await tip()
-    expect(before).toBe(chain.blocks[BLOCKS - 1]!.hash)
-    const answer = await node.rpc<string | null>('submitblock', [hex(bad.block.raw)])
-    // Core: bad.reason; bcoin: BCOIN_SAYS[kind].
-    expect({ kind, core: bad.reason, bcoin: answer }).toEqual({ kind, core: bad.reason, bcoin: BCOIN_SAYS[kind] })
-    expect(await tip()).toBe(before)
-    expect(await node.rpc<number>('getblockcount')).toBe(BLOCKS)
-  })
+  it.each([...BAD_BLOCK_KINDS])(
+    'rejects the %s block and keeps its tip',
+    { timeout: 60_000 },
+    async (kind) => {
+      const bad = badBlock(chain, kind)
+      const before = await tip()
+      expect(before).toBe(chain.blocks[BLOCKS - 1]!.hash)
+      const answer = await node.rpc<string | null>('submitblock', [hex(bad.block.raw)])
+      // Core: bad.reason; bcoin: BCOIN_SAYS[kind].
+      expect({ kind, core: bad.reason, bcoin: answer }).toEqual({
+        kind,
+        core: bad.reason,
+        bcoin: BCOIN_SAYS[kind],
+      })
+      expect(await tip()).toBe(before)
+      expect(await node.rpc<number>('getblockcount')).toBe(BLOCKS)
+    },
+  )
 
   it('reorganises by 1, 10 and 100 blocks onto branches with more work', { timeout: 300_000 }, async () => {
     let best = { blocks: chain.blocks, utxos: chain.utxos }

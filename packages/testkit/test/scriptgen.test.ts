@@ -144,7 +144,9 @@ describe('buildFork', () => {
     expect(fork.blocks).toHaveLength(depth + 1)
     expect(fork.blocks[0]!.height).toBe(forkHeight + 1)
     const forkPrev = hashToHex(decodeBlock(fork.blocks[0]!.raw).header.prevBlock)
-    expect(forkPrev).toBe(forkHeight === 0 ? hashToHex(regtest.genesisHash) : chain.blocks[forkHeight - 1]!.hash)
+    expect(forkPrev).toBe(
+      forkHeight === 0 ? hashToHex(regtest.genesisHash) : chain.blocks[forkHeight - 1]!.hash,
+    )
     for (const b of fork.blocks) {
       const block = decodeBlock(b.raw)
       checkBlock(block, regtest)
