@@ -54,6 +54,13 @@ describe('generateScriptChain', () => {
       [...OUTPUT_KINDS, 'p2wpkh'].filter((k, i, a) => a.indexOf(k) === i).sort(),
     )
     for (const k of TAPROOT_KINDS) expect(noTap.spentKinds.has(k)).toBe(false)
+    // Without taproot no block has a witness v1 output; with it, some do.
+    const v1Outputs = (c: ScriptChain): number =>
+      c.blocks
+        .flatMap((b) => decodeBlock(b.raw).txs.flatMap((tx) => tx.outputs))
+        .filter((o) => o.script.length === 34 && o.script[0] === 0x51 && o.script[1] === 0x20).length
+    expect(v1Outputs(noTap)).toBe(0)
+    expect(v1Outputs(tap)).toBeGreaterThan(0)
     expect(noTap.spentKinds.size).toBe(OUTPUT_KINDS.length - TAPROOT_KINDS.size)
   })
 
