@@ -591,7 +591,7 @@ function assemble(
 }
 
 /** The transaction count of a serialized block (the compact size after the header). */
-export function txCountOf(raw: Uint8Array): number {
+function txCountOf(raw: Uint8Array): number {
   const first = raw[80]!
   if (first < 0xfd) return first
   const v = new DataView(raw.buffer, raw.byteOffset + 81)

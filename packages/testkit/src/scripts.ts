@@ -93,11 +93,11 @@ export function outpointKey(txid: Uint8Array, vout: number): string {
   return `${Buffer.from(txid).reverse().toString('hex')}:${vout}`
 }
 
-export const hash160 = (data: Uint8Array): Uint8Array =>
+const hash160 = (data: Uint8Array): Uint8Array =>
   createHash('ripemd160').update(createHash('sha256').update(data).digest()).digest()
 
 /** A minimal push of `data` (Core's `CScript() << data`). */
-export function push(data: Uint8Array): Uint8Array {
+function push(data: Uint8Array): Uint8Array {
   const n = data.length
   if (n < OP.PUSHDATA1) return Uint8Array.from([n, ...data])
   if (n <= 0xff) return Uint8Array.from([OP.PUSHDATA1, n, ...data])
@@ -122,18 +122,17 @@ const HASH160 = 0xa9
 const EQUAL = 0x87
 const EQUALVERIFY = 0x88
 
-export const p2pkhScript = (h: Uint8Array): Uint8Array =>
+const p2pkhScript = (h: Uint8Array): Uint8Array =>
   cat([DUP, HASH160], push(h), [EQUALVERIFY, CHECKSIG])
-export const p2wpkhScript = (h: Uint8Array): Uint8Array => cat([OP.OP_0], push(h))
-export const p2shScript = (redeem: Uint8Array): Uint8Array => cat([HASH160], push(hash160(redeem)), [EQUAL])
-export const p2wshScript = (ws: Uint8Array): Uint8Array => cat([OP.OP_0], push(sha256(ws)))
+const p2shScript = (redeem: Uint8Array): Uint8Array => cat([HASH160], push(hash160(redeem)), [EQUAL])
+const p2wshScript = (ws: Uint8Array): Uint8Array => cat([OP.OP_0], push(sha256(ws)))
 const multisigScript = (m: number, keys: readonly Uint8Array[]): Uint8Array =>
   cat([OP_N(m)], ...keys.map(push), [OP_N(keys.length), CHECKMULTISIG])
 /** `<lock> OP_CHECKLOCKTIMEVERIFY OP_DROP <key> OP_CHECKSIG` (BIP65). */
-export const cltvScript = (lock: number, key: Uint8Array): Uint8Array =>
+const cltvScript = (lock: number, key: Uint8Array): Uint8Array =>
   cat(heightPush(lock), [CLTV, DROP], push(key), [CHECKSIG])
 /** `<lock> OP_CHECKSEQUENCEVERIFY OP_DROP <key> OP_CHECKSIG` (BIP112). */
-export const csvScript = (lock: number, key: Uint8Array): Uint8Array =>
+const csvScript = (lock: number, key: Uint8Array): Uint8Array =>
   cat(heightPush(lock), [CSV, DROP], push(key), [CHECKSIG])
 
 /**
