@@ -122,8 +122,7 @@ const HASH160 = 0xa9
 const EQUAL = 0x87
 const EQUALVERIFY = 0x88
 
-const p2pkhScript = (h: Uint8Array): Uint8Array =>
-  cat([DUP, HASH160], push(h), [EQUALVERIFY, CHECKSIG])
+const p2pkhScript = (h: Uint8Array): Uint8Array => cat([DUP, HASH160], push(h), [EQUALVERIFY, CHECKSIG])
 const p2shScript = (redeem: Uint8Array): Uint8Array => cat([HASH160], push(hash160(redeem)), [EQUAL])
 const p2wshScript = (ws: Uint8Array): Uint8Array => cat([OP.OP_0], push(sha256(ws)))
 const multisigScript = (m: number, keys: readonly Uint8Array[]): Uint8Array =>

@@ -3,7 +3,7 @@ import { decodeBlock, hashToHex, regtest } from '@node/wire'
 import { beforeAll, describe, expect, it } from 'vitest'
 // blockmgr depends on testkit (for its tests), so testkit cannot declare a
 // dependency on it (turbo rejects the cycle): this test reads its source.
-import { checkBlock, contextualCheckBlock } from '../../blockmgr/src/checks.ts'
+import { checkBlock, contextualCheckBlock } from '../../chain/src/checks.ts'
 import {
   BAD_BLOCK_KINDS,
   badBlocks,
