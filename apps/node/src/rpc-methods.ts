@@ -13,7 +13,7 @@
  * one short handler each.
  */
 import { NETWORK_NAMES, type NetAddress, Network, parseService, SubNet } from '@node/addrmgr'
-import { guessVerificationProgress, type HeaderEntry, medianTimePast, mineBlock } from '@node/blockmgr'
+import { guessVerificationProgress, type HeaderEntry, medianTimePast, mineBlock } from '@node/chain'
 import type { Server } from '@node/server'
 import {
   type Block,

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { mineBlock } from '@node/blockmgr'
+import { mineBlock } from '@node/chain'
 import type { Logger } from '@node/runtime'
 import { createNode } from '@node/server'
 import { networks } from '@node/wire'

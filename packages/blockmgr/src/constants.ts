@@ -27,7 +27,5 @@ export const HEADERS_DOWNLOAD_TIMEOUT_PER_HEADER = 1
 export const PROGRESS_INTERVAL = 5_000
 /** How often timeouts are checked. */
 export const TICK_INTERVAL = 500
-/** Core STALE_RELAY_AGE_LIMIT: blocks off our chain older than this (next to the best header) are not served. */
-export const STALE_RELAY_AGE_LIMIT_SECONDS = 30 * 24 * 60 * 60
 /** Core MIN_BLOCKS_TO_KEEP: an unrequested block more than this far above our tip is not stored (AcceptBlock). */
 export const MIN_BLOCKS_TO_KEEP = 288

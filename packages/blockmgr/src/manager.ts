@@ -15,6 +15,19 @@
  * the in-flight map kept here.
  */
 
+import {
+  type BlockStore,
+  type BlockValidator,
+  checkBlock,
+  contextualCheckBlock,
+  FatalStoreError,
+  HeaderChain,
+  type HeaderEntry,
+  HeadersPresync,
+  type PresyncResult,
+  type TipChange,
+  ValidationError,
+} from '@node/chain'
 import { type Logger, Service, silentLogger, TypedEmitter } from '@node/runtime'
 import {
   type Block,
@@ -40,8 +53,6 @@ import {
   WITNESS_FLAG,
   zeroHash,
 } from '@node/wire'
-import { HeaderChain, type HeaderEntry, type TipChange } from './chain.ts'
-import { type BlockValidator, checkBlock, contextualCheckBlock } from './checks.ts'
 import {
   BLOCK_DOWNLOAD_TIMEOUT_BASE,
   BLOCK_DOWNLOAD_TIMEOUT_PER_PEER,
@@ -59,7 +70,6 @@ import {
   PROGRESS_INTERVAL,
   TICK_INTERVAL,
 } from './constants.ts'
-import { FatalStoreError, ValidationError } from './errors.ts'
 
 /** Core CanDirectFetch: our tip is younger than 20 block intervals. */
 const DIRECT_FETCH_SPACINGS = 20
@@ -68,7 +78,6 @@ const MAX_HIGH_BANDWIDTH_PEERS = 3
 /** Side-branch feeders remembered (one per headers message that ended off the best chain). */
 const MAX_FED_BY = 10_000
 
-import { HeadersPresync, type PresyncResult } from './presync.ts'
 import {
   onGetBlocks,
   onGetBlockTxn,
@@ -77,7 +86,6 @@ import {
   randomNonce,
   type ServingContext,
 } from './serving.ts'
-import type { BlockStore } from './store.ts'
 
 /** What the block manager needs of a connected, handshaken peer. */
 export interface SyncPeer {

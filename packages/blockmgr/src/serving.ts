@@ -7,6 +7,7 @@
  * peer asks for a form we do not hold (non-witness, compact).
  */
 import { randomBytes } from 'node:crypto'
+import { type HeaderChain, type HeaderEntry, ValidationError } from '@node/chain'
 import type { Logger } from '@node/runtime'
 import {
   decodeBlock,
@@ -19,9 +20,7 @@ import {
   toHex,
   WITNESS_FLAG,
 } from '@node/wire'
-import type { HeaderChain, HeaderEntry } from './chain.ts'
 import { MAX_GETBLOCKS_RESULTS, MAX_HEADERS_RESULTS } from './constants.ts'
-import { ValidationError } from './errors.ts'
 import type { SyncPeer } from './manager.ts'
 
 /** Core MAX_CMPCTBLOCK_DEPTH: a compact block for the last 5 blocks, else the whole block (BIP152). */

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { BlockStore, guessVerificationProgress, mineBlock } from '@node/chain'
 import {
   blockHash,
   decodeBlock,
@@ -17,15 +18,7 @@ import {
   toHex,
 } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  BlockManager,
-  type BlockManagerInit,
-  BlockStore,
-  guessVerificationProgress,
-  mineBlock,
-  type PeerBlockEvent,
-  type SyncPeer,
-} from '../src/index.ts'
+import { BlockManager, type BlockManagerInit, type PeerBlockEvent, type SyncPeer } from '../src/index.ts'
 
 const net = networks.regtest
 const magic = net.magic

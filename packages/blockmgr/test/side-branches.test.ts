@@ -10,6 +10,7 @@
  * branches is disconnected.
  */
 import { createHash } from 'node:crypto'
+import { DEFAULT_MAX_SIDE_HEADERS, mineBlock } from '@node/chain'
 import {
   type Block,
   type BlockHeader,
@@ -21,13 +22,7 @@ import {
   toHex,
 } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  BlockManager,
-  type ChainStore,
-  DEFAULT_MAX_SIDE_HEADERS,
-  mineBlock,
-  type SyncPeer,
-} from '../src/index.ts'
+import { BlockManager, type ChainStore, type SyncPeer } from '../src/index.ts'
 
 const net = networks.regtest
 const stops: (() => Promise<void>)[] = []

@@ -12,17 +12,10 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { BlockStore, FatalStoreError, mineBlock, StoreWriteError } from '@node/chain'
 import { blockHash, networks } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  BlockManager,
-  BlockStore,
-  type ChainStore,
-  FatalStoreError,
-  mineBlock,
-  StoreWriteError,
-  type SyncPeer,
-} from '../src/index.ts'
+import { BlockManager, type ChainStore, type SyncPeer } from '../src/index.ts'
 
 const net = networks.regtest
 const dirs: string[] = []

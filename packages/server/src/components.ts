@@ -5,7 +5,8 @@
  * come from here everywhere.
  */
 import type { AddrManager, RandomSource } from '@node/addrmgr'
-import type { BlockManager, BlockStore } from '@node/blockmgr'
+import type { BlockManager } from '@node/blockmgr'
+import type { BlockStore } from '@node/chain'
 import type { Logger } from '@node/runtime'
 import type { BanList } from './bans.ts'
 import type { MockableClock } from './clock.ts'

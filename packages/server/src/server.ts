@@ -44,7 +44,8 @@ import {
   type ServiceAddress,
   serviceKey,
 } from '@node/addrmgr'
-import type { BlockManager, BlockStore, FatalStoreError, PeerBlockEvent } from '@node/blockmgr'
+import type { BlockManager, PeerBlockEvent } from '@node/blockmgr'
+import type { BlockStore, FatalStoreError } from '@node/chain'
 import { InvCache } from '@node/inv-cache'
 import { type ConnectionType, NonceSet, Peer, type PeerPermission, type PeerStats } from '@node/peer'
 import { AbortError, type Logger, Service, startInOrder, stopInReverse, TypedEmitter } from '@node/runtime'

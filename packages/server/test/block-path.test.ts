@@ -5,7 +5,7 @@
  * encodeBlock are wrapped in counting spies for this file, so every call
  * from the peer, the server and the block manager is counted.
  */
-import { mineBlock } from '@node/blockmgr'
+import { mineBlock } from '@node/chain'
 import { blockHash, encodeBlock, encodeHeader, hashToHex, InvType, type Message, toHex } from '@node/wire'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { cleanup, mine, RawPeer, startServer, until } from './helpers.ts'

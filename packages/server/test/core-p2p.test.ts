@@ -3,7 +3,7 @@
  * against our node over loopback with a raw peer (net_processing.cpp
  * ProcessGetHeaders and the sendheaders announcement rule).
  */
-import { mineBlock } from '@node/blockmgr'
+import { mineBlock } from '@node/chain'
 import { blockHash, hashToHex, type Message } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, delay, mine, RawPeer, regtest, startServer, until } from './helpers.ts'

@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { mineBlock } from '@node/blockmgr'
+import { mineBlock } from '@node/chain'
 import { hashToHex, networks, Services } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, startServer } from './helpers.ts'

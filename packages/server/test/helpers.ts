@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import net, { type Socket } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { mineBlock } from '@node/blockmgr'
+import { mineBlock } from '@node/chain'
 import type { Logger } from '@node/runtime'
 import {
   encodeMessage,

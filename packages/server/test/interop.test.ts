@@ -2,7 +2,7 @@
  * Our server against bcoin 1.0.2, a full node we did not write, on loopback
  * (through testkit's loopback-only launcher).
  */
-import { mineBlock } from '@node/blockmgr'
+import { mineBlock } from '@node/chain'
 import { type BcoinNode, getBestBlockHash, mine, startBcoin, waitForHeight } from '@node/testkit'
 import { hashToHex, networks } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'

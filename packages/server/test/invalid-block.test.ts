@@ -4,7 +4,7 @@
  * (CVE-2018-17144). The node must not store it or make it its tip, and
  * must discourage the peer that sent it (Core: BLOCK_CONSENSUS misbehaviour).
  */
-import { mineBlock } from '@node/blockmgr'
+import { mineBlock } from '@node/chain'
 import { blockHash, InvType, type Message, Tx } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, delay, RawPeer, recordingLogger, regtest, startServer, until } from './helpers.ts'

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events'
 import net, { type Socket } from 'node:net'
 import path from 'node:path'
-import { BlockStore, mineBlock } from '@node/blockmgr'
+import { BlockStore, mineBlock } from '@node/chain'
 import { NonceSet, Peer } from '@node/peer'
 import { expectNoLeaks, settledResources, startableSuite } from '@node/testkit'
 import { blockHash, encodeBlock, encodeHeader } from '@node/wire'

@@ -5,7 +5,7 @@
  * offer NODE_BLOOM, misbehaviour from whitelisted peers with and without
  * `noban`, and transactions after our version's relay = 0.
  */
-import { mineBlock } from '@node/blockmgr'
+import { mineBlock } from '@node/chain'
 import { blockHash, decodeTx, type Message } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, delay, mine, RawPeer, regtest, startServer } from './helpers.ts'

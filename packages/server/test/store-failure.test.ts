@@ -6,7 +6,7 @@
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { FatalStoreError } from '@node/blockmgr'
+import type { FatalStoreError } from '@node/chain'
 import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, mine, startServer, tmpDir } from './helpers.ts'
 

@@ -5,6 +5,7 @@
  *
  *   NODE_BACKEND=js node launch.cjs --port=P --http-port=R
  *       [--connect=127.0.0.1:Q[,[::1]:Q2...]] [--segwit-genesis=1] [--assume-valid=H]
+ *       [--core-script-heights=1]
  *       [--log=1] [--exit-with-parent=1]
  *
  * Both ports are required (bcoin rejects port 0; pick free ones first). The
@@ -55,6 +56,7 @@ function parseArgs(argv) {
     'connect',
     'segwit-genesis',
     'assume-valid',
+    'core-script-heights',
     'log',
     'log-level',
     'exit-with-parent',
@@ -96,6 +98,7 @@ const segwitGenesis = args.get('segwit-genesis') === '1'
 const assumeValidText = args.get('assume-valid') ?? '0'
 if (!/^\d+$/.test(assumeValidText)) fail(2, `--assume-valid must be a block height, got ${assumeValidText}`)
 const assumeValid = Number(assumeValidText)
+const coreScriptHeights = args.get('core-script-heights') === '1'
 const log = args.get('log') === '1'
 const apiKey = process.env.TESTKIT_BCOIN_API_KEY || undefined
 
@@ -103,7 +106,7 @@ const apiKey = process.env.TESTKIT_BCOIN_API_KEY || undefined
 
 let bcoin
 try {
-  bcoin = loadPatchedBcoin({ segwitGenesis, assumeValid })
+  bcoin = loadPatchedBcoin({ segwitGenesis, assumeValid, coreScriptHeights })
 } catch (err) {
   fail(1, err.message)
 }

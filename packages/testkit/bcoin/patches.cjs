@@ -32,11 +32,11 @@ function onlyConfiguredHosts() {
 }
 
 /**
- * Patch `Pool` (and with segwitGenesis or assumeValid, `Chain`) and return bcoin's main module.
+ * Patch `Pool` (and with segwitGenesis, coreScriptHeights or assumeValid, `Chain`) and return bcoin's main module.
  * The guard goes in first, on the same `bdns` instance bcoin's pool, peer and
  * host list will load.
  */
-function loadPatchedBcoin({ segwitGenesis = false, assumeValid = 0 } = {}) {
+function loadPatchedBcoin({ segwitGenesis = false, assumeValid = 0, coreScriptHeights = false } = {}) {
   // bcrypto picks its backend when first loaded; the JS one needs no native build.
   if (!process.env.NODE_BACKEND) process.env.NODE_BACKEND = 'js'
   const root = bcoinRootDir()
@@ -62,6 +62,25 @@ function loadPatchedBcoin({ segwitGenesis = false, assumeValid = 0 } = {}) {
     const getState = Chain.prototype.getState
     Chain.prototype.getState = function segwitFromGenesis(prev, deployment) {
       if (this.network.type === 'regtest' && deployment.name === 'segwit') {
+        return Promise.resolve(thresholdStates.ACTIVE)
+      }
+      return getState.call(this, prev, deployment)
+    }
+  }
+  if (coreScriptHeights) {
+    // Core's regtest enforces BIP66 (strict DER), BIP65 (CHECKLOCKTIMEVERIFY)
+    // and CSV (BIP68/112/113) from height 1 (src/kernel/chainparams.cpp);
+    // bcoin's regtest has BIP66 and BIP65 from 1251 and 1351, and CSV only
+    // once miners signal it through BIP9. BIP34 stays at bcoin's (never),
+    // which keeps bcoin's BIP30 check on every block, as Core has it on regtest.
+    const regtest = bcoin.Network.get('regtest')
+    regtest.block.bip65height = 1
+    regtest.block.bip66height = 1
+    const Chain = lib('blockchain/chain.js')
+    const { thresholdStates } = lib('blockchain/common.js')
+    const getState = Chain.prototype.getState
+    Chain.prototype.getState = function csvFromGenesis(prev, deployment) {
+      if (this.network.type === 'regtest' && deployment.name === 'csv') {
         return Promise.resolve(thresholdStates.ACTIVE)
       }
       return getState.call(this, prev, deployment)

@@ -51,6 +51,13 @@ export interface StartBcoinOptions {
    * measurement of bcoin's sync without signature checks, uses this.
    */
   assumeValidHeight?: number | undefined
+  /**
+   * Enforce BIP66, BIP65 (CHECKLOCKTIMEVERIFY) and CSV (BIP68/112/113) from
+   * height 1, as Core's regtest does (stock bcoin: BIP66 and BIP65 from 1251
+   * and 1351, CSV once signalled through BIP9), so that a failing CLTV or CSV
+   * and an unmet relative lock are rejected on a short chain.
+   */
+  coreScriptHeights?: boolean | undefined
   /** Turn on bcoin's debug log and copy the launcher's output to this process's stderr. */
   log?: boolean | undefined
   /** How long to wait for READY before killing the launcher (default {@link BCOIN_READY_TIMEOUT_MS}). */
@@ -223,6 +230,7 @@ async function launchOnce(
   const args = [BCOIN_LAUNCHER, `--port=${port}`, `--http-port=${httpPort}`, '--exit-with-parent=1']
   if (options.connect && options.connect.length > 0) args.push(`--connect=${options.connect.join(',')}`)
   if (options.segwitGenesis) args.push('--segwit-genesis=1')
+  if (options.coreScriptHeights) args.push('--core-script-heights=1')
   if (options.assumeValidHeight !== undefined && options.assumeValidHeight > 0) {
     args.push(`--assume-valid=${Math.floor(options.assumeValidHeight)}`)
   }

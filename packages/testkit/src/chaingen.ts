@@ -161,7 +161,7 @@ export async function chainKeys(seed = 'testkit', count = CHAINGEN_KEYS): Promis
 // --- deterministic randomness ----------------------------------------------------
 
 /** sfc32, seeded from SHA-256 of the seed: a fast, well-mixed PRNG in [0, 1). */
-function makeRng(seed: string): () => number {
+export function makeRng(seed: string): () => number {
   const h = createHash('sha256').update(`chaingen rng ${seed}`).digest()
   let a = h.readUInt32LE(0)
   let b = h.readUInt32LE(4)
@@ -189,11 +189,15 @@ interface Coin {
   readonly key: number
 }
 
-/** A signed transaction, serialized. */
-interface Built {
+/** A transaction as a block carries it: its bytes (with witness) and both hashes, wire order. */
+export interface BlockTx {
   readonly raw: Uint8Array
   readonly txid: Uint8Array
   readonly wtxid: Uint8Array
+}
+
+/** A signed transaction, serialized. */
+interface Built extends BlockTx {
   /** Size without witness data. */
   readonly stripped: number
   readonly fee: number
@@ -483,8 +487,11 @@ class Planner {
 
 // --- blocks --------------------------------------------------------------------------
 
-/** Core's CScriptNum push of the height (BIP34): OP_1…OP_16, else a minimal little-endian push. */
-function heightPush(height: number): Uint8Array {
+/**
+ * Core's `CScript() << n` for a positive number (the BIP34 height, a lock
+ * time in a script): OP_1…OP_16, else a minimal little-endian push.
+ */
+export function heightPush(height: number): Uint8Array {
   if (height >= 1 && height <= 16) return Uint8Array.of(0x50 + height)
   const bytes: number[] = []
   for (let v = height; v > 0; v = Math.floor(v / 256)) bytes.push(v & 0xff)
@@ -492,7 +499,8 @@ function heightPush(height: number): Uint8Array {
   return Uint8Array.from([bytes.length, ...bytes])
 }
 
-function subsidy(height: number, p: NetworkParams): bigint {
+/** The block subsidy at `height` (Core's `GetBlockSubsidy`). */
+export function subsidy(height: number, p: NetworkParams): bigint {
   const halvings = Math.floor(height / p.subsidyHalvingInterval)
   return halvings >= 64 ? 0n : (50n * 100_000_000n) >> BigInt(halvings)
 }
@@ -500,26 +508,22 @@ function subsidy(height: number, p: NetworkParams): bigint {
 const COMMITMENT_HEADER = Uint8Array.of(0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed)
 
 /**
- * The block at `height`: a coinbase with the BIP34 height, a tag and the
- * BIP141 witness commitment, then `txs`; the nonce ground until the proof of
- * work holds (regtest's target passes about every second hash).
+ * A coinbase for the block at `height` holding `txs`: the BIP34 height and
+ * `tag` in its script, `outputs`, then the BIP141 witness commitment (with
+ * an all-zero reserved value in its witness).
  */
-function assemble(
-  p: NetworkParams,
+export function makeCoinbase(
   height: number,
-  prev: Uint8Array,
-  time: number,
-  txs: readonly Built[],
-  value: bigint,
-  payTo: Uint8Array,
+  txs: readonly BlockTx[],
+  outputs: readonly { value: bigint; script: Uint8Array }[],
   tag: Uint8Array,
-): { raw: Uint8Array; hash: Uint8Array; coinbase: Tx } {
+): Tx {
   const reserved = new Uint8Array(32)
   const witnessRoot = merkleRoot([new Uint8Array(32), ...txs.map((t) => t.wtxid)]).root
   const commitment = new Uint8Array(38)
   commitment.set(COMMITMENT_HEADER, 0)
   commitment.set(witnessCommitment(witnessRoot, reserved), 6)
-  const coinbase = new Tx({
+  return new Tx({
     version: 2,
     inputs: [
       {
@@ -530,12 +534,23 @@ function assemble(
         witness: [reserved],
       },
     ],
-    outputs: [
-      { value, script: payTo },
-      { value: 0n, script: commitment },
-    ],
+    outputs: [...outputs, { value: 0n, script: commitment }],
     locktime: 0,
   })
+}
+
+/**
+ * The block on `prev` made of `coinbase` and `txs`, its nonce ground until
+ * the proof of work meets `p.powLimitBits` (regtest's target passes about
+ * every second hash).
+ */
+export function mineBlock(
+  p: NetworkParams,
+  prev: Uint8Array,
+  time: number,
+  coinbase: Tx,
+  txs: readonly BlockTx[],
+): { raw: Uint8Array; hash: Uint8Array } {
   const root = merkleRoot([coinbase.txid(), ...txs.map((t) => t.txid)]).root
   const bits = p.powLimitBits
   const { target } = compactToTarget(bits)
@@ -555,9 +570,24 @@ function assemble(
       raw.set(t.raw, at)
       at += t.raw.length
     }
-    return { raw, hash, coinbase }
+    return { raw, hash }
   }
-  throw new ChainGenError(`No nonce meets the target at height ${height}.`)
+  throw new ChainGenError(`No nonce meets the target on ${hashToHex(prev)}.`)
+}
+
+/** The block at `height`: {@link makeCoinbase} paying `value` to `payTo`, then {@link mineBlock}. */
+function assemble(
+  p: NetworkParams,
+  height: number,
+  prev: Uint8Array,
+  time: number,
+  txs: readonly Built[],
+  value: bigint,
+  payTo: Uint8Array,
+  tag: Uint8Array,
+): { raw: Uint8Array; hash: Uint8Array; coinbase: Tx } {
+  const coinbase = makeCoinbase(height, txs, [{ value, script: payTo }], tag)
+  return { ...mineBlock(p, prev, time, coinbase, txs), coinbase }
 }
 
 /** The transaction count of a serialized block (the compact size after the header). */

@@ -9,6 +9,10 @@
  * - {@link startBcoin}: a bcoin regtest node as a real peer, strictly on loopback.
  * - {@link generateChain} / {@link submitChain}: a regtest chain of filled blocks
  *   (signed P2WPKH transactions bcoin fully validates), cached on disk.
+ * - {@link generateScriptChain}: a regtest chain spending every output kind;
+ *   {@link expectedUtxos} replays a chain into its UTXO set; {@link badBlock}
+ *   builds a block breaking one rule, labelled with Core's reason;
+ *   {@link buildFork} a competing branch with more work.
  *
  * ```ts
  * import { startableSuite } from '@node/testkit'
@@ -18,6 +22,17 @@
  * Benchmarks and scripts that run outside vitest can import `@node/testkit/bcoin`,
  * `@node/testkit/chaingen` and `@node/testkit/resources`, which do not load vitest.
  */
+
+export {
+  BAD_BLOCK_KINDS,
+  type BadBlock,
+  type BadBlockKind,
+  type BadBlockOptions,
+  BIP30_TEST_BIP34_HEIGHT,
+  badBlock,
+  badBlockReason,
+  badBlocks,
+} from './badblocks.ts'
 export {
   BCOIN_LAUNCHER,
   type BcoinNode,
@@ -91,6 +106,7 @@ export {
   type Leak,
   LeakError,
 } from './errors.ts'
+export { buildFork, type Fork, type ForkOptions } from './forkgen.ts'
 export {
   activeResources,
   expectNoLeaks,
@@ -102,6 +118,34 @@ export {
   type SettleOptions,
   settledResources,
 } from './resources.ts'
+export {
+  type BlockOnOptions,
+  blockOn,
+  blockTime,
+  blockTx,
+  CSV_LOCK,
+  expectedUtxos,
+  generateScriptChain,
+  isUnspendable,
+  parentOf,
+  SCRIPTGEN_FEE,
+  type ScriptChain,
+  type ScriptChainOptions,
+  SEQUENCE_LOCKTIME,
+  spendable,
+  type UtxoEntry,
+  type UtxoSet,
+  wireHash,
+} from './scriptgen.ts'
+export {
+  KeyRing,
+  OUTPUT_KINDS,
+  type OutputKind,
+  outpointKey,
+  type Spendable,
+  type SpendPlan,
+  TAPROOT_KINDS,
+} from './scripts.ts'
 export {
   type EmitterLike,
   type StartableFixture,

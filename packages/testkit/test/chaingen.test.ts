@@ -18,9 +18,9 @@ import {
 import { payments, script, Transaction } from 'bitcoinjs-lib'
 import * as ecc from 'tiny-secp256k1'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-// blockmgr already depends on testkit (for its tests), so testkit cannot declare
-// a dependency on blockmgr (turbo rejects the cycle): this test reads its source.
-import { checkBlock, contextualCheckBlock } from '../../blockmgr/src/checks.ts'
+// chain already depends on testkit (for its tests), so testkit cannot declare
+// a dependency on chain (turbo rejects the cycle): this test reads its source.
+import { checkBlock, contextualCheckBlock } from '../../chain/src/checks.ts'
 import {
   type BcoinNode,
   type ChainBlock,

@@ -34,7 +34,6 @@ import {
   type NetworkParams,
   toHex,
 } from '@node/wire'
-import { STALE_RELAY_AGE_LIMIT_SECONDS } from './constants.ts'
 import {
   BadDifficultyError,
   BadProofOfWorkError,
@@ -65,6 +64,8 @@ const ENTRIES_PER_SLAB = 585
 export const MAX_FUTURE_BLOCK_TIME = 2 * 60 * 60
 /** Core MAX_TIMEWARP (BIP94): 600 s. */
 export const MAX_TIMEWARP = 600
+/** Core STALE_RELAY_AGE_LIMIT: blocks off our chain older than this (next to the best header) are not served (BlockRequestAllowed). */
+export const STALE_RELAY_AGE_LIMIT_SECONDS = 30 * 24 * 60 * 60
 /** Headers held off the best chain before new side branches are refused. */
 export const DEFAULT_MAX_SIDE_HEADERS = 20_000
 /** Invalid header hashes remembered (oldest forgotten first). */

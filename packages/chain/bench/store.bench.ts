@@ -12,7 +12,7 @@
  * - close, reopen and load the whole header index;
  * - bytes on disk (allocated blocks) for the blocks and headers.
  *
- * Run: node --conditions=@node/source --import tsx packages/blockmgr/bench/store.bench.ts [--quick]
+ * Run: node --conditions=@node/source --import tsx packages/chain/bench/store.bench.ts [--quick]
  */
 import { createHash, randomFillSync } from 'node:crypto'
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'

@@ -18,6 +18,7 @@ import {
 } from '@node/wire'
 import { bip34HeightPush } from './checks.ts'
 import { checkProofOfWork } from './pow.ts'
+import { blockSubsidy } from './validation/subsidy.ts'
 
 export interface MineOptions {
   network: NetworkParams
@@ -37,13 +38,6 @@ export interface MineOptions {
   version?: number | undefined
   /** Give up after this many nonces (the target is too hard for a test). */
   maxTries?: number | undefined
-}
-
-/** The block subsidy at a height (50 BTC halving every interval). */
-export function blockSubsidy(height: number, p: NetworkParams): bigint {
-  const halvings = Math.floor(height / p.subsidyHalvingInterval)
-  if (halvings >= 64) return 0n
-  return (50n * 100_000_000n) >> BigInt(halvings)
 }
 
 const COMMITMENT_HEADER = Uint8Array.of(0x6a, 0x24, 0xaa, 0x21, 0xa9, 0xed)
