@@ -78,6 +78,9 @@ export function serverInit(config: NodeConfig, version: string): ServerInit {
     handshakeTimeoutMs: config.peerTimeout * 1000,
     maxUploadTarget: config.maxUploadTarget,
     minimumChainWork: config.minimumChainWork ?? undefined,
+    dbCacheMiB: config.dbCacheMiB,
+    scriptThreads: config.scriptThreads,
+    assumeValid: config.assumeValid,
   }
 }
 

@@ -17,7 +17,10 @@
 
 import {
   type BlockStore,
-  type BlockValidator,
+  Chainstate,
+  type CoinsCache,
+  type CoinsDB,
+  type BlockConsensusError,
   checkBlock,
   contextualCheckBlock,
   FatalStoreError,
@@ -28,6 +31,7 @@ import {
   type TipChange,
   ValidationError,
 } from '@node/chain'
+import type { ScriptCheckPool } from '@node/consensus'
 import { type Logger, Service, silentLogger, TypedEmitter } from '@node/runtime'
 import {
   type Block,
@@ -139,7 +143,7 @@ export interface BlockManagerComponents {
    * (Chainstate). Without it, only headers and block structure are checked
    * and the tip is the most-work chain whose blocks are stored.
    */
-  coins?: CoinsLayer | undefined
+  coins?: { db: CoinsDB; cache: CoinsCache } | undefined
   /** Script checks on worker threads (with `coins`); inline when absent. */
   scriptPool?: ScriptCheckPool | undefined
   /** Milliseconds since the epoch. */
@@ -278,7 +282,7 @@ export class BlockManager extends Service {
    */
   readonly #recent = new Map<string, Uint8Array>()
   /** Why recent blocks failed validation (submitBlock answers with it), at most 8. */
-  readonly #failures = new Map<string, ValidationError>()
+  readonly #failures = new Map<string, BlockConsensusError>()
   /** Our high-bandwidth compact block peers, most recent first (at most 3). */
   readonly #highBandwidth: PeerState[] = []
   /**
@@ -329,7 +333,8 @@ export class BlockManager extends Service {
             now: this.#now,
             chain: this.chain,
             blocks: this.#store,
-            coins: components.coins,
+            db: components.coins.db,
+            coins: components.coins.cache,
             scriptPool: components.scriptPool,
           },
           { network: init.network, assumeValid: init.assumeValid, minimumChainWork: this.#minimumWork },
@@ -1331,7 +1336,7 @@ export class BlockManager extends Service {
    * MaybePunishNodeForBlock): the peer that sent it is punished, unless it
    * came as a compact block (relayed before validation, as BIP152 allows).
    */
-  #onInvalidBlock(e: HeaderEntry, err: ValidationError): void {
+  #onInvalidBlock(e: HeaderEntry, err: BlockConsensusError): void {
     this.#failures.set(e.key, err)
     if (this.#failures.size > MAX_BLOCKS_TO_ANNOUNCE) {
       const first = this.#failures.keys().next().value

@@ -25,7 +25,8 @@ import type { ScriptCheckPool } from '@node/consensus'
 import { type Logger, NodeError, Service, silentLogger, TypedEmitter } from '@node/runtime'
 import { type Block, decodeBlock, type Hash, hashToHex, type NetworkParams } from '@node/wire'
 import type { HeaderChain, HeaderEntry } from './chain.ts'
-import type { BlockUndo, UtxoView } from './coins/types.ts'
+import type { CoinsCache } from './coins/cache.ts'
+import type { CoinsDB } from './coins/db.ts'
 import { medianTimePast } from './pow.ts'
 import { scriptCheckReason } from './validation/assumevalid.ts'
 import { type ConnectContext, type ConnectResult, connectBlock } from './validation/connect.ts'
@@ -58,34 +59,16 @@ export class ChainstateError extends NodeError {
   }
 }
 
-/**
- * What the chain state needs of the UTXO set: a cache over the coins
- * database (coins/cache.ts). Written as an interface so that the rules here
- * read as the steps they are.
- */
-export interface CoinsLayer extends UtxoView {
-  /** Load these outpoints from the database so that get/spend can run synchronously. */
-  prefetch(outpoints: Iterable<readonly [Hash, number]>): Promise<void>
-  /** The block the coins are the state of (undefined: empty set, genesis). */
-  bestBlock(): Hash | undefined
-  /** Keep a connected block's undo data until it is flushed. */
-  putUndo(blockHash: Hash, undo: BlockUndo): void
-  getUndo(blockHash: Hash): Promise<BlockUndo | undefined>
-  /** Forget a disconnected block's undo data (at the next flush on disk). */
-  deleteUndo(blockHash: Hash): void
-  /** Whether the cache should be written now (over its size, or the periodic write is due). */
-  shouldFlush(nowMs: number): boolean
-  /** Write every change, the undo data and `bestBlock` atomically; durable on return. */
-  flush(bestBlock: Hash): Promise<void>
-}
-
 export interface ChainstateComponents {
   logger?: Logger | undefined
   /** Milliseconds since the epoch. */
   now?: (() => number) | undefined
   chain: HeaderChain
   blocks: BlockSource
-  coins: CoinsLayer
+  /** The coins database; the chain state opens and closes it. */
+  db: CoinsDB
+  /** The cache over `db` that blocks are connected into. */
+  coins: CoinsCache
   /** Script checks on worker threads; inline when absent. */
   scriptPool?: ScriptCheckPool | undefined
 }
@@ -99,28 +82,34 @@ export interface ChainstateInit {
 }
 
 /** Outpoints a block's inputs spend, coinbase excluded. */
-function spentOutpoints(block: Block): [Hash, number][] {
-  const out: [Hash, number][] = []
+function spentOutpoints(block: Block): Outpoint[] {
+  const out: Outpoint[] = []
   for (let i = 1; i < block.txs.length; i++)
-    for (const input of block.txs[i]!.inputs) out.push([input.prevout.hash, input.prevout.index])
+    for (const input of block.txs[i]!.inputs) out.push({ txid: input.prevHash, vout: input.prevIndex })
   return out
 }
 
 /** Outpoints a block creates. */
-function createdOutpoints(block: Block): [Hash, number][] {
-  const out: [Hash, number][] = []
+function createdOutpoints(block: Block): Outpoint[] {
+  const out: Outpoint[] = []
   for (const tx of block.txs) {
     const txid = tx.txid()
-    for (let i = 0; i < tx.outputs.length; i++) out.push([txid, i])
+    for (let vout = 0; vout < tx.outputs.length; vout++) out.push({ txid, vout })
   }
   return out
+}
+
+interface Outpoint {
+  readonly txid: Hash
+  readonly vout: number
 }
 
 export class Chainstate extends Service {
   readonly network: NetworkParams
   readonly chain: HeaderChain
   readonly #blocks: BlockSource
-  readonly #coins: CoinsLayer
+  readonly #db: CoinsDB
+  readonly #coins: CoinsCache
   readonly #pool: ScriptCheckPool | undefined
   readonly #log: Logger
   readonly #now: () => number
@@ -140,6 +129,7 @@ export class Chainstate extends Service {
     this.network = init.network
     this.chain = components.chain
     this.#blocks = components.blocks
+    this.#db = components.db
     this.#coins = components.coins
     this.#pool = components.scriptPool
     this.#log = (components.logger ?? silentLogger).child({ component: 'chainstate' })
@@ -166,7 +156,9 @@ export class Chainstate extends Service {
    * it are connected by the next activateBestChain().
    */
   protected async onStart(): Promise<void> {
-    const best = this.#coins.bestBlock()
+    await this.#pool?.start()
+    await this.#db.start()
+    const best = this.#db.bestBlock()
     if (!best) return
     const entry = this.chain.get(best)
     if (!entry || !entry.chainHasData) {
@@ -182,20 +174,31 @@ export class Chainstate extends Service {
   /** Wait for the running activation to reach a block boundary, then write the state. */
   protected async onStop(): Promise<void> {
     await this.#queue
-    if (this.#fatal) return
-    await this.flush().catch(() => undefined)
+    if (!this.#fatal) await this.flush().catch(() => undefined)
+    await this.#db.stop()
+    await this.#pool?.stop()
   }
 
-  /** Write the UTXO set now (Core FlushStateToDisk FORCE_FLUSH). */
-  async flush(): Promise<void> {
+  /**
+   * Write the UTXO set now (Core FlushStateToDisk). `erase` empties the
+   * cache too (a flush for memory); otherwise clean coins stay cached.
+   */
+  async flush(erase = false): Promise<void> {
     const t0 = this.#now()
+    const tip = this.chain.tip
+    let r: { written: number; deleted: number }
     try {
-      await this.#coins.flush(this.chain.tip.hash)
+      r = await this.#coins.flush(tip.hash, { erase })
     } catch (err) {
       throw this.#fail(new ChainstateError('CHAINSTATE_WRITE_FAILED', 'Failed to write the UTXO set.', { cause: err }))
     }
+    const ms = this.#now() - t0
     this.stats.flushes++
-    this.stats.flushMs += this.#now() - t0
+    this.stats.flushMs += ms
+    this.#log.info(
+      { height: tip.height, written: r.written, deleted: r.deleted, ms, cacheBytes: this.#coins.usage() },
+      'Wrote the UTXO set.',
+    )
   }
 
   #fail(err: ChainstateError): ChainstateError {
@@ -341,18 +344,19 @@ export class Chainstate extends Service {
       throw err
     }
     layer.commit()
-    this.#coins.putUndo(e.hash, result.undo)
+    this.#coins.addUndo(e.hash, result.undo)
     this.chain.setTip(e)
     this.stats.connected++
     this.stats.inputs += result.inputs
     if (!checkScripts) this.stats.scriptsSkipped++
     this.#events.emit('connected', e, block)
-    if (this.#coins.shouldFlush(this.#now())) await this.flush()
+    const why = this.#coins.shouldFlush()
+    if (why) await this.flush(why !== 'periodic')
     else await yieldToLoop()
     return true
   }
 
-  async #prefetch(outpoints: [Hash, number][]): Promise<void> {
+  async #prefetch(outpoints: Outpoint[]): Promise<void> {
     try {
       await this.#coins.prefetch(outpoints)
     } catch (err) {
@@ -388,7 +392,8 @@ export class Chainstate extends Service {
     this.chain.setTip(prev)
     this.stats.disconnected++
     this.#events.emit('disconnected', tip, block)
-    if (this.#coins.shouldFlush(this.#now())) await this.flush()
+    const why = this.#coins.shouldFlush()
+    if (why) await this.flush(why !== 'periodic')
   }
 
   /** Wait until every queued change is done (tests and RPC). */

@@ -33,6 +33,14 @@ export {
   checkBlock,
   contextualCheckBlock,
 } from './checks.ts'
+export {
+  type BlockSource,
+  Chainstate,
+  type ChainstateComponents,
+  ChainstateError,
+  type ChainstateEvents,
+  type ChainstateInit,
+} from './chainstate.ts'
 export type { BlockUndo, Coin, TxUndo, UtxoView } from './coins/types.ts'
 export { outpointKey } from './coins/types.ts'
 export {

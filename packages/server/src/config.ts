@@ -67,6 +67,15 @@ export interface ServerInit {
   maxUploadTarget?: number | undefined
   /** Core -minimumchainwork: overrides the network's minimum chain work. */
   minimumChainWork?: bigint | undefined
+  /** Core -dbcache in MiB: the UTXO cache's size (default 450). */
+  dbCacheMiB?: number | undefined
+  /** Script check worker threads (Core -par less the main thread); 0 checks inline (default: one per core). */
+  scriptThreads?: number | undefined
+  /**
+   * Core -assumevalid, display hex: scripts of its ancestors may be skipped
+   * under Core's conditions. Undefined: the network's default; null: off.
+   */
+  assumeValid?: string | null | undefined
   /** TEST ONLY: loopback and private addresses count as routable, each its own group. */
   localRoutable?: boolean | undefined
   /** Feeler interval (ms); 0 disables feelers. */

@@ -14,11 +14,14 @@
  * ```
  */
 import { lookup as dnsLookup } from 'node:dns/promises'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { AddrManager, FastRandom, type RandomSource } from '@node/addrmgr'
 import { BlockManager } from '@node/blockmgr'
-import { BlockStore } from '@node/chain'
+import { BlockStore, CoinsCache, CoinsDB, coinsCacheBytes, DEFAULT_DB_CACHE } from '@node/chain'
+import { ScriptCheckPool } from '@node/consensus'
 import { type Logger, silentLogger } from '@node/runtime'
+import { hexToHash } from '@node/wire'
 import { BanList } from './bans.ts'
 import { MockableClock } from './clock.ts'
 import type { NodeComponents, Resolver } from './components.ts'
@@ -56,12 +59,27 @@ export function createNode(config: ServerInit, overrides: ServerComponents = {})
   )
   const bans = new BanList({ logger, now }, { dataDir: config.dataDir, whitelist: config.whitelist ?? [] })
   const store = new BlockStore({ logger }, { dir: join(config.dataDir, 'blocks') })
+  // Full validation: the UTXO set in <datadir>/chainstate behind a cache of
+  // -dbcache, and script checks on worker threads (the chain state starts
+  // and stops both).
+  const coinsDb = new CoinsDB({ datadir: config.dataDir, logger })
+  const coins = new CoinsCache({
+    db: coinsDb,
+    maxBytes: coinsCacheBytes(config.dbCacheMiB ?? DEFAULT_DB_CACHE).coins,
+    now,
+    random: () => random.randbits(32) / 2 ** 32,
+    logger,
+  })
+  const threads = config.scriptThreads ?? availableParallelism()
+  const scriptPool = threads > 0 ? new ScriptCheckPool({ workers: threads, logger }) : undefined
+  const assumeValid = config.assumeValid === undefined ? config.network.assumeValid : config.assumeValid
   const blockManager = new BlockManager(
-    { logger, store, now },
+    { logger, store, now, coins: { db: coinsDb, cache: coins }, scriptPool },
     {
       network: config.network,
       progressInterval: config.progressIntervalMs,
       minimumChainWork: config.minimumChainWork,
+      assumeValid: assumeValid ? hexToHash(assumeValid) : undefined,
     },
   )
   const components: NodeComponents = {
