@@ -14,6 +14,7 @@ import { ConfigError } from './errors.ts'
 import { ProgressLogger, type ProgressSample } from './progress.ts'
 import { registerNodeMethods } from './rpc-methods.ts'
 import { registerTestMethods } from './rpc-test-methods.ts'
+import { registerValidationMethods } from './rpc-validation-methods.ts'
 
 /**
  * Core FormatSubVersion: `/btcnode:<version>(comment; comment)/` (BIP14), at
@@ -107,6 +108,8 @@ export function nodeHost(version: string): DaemonHost {
           userAgent: userAgent(version, ctx.config.uaComments),
         })
         registerTestMethods(ctx.rpc, server)
+        // No chain state yet: the methods that need the UTXO set say so.
+        registerValidationMethods(ctx.rpc, server, undefined)
         return [server, progress, ctx.rpc]
       }
       return [server, progress]
