@@ -56,7 +56,7 @@ describe('createmultisig', () => {
       const ks = keys.slice(0, m)
       const pubkeys = ks.map((k) => Buffer.from(k, 'hex'))
       const network = bitcoin.networks.regtest
-      const p2ms = bitcoin.payments.p2ms({ m: Math.min(m, 2), pubkeys, network, validate: false })
+      const p2ms = bitcoin.payments.p2ms({ m: Math.min(m, 2), pubkeys, network }, { validate: false })
       const ours = createMultisig(Math.min(m, 2), ks, 'bech32', networks.regtest)
       expect(ours.redeemScript).toBe(toHex(p2ms.output!))
       expect(ours.address).toBe(bitcoin.payments.p2wsh({ redeem: p2ms, network }).address)
