@@ -29,7 +29,7 @@ export interface CreateMultisigResult {
 }
 
 /** Core HexToPubKey. */
-export function hexToPubKey(hex: string): Uint8Array {
+function hexToPubKey(hex: string): Uint8Array {
   if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
     throw new RpcError(RpcErrorCode.RPC_INVALID_ADDRESS_OR_KEY, `Pubkey "${hex}" must be a hex string`)
   }
@@ -57,7 +57,7 @@ function pushSmall(n: number): number[] {
 }
 
 /** Core GetScriptForMultisig. */
-export function multisigScript(required: number, keys: readonly Uint8Array[]): Uint8Array {
+function multisigScript(required: number, keys: readonly Uint8Array[]): Uint8Array {
   const out: number[] = [...pushSmall(required)]
   for (const k of keys) out.push(k.length, ...k)
   out.push(...pushSmall(keys.length), OP_CHECKMULTISIG)
