@@ -63,10 +63,20 @@ function isValidXOnly(x32: Uint8Array): boolean {
   return x32.length === 32 && secp.isXOnlyPoint(x32)
 }
 
-/** Core CPubKey::IsFullyValid for compressed and uncompressed keys (hybrid ones are not accepted here). */
+/**
+ * Core CPubKey::IsFullyValid: a point on the curve, compressed (02/03),
+ * uncompressed (04) or hybrid (06/07, whose first byte must give y's parity,
+ * as libsecp256k1's secp256k1_eckey_pubkey_parse checks).
+ */
 export function isFullyValidPubkey(key: Uint8Array): boolean {
-  const ok = (key.length === 33 && (key[0] === 2 || key[0] === 3)) || (key.length === 65 && key[0] === 4)
-  return ok && secp.isPoint(key)
+  if (key.length === 33 && (key[0] === 2 || key[0] === 3)) return secp.isPoint(key)
+  if (key.length !== 65) return false
+  if (key[0] === 4) return secp.isPoint(key)
+  if (key[0] !== 6 && key[0] !== 7) return false
+  if (((key[64] as number) & 1) !== ((key[0] as number) & 1)) return false
+  const plain = key.slice()
+  plain[0] = 4
+  return secp.isPoint(plain)
 }
 
 /** Core CPubKey::IsValidNonHybrid by prefix: compressed or uncompressed, not hybrid (06/07). */

@@ -50,6 +50,29 @@ function toUint32(v: unknown, name: string): number {
   return n
 }
 
+/** Core ParseDescriptorRange (rpc/util.cpp, with ParseRange): an end, or [begin, end]. */
+function parseDescriptorRange(v: unknown): [number, number] {
+  let low: number
+  let high: number
+  if (typeof v === 'number') [low, high] = [0, v]
+  else if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number') {
+    ;[low, high] = [v[0], v[1]]
+    if (low > high) {
+      throw new RpcError(
+        RpcErrorCode.RPC_INVALID_PARAMETER,
+        'Range specified as [begin,end] must not have begin after end',
+      )
+    }
+  } else {
+    throw new RpcError(RpcErrorCode.RPC_INVALID_PARAMETER, 'Range must be specified as end or as [begin,end]')
+  }
+  if (low < 0)
+    throw new RpcError(RpcErrorCode.RPC_INVALID_PARAMETER, 'Range should be greater or equal than 0')
+  if (high >= 2 ** 31) throw new RpcError(RpcErrorCode.RPC_INVALID_PARAMETER, 'End of range is too high')
+  if (high >= low + 1_000_000) throw new RpcError(RpcErrorCode.RPC_INVALID_PARAMETER, 'Range is too large')
+  return [low, high]
+}
+
 /** Core's order of a std::map<COutPoint, Coin>: txid bytes (internal order), then index. */
 function compareOutpoints(a: ScannedCoin, b: ScannedCoin): number {
   for (let i = 0; i < 32; i++) {
@@ -172,7 +195,7 @@ export function registerValidationMethods(
   /** The scan running, if any (Core: g_scan_in_progress, g_scan_progress, g_should_abort_scan). */
   let scan: { abort: AbortController; progress: () => number } | undefined
 
-  /** Core EvalDescriptorStringOrObject: a descriptor string, or {desc, range} (range is for HD keys, which this node does not take). */
+  /** Core EvalDescriptorStringOrObject: a descriptor string, or {desc, range} (range is for HD keys, which this node does not take, but is checked as Core checks it). */
   const evalScanObject = (o: unknown): DescriptorScript[] => {
     let desc: string
     if (typeof o === 'string') desc = o
@@ -191,6 +214,8 @@ export function registerValidationMethods(
         )
       }
       desc = d
+      const range = (o as Record<string, unknown>)['range']
+      if (range !== undefined && range !== null) parseDescriptorRange(range)
     } else {
       throw new RpcError(
         RpcErrorCode.RPC_INVALID_PARAMETER,

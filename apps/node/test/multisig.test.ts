@@ -87,6 +87,19 @@ describe('createmultisig', () => {
     expect(createMultisig(1, [K1, UNCOMPRESSED], 'legacy', networks.regtest).warnings).toBeUndefined()
   })
 
+  it('takes hybrid keys as Core HexToPubKey does (parity checked), as legacy', () => {
+    const hybrid = `07${UNCOMPRESSED.slice(2)}`
+    const r = createMultisig(1, [hybrid], 'bech32', networks.regtest)
+    expect(r.redeemScript).toBe(`5141${hybrid}51ae`)
+    expect(r.address).toMatch(/^2/)
+    expect(r.warnings).toHaveLength(1)
+    // y of this key is odd: 06 (even) is not the same point.
+    const wrong = `06${UNCOMPRESSED.slice(2)}`
+    expect(rpcFailure(() => createMultisig(1, [wrong], 'legacy', networks.regtest)).message).toBe(
+      `Pubkey "${wrong}" must be cryptographically valid.`,
+    )
+  })
+
   it("refuses what Core refuses, with Core's codes and texts", () => {
     const n = networks.regtest
     expect(rpcFailure(() => createMultisig(0, [K1], 'legacy', n))).toEqual({

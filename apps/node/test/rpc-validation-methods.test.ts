@@ -433,6 +433,19 @@ describe('scantxoutset', () => {
       code: -8,
       message: 'Descriptor needs to be provided in scan object',
     })
+    const desc = `wpkh(${KEY})`
+    expect(await failure(client, 'scantxoutset', 'start', [{ desc, range: [5, 4] }])).toEqual({
+      code: -8,
+      message: 'Range specified as [begin,end] must not have begin after end',
+    })
+    expect(await failure(client, 'scantxoutset', 'start', [{ desc, range: 'x' }])).toEqual({
+      code: -8,
+      message: 'Range must be specified as end or as [begin,end]',
+    })
+    expect((await client.command('scantxoutset', 'start', [{ desc, range: 10 }])) as object).toHaveProperty(
+      'success',
+      true,
+    )
     expect(await failure(client, 'scantxoutset', 'start', [`wpkh(${KEY})#00000000`])).toEqual({
       code: -5,
       message: `Provided checksum '00000000' does not match computed checksum '${descriptorChecksum(`wpkh(${KEY})`)}'`,
