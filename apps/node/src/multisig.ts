@@ -10,7 +10,7 @@
  */
 import { fromHex, type NetworkParams, sha256, toHex } from '@node/wire'
 import { scriptToAddress } from './address.ts'
-import { isFullyValidPubkey, p2sh, withChecksum } from './descriptor.ts'
+import { inferDescriptor, isFullyValidPubkey, p2sh, withChecksum } from './descriptor.ts'
 import { RpcError, RpcErrorCode } from './rpc-errors.ts'
 
 /** Core MAX_PUBKEYS_PER_MULTISIG. */
@@ -124,7 +124,8 @@ export function createMultisig(
   const result: CreateMultisigResult = {
     address: scriptToAddress(output, n) as string,
     redeemScript: toHex(redeem),
-    descriptor: withChecksum(body),
+    // Core InferScript does not read hybrid keys into multi(): the output is then just an address.
+    descriptor: keys.some((k) => k[0] === 6 || k[0] === 7) ? inferDescriptor(output, n) : withChecksum(body),
   }
   // Core: only when the chosen type could not be made (uncompressed keys).
   if (type !== requested) {

@@ -92,6 +92,7 @@ describe('createmultisig', () => {
     const r = createMultisig(1, [hybrid], 'bech32', networks.regtest)
     expect(r.redeemScript).toBe(`5141${hybrid}51ae`)
     expect(r.address).toMatch(/^2/)
+    expect(r.descriptor).toBe(withSum(`addr(${r.address})`))
     expect(r.warnings).toHaveLength(1)
     // y of this key is odd: 06 (even) is not the same point.
     const wrong = `06${UNCOMPRESSED.slice(2)}`
