@@ -28,7 +28,7 @@ import { DescriptorError, type DescriptorScript, parseDescriptor } from './descr
 import { createMultisig } from './multisig.ts'
 import { RpcError, RpcErrorCode } from './rpc-errors.ts'
 import { parseHash, readBlockBytes, toInt } from './rpc-methods.ts'
-import type { RpcServer } from './rpc-server.ts'
+import { jsonTypeName, type RpcServer } from './rpc-server.ts'
 import { btcValue, scriptPubKeyJson, txToJson } from './tx-json.ts'
 
 /** Core DEFAULT_CHECKLEVEL. */
@@ -210,7 +210,7 @@ export function registerValidationMethods(
       if (typeof d !== 'string') {
         throw new RpcError(
           RpcErrorCode.RPC_TYPE_ERROR,
-          'JSON value of type non-string is not of expected type string',
+          `JSON value of type ${jsonTypeName(d)} is not of expected type string`,
         )
       }
       desc = d
@@ -541,7 +541,7 @@ export function registerValidationMethods(
         if (typeof k !== 'string') {
           throw new RpcError(
             RpcErrorCode.RPC_TYPE_ERROR,
-            `JSON value of type ${typeof k} is not of expected type string`,
+            `JSON value of type ${jsonTypeName(k)} is not of expected type string`,
           )
         }
       }

@@ -429,6 +429,10 @@ describe('scantxoutset', () => {
       code: -8,
       message: 'Scan object needs to be either a string or an object',
     })
+    expect(await failure(client, 'scantxoutset', 'start', [{ desc: 5 }])).toEqual({
+      code: -3,
+      message: 'JSON value of type number is not of expected type string',
+    })
     expect(await failure(client, 'scantxoutset', 'start', [{ range: 5 }])).toEqual({
       code: -8,
       message: 'Descriptor needs to be provided in scan object',
@@ -631,6 +635,9 @@ describe('createmultisig', () => {
     expect(await client.command('createmultisig', 2, [K1, K2])).toMatchObject({
       address: '2NGRTbZBLGV4tJ3y4Avz7sa2Dea9o93UaPH',
     })
-    expect((await failure(client, 'createmultisig', 2, [K1, 5])).code).toBe(-3)
+    expect(await failure(client, 'createmultisig', 2, [K1, 5])).toEqual({
+      code: -3,
+      message: 'JSON value of type number is not of expected type string',
+    })
   })
 })
