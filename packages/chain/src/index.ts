@@ -1,2 +1,3 @@
 export type { BlockUndo, Coin, TxUndo, UtxoView } from './coins/types.ts'
 export { outpointKey } from './coins/types.ts'
+export * from './coins/index.ts'
