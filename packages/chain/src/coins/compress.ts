@@ -278,7 +278,7 @@ export function readCompressedTxOut(r: Reader): { value: bigint; script: Uint8Ar
     r.bytes(len, 'oversized script')
     return { value, script: Uint8Array.of(OP_RETURN) }
   }
-  return { value, script: r.bytes(len, 'coin script').slice() }
+  return { value, script: new Uint8Array(r.bytes(len, 'coin script')) }
 }
 
 /** coins.h Coin::Serialize: VARINT(height * 2 + coinbase), compressed TxOut. */

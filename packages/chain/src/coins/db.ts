@@ -114,7 +114,7 @@ export class CoinsDB extends Service {
       await db.open()
       this.#db = db
       const best = await db.get(BEST_KEY)
-      this.#best = best ? best.slice() : undefined
+      this.#best = best ? new Uint8Array(best) : undefined
     } catch (err) {
       throw new CoinsStoreError(`Cannot open the coins database at ${this.#dir}: ${(err as Error).message}`, {
         cause: err,
@@ -210,7 +210,7 @@ export class CoinsDB extends Service {
     } catch (err) {
       throw new CoinsStoreError(`Failed to write to the coins database: ${(err as Error).message}`, { cause: err })
     }
-    this.#best = batch.bestBlock.slice()
+    this.#best = new Uint8Array(batch.bestBlock)
     return { written, deleted }
   }
 
@@ -224,7 +224,7 @@ export class CoinsDB extends Service {
     try {
       for await (const [k, v] of it) {
         const r = new Reader(k, 33)
-        yield { txid: k.slice(1, 33), vout: readVarInt(r, 'coin key vout', 0xffffffff), coin: decodeCoin(v) }
+        yield { txid: new Uint8Array(k.subarray(1, 33)), vout: readVarInt(r, 'coin key vout', 0xffffffff), coin: decodeCoin(v) }
       }
     } finally {
       await it.close()
