@@ -12,7 +12,9 @@
  *   asynchronous `getMany` (the cache's prefetch of a block's inputs);
  * - 20 durable batches of 5,000 changes (2,500 spends = deletes of random
  *   present coins, 2,500 creations = puts), as a cache flush writes them;
- * - bytes on disk per coin after the load.
+ * - bytes on disk per coin after the load;
+ * - heap bytes per coin held by CoinsCache (1 M coins), and the rate of
+ *   MuHash3072 and hash_serialized_3 over 100,000 coins (no peer: README numbers).
  *
  * The engine with the better reads and batch writes is the one `CoinsDB`
  * uses; the README's "UTXO set" section records the numbers.
@@ -25,10 +27,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { ClassicLevel } from 'classic-level'
 import { open as openLmdb, type RootDatabase } from 'lmdb'
-import { coinKey } from '../src/coins/db.ts'
+import { CoinsCache } from '../src/coins/cache.ts'
 import { encodeCoin } from '../src/coins/compress.ts'
+import { CoinsDB, coinKey } from '../src/coins/db.ts'
+import { computeUtxoStats } from '../src/coins/stats.ts'
 import type { Coin } from '../src/coins/types.ts'
 
 export type BenchRow = {
@@ -161,7 +167,8 @@ function makeWorkload(nCoins: number, nCreations: number): Workload {
   const rand = prng(7)
   const make = (n: number): [Uint8Array, Uint8Array][] => {
     const out: [Uint8Array, Uint8Array][] = []
-    for (let i = 0; i < n; i++) out.push([coinKey(randomBytes(32), Math.floor(rand() * 3)), encodeCoin(realisticCoin(rand))])
+    for (let i = 0; i < n; i++)
+      out.push([coinKey(randomBytes(32), Math.floor(rand() * 3)), encodeCoin(realisticCoin(rand))])
     return out
   }
   return { load: make(nCoins), creations: make(nCreations) }
@@ -221,6 +228,49 @@ async function measure(engine: Engine, w: Workload, nReads: number, nBatches: nu
   }
 }
 
+/**
+ * Heap bytes per cached coin: `n` realistic coins added to a CoinsCache,
+ * measured as the growth of V8 heap + array buffers after full GCs, beside
+ * what the cache's own `usage()` estimate says.
+ */
+export function measureCacheMemory(n: number): { measured: number; estimated: number } {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const rand = prng(3)
+  const txids: Uint8Array[] = []
+  for (let i = 0; i < n; i++) txids.push(randomBytes(32))
+  // the cache never touches an unstarted database while only adding
+  const cache = new CoinsCache({ db: new CoinsDB({ datadir: tmpdir() }), maxBytes: 2 ** 40 })
+  gc()
+  gc()
+  const before = process.memoryUsage()
+  // coins are made inside the window: block connection creates them, the cache keeps them
+  for (let i = 0; i < n; i++) cache.add(txids[i]!, 0, realisticCoin(rand))
+  gc()
+  gc()
+  const after = process.memoryUsage()
+  const grown = after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers)
+  return { measured: grown / n, estimated: cache.usage() / n }
+}
+
+/** MuHash3072 and hash_serialized_3 over `n` realistic coins: coins per second for each. */
+export async function measureStats(n: number): Promise<{ muhashPerS: number; serializedPerS: number }> {
+  const rand = prng(5)
+  const coins = Array.from({ length: n }, (_, i) => ({
+    txid: randomBytes(32),
+    vout: i % 3,
+    coin: realisticCoin(rand),
+  }))
+  coins.sort((a, b) => Buffer.compare(a.txid, b.txid) || a.vout - b.vout)
+  let t = performance.now()
+  await computeUtxoStats(coins, { hashSerialized: false })
+  const muMs = performance.now() - t
+  t = performance.now()
+  await computeUtxoStats(coins, { muhash: false })
+  const serMs = performance.now() - t
+  return { muhashPerS: n / (muMs / 1000), serializedPerS: n / (serMs / 1000) }
+}
+
 export async function run(opts: { quick: boolean }): Promise<BenchRow[]> {
   const nCoins = opts.quick ? 200_000 : 1_000_000
   const nReads = opts.quick ? 50_000 : 100_000
@@ -247,7 +297,53 @@ export async function run(opts: { quick: boolean }): Promise<BenchRow[]> {
     higherIsBetter,
     ...(note ? { note } : {}),
   })
+  const mem = measureCacheMemory(opts.quick ? 200_000 : 1_000_000)
+  const nStats = opts.quick ? 20_000 : 100_000
+  const st = await measureStats(nStats)
+  const single = (
+    group: string,
+    name: string,
+    ours: number,
+    unit: string,
+    higherIsBetter: boolean,
+    note: string,
+  ): BenchRow => ({
+    group,
+    name,
+    ours: r(ours),
+    peer: null,
+    peerName: null,
+    unit,
+    ratio: null,
+    goal: 'measured for the README',
+    higherIsBetter,
+    note,
+  })
   return [
+    single(
+      'coins: cache memory per coin',
+      'CoinsCache',
+      mem.measured,
+      'B/coin',
+      false,
+      `usage() estimates ${r(mem.estimated)}`,
+    ),
+    single(
+      `coins: MuHash3072 over ${nStats} coins`,
+      'computeUtxoStats',
+      st.muhashPerS,
+      'coins/s',
+      true,
+      'bigint, one thread',
+    ),
+    single(
+      `coins: hash_serialized_3 over ${nStats} coins`,
+      'computeUtxoStats',
+      st.serializedPerS,
+      'coins/s',
+      true,
+      'SHA256d stream',
+    ),
     row(`coins: load ${nCoins} coins, durable batches of 10k`, 'loadCoinsPerS', 'coins/s', true),
     row(`coins: ${nReads} random point reads, sync`, 'readSyncPerS', 'reads/s', true),
     row(`coins: ${nReads} random reads, getMany of 2,000`, 'readManyPerS', 'reads/s', true),

@@ -42,12 +42,14 @@ export const DATABASE_WRITE_INTERVAL_MAX_MS = 70 * 60_000
 const MAX_BLOCK_COINSDB_USAGE_BYTES = 10 << 20
 
 /**
- * Bytes one cached coin costs beyond its script bytes: measured with
- * `--expose-gc` heap deltas over 1 M P2WPKH/P2PKH/P2TR coins (the README's
- * "UTXO set" section): the 36-byte key string, the Map slot, the entry, the
- * Coin object, its bigint and its Uint8Array.
+ * Bytes one cached coin costs beyond its script bytes: the 36-byte key
+ * string, the Map slot, the entry, the Coin object, its bigint and its
+ * Uint8Array. Measured by bench/coins.bench.ts (`measureCacheMemory`, V8
+ * heap + array buffers after GC): 207 B per coin over 1 M coins with a
+ * 25-byte mean script, 227 B over 300 k (Map growth steps); 200 + script
+ * bytes errs on the high side, so the cache flushes early rather than late.
  */
-export const CACHE_ENTRY_OVERHEAD = 260
+export const CACHE_ENTRY_OVERHEAD = 200
 /** Bytes a held undo record costs beyond its encoded length. */
 const UNDO_OVERHEAD = 200
 
@@ -226,7 +228,10 @@ export class CoinsCache implements UtxoView {
       if (old?.coin) throw new CoinOverwriteError(`Attempted to overwrite an unspent coin at vout ${vout}.`)
       fresh = !old || !(old.flags & DIRTY)
     }
-    this.#set(key, { coin, flags: DIRTY | (fresh || (old !== undefined && (old.flags & FRESH) !== 0) ? FRESH : 0) })
+    this.#set(key, {
+      coin,
+      flags: DIRTY | (fresh || (old !== undefined && (old.flags & FRESH) !== 0) ? FRESH : 0),
+    })
   }
 
   /** Hold a connected block's undo data until the next flush. */
@@ -290,7 +295,10 @@ export class CoinsCache implements UtxoView {
    * (Core Sync) clean coins stay cached. If the write throws, the cache is
    * unchanged and the flush can be retried.
    */
-  async flush(bestBlock: Hash, opts: { erase?: boolean } = {}): Promise<{ written: number; deleted: number }> {
+  async flush(
+    bestBlock: Hash,
+    opts: { erase?: boolean } = {},
+  ): Promise<{ written: number; deleted: number }> {
     const changes: CoinChange[] = []
     for (const [key, e] of this.#entries) {
       if (!(e.flags & DIRTY)) continue

@@ -16,8 +16,8 @@
  */
 import { Reader } from '@node/wire'
 import { isPoint, pointCompress } from 'tiny-secp256k1'
-import type { Coin } from './types.ts'
 import { CorruptCoinError } from './errors.ts'
+import type { Coin } from './types.ts'
 
 /** script/script.h MAX_SCRIPT_SIZE. */
 export const MAX_SCRIPT_SIZE = 10_000
@@ -229,7 +229,8 @@ function decompressScript(n: number, data: Uint8Array): Uint8Array {
       const comp = new Uint8Array(33)
       comp[0] = n - 2
       comp.set(data, 1)
-      if (!isPoint(comp)) throw new CorruptCoinError('A compressed P2PK coin holds an x that is not on the curve.')
+      if (!isPoint(comp))
+        throw new CorruptCoinError('A compressed P2PK coin holds an x that is not on the curve.')
       const full = pointCompress(comp, false)
       const s = new Uint8Array(67)
       s[0] = 65
@@ -246,7 +247,11 @@ function decompressScript(n: number, data: Uint8Array): Uint8Array {
  * Serialize one compressed TxOut (compressor.h TxOutCompression), preceded by
  * the VARINTs in `prefix` (coin code, undo's version dummy).
  */
-export function encodeCompressedTxOut(prefix: readonly number[], value: bigint, script: Uint8Array): Uint8Array {
+export function encodeCompressedTxOut(
+  prefix: readonly number[],
+  value: bigint,
+  script: Uint8Array,
+): Uint8Array {
   const amount = encodeVarIntBig(compressAmount(value))
   const special = compressScript(script)
   let size = amount.length

@@ -24,12 +24,12 @@ import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Logger, Service, silentLogger } from '@node/runtime'
 import type { Hash } from '@node/wire'
+import { Reader } from '@node/wire'
 import { ClassicLevel } from 'classic-level'
 import { decodeCoin, encodeCoin, readVarInt, varIntLength, writeVarInt } from './compress.ts'
 import { CoinsStoreError } from './errors.ts'
 import type { BlockUndo, Coin } from './types.ts'
 import { decodeBlockUndo, encodeBlockUndo } from './undo.ts'
-import { Reader } from '@node/wire'
 
 /** txdb.cpp DB_COIN: the prefix of coin records. */
 export const DB_COIN = 0x43 // 'C'
@@ -158,7 +158,9 @@ export class CoinsDB extends Service {
   }
 
   /** The stored coins at these outpoints, in order (one LevelDB multi-get). */
-  async getMany(outpoints: readonly { readonly txid: Hash; readonly vout: number }[]): Promise<(Coin | undefined)[]> {
+  async getMany(
+    outpoints: readonly { readonly txid: Hash; readonly vout: number }[],
+  ): Promise<(Coin | undefined)[]> {
     if (outpoints.length === 0) return []
     const vs = await this.#read(() => this.#open().getMany(outpoints.map((o) => coinKey(o.txid, o.vout))))
     return vs.map((v) => (v ? decodeCoin(v) : undefined))
@@ -208,7 +210,9 @@ export class CoinsDB extends Service {
     try {
       await db.batch(ops, { sync: true })
     } catch (err) {
-      throw new CoinsStoreError(`Failed to write to the coins database: ${(err as Error).message}`, { cause: err })
+      throw new CoinsStoreError(`Failed to write to the coins database: ${(err as Error).message}`, {
+        cause: err,
+      })
     }
     this.#best = new Uint8Array(batch.bestBlock)
     return { written, deleted }
@@ -224,7 +228,11 @@ export class CoinsDB extends Service {
     try {
       for await (const [k, v] of it) {
         const r = new Reader(k, 33)
-        yield { txid: new Uint8Array(k.subarray(1, 33)), vout: readVarInt(r, 'coin key vout', 0xffffffff), coin: decodeCoin(v) }
+        yield {
+          txid: new Uint8Array(k.subarray(1, 33)),
+          vout: readVarInt(r, 'coin key vout', 0xffffffff),
+          coin: decodeCoin(v),
+        }
       }
     } finally {
       await it.close()

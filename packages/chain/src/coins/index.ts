@@ -22,7 +22,7 @@ export {
   encodeCoin,
   MAX_SCRIPT_SIZE,
 } from './compress.ts'
-export { type CoinChange, CoinsDB, type CoinsBatch, type CoinsDBOptions, coinKey } from './db.ts'
+export { type CoinChange, type CoinsBatch, CoinsDB, type CoinsDBOptions, coinKey } from './db.ts'
 export { CoinOverwriteError, CoinsStoreError, CorruptCoinError, CorruptUndoError } from './errors.ts'
 export { bogoSize, computeUtxoStats, MuHash3072, txOutSer, type UtxoStats } from './stats.ts'
 export { type BlockUndo, type Coin, outpointKey, type TxUndo, type UtxoView } from './types.ts'

@@ -17,12 +17,25 @@
  *   `Finalize` divides numerator by denominator and SHA-256s the 384-byte LE
  *   result. Order-independent, so it can be updated coin by coin.
  */
-import { createCipheriv } from 'node:crypto'
-import { sha256, sha256d, Writer } from '@node/wire'
+import { createCipheriv, createHash } from 'node:crypto'
+import { sha256, Writer } from '@node/wire'
 import type { Coin } from './types.ts'
 
 /** crypto/muhash.h Num3072: 2^3072 − 1103717, the largest 3072-bit safe prime. */
 const MODULUS = (1n << 3072n) - 1103717n
+const MASK = (1n << 3072n) - 1n
+const C = 1103717n
+
+/**
+ * x mod (2^3072 − C) for 0 ≤ x < 2^6144, by folding: 2^3072 ≡ C, so
+ * x = hi·2^3072 + lo ≡ hi·C + lo (Core's Num3072 reduces the same way).
+ * Shifts and masks instead of a 3072-bit division: about 4× faster.
+ */
+function reduce(x: bigint): bigint {
+  x = (x >> 3072n) * C + (x & MASK)
+  x = (x >> 3072n) * C + (x & MASK)
+  return x >= MODULUS ? x - MODULUS : x
+}
 const ZERO_IV = new Uint8Array(16)
 const ZEROS_384 = new Uint8Array(384)
 
@@ -63,27 +76,27 @@ export class MuHash3072 {
 
   /** Core Insert: multiply in the element of `data`. */
   insert(data: Uint8Array): this {
-    this.#num = (this.#num * toNum3072(data)) % MODULUS
+    this.#num = reduce(this.#num * toNum3072(data))
     return this
   }
 
   /** Core Remove: divide out the element of `data`. */
   remove(data: Uint8Array): this {
-    this.#den = (this.#den * toNum3072(data)) % MODULUS
+    this.#den = reduce(this.#den * toNum3072(data))
     return this
   }
 
   /** Core operator*=: combine two sets. */
   combine(other: MuHash3072): this {
-    this.#num = (this.#num * other.#num) % MODULUS
-    this.#den = (this.#den * other.#den) % MODULUS
+    this.#num = reduce(this.#num * other.#num)
+    this.#den = reduce(this.#den * other.#den)
     return this
   }
 
   /** Core operator/=: remove another set. */
   divide(other: MuHash3072): this {
-    this.#num = (this.#num * other.#den) % MODULUS
-    this.#den = (this.#den * other.#num) % MODULUS
+    this.#num = reduce(this.#num * other.#den)
+    this.#den = reduce(this.#den * other.#num)
     return this
   }
 
@@ -103,7 +116,7 @@ export class MuHash3072 {
   finalize(): Uint8Array {
     // modular inverse by Fermat: the modulus is prime
     const inv = modPow(this.#den, MODULUS - 2n, MODULUS)
-    this.#num = (this.#num * inv) % MODULUS
+    this.#num = reduce(this.#num * inv)
     this.#den = 1n
     return sha256(toLE384(this.#num))
   }
@@ -147,12 +160,15 @@ export interface UtxoStats {
  * Call after a flush: the database is the set.
  */
 export async function computeUtxoStats(
-  coins: AsyncIterable<{ txid: Uint8Array; vout: number; coin: Coin }> | Iterable<{ txid: Uint8Array; vout: number; coin: Coin }>,
+  coins:
+    | AsyncIterable<{ txid: Uint8Array; vout: number; coin: Coin }>
+    | Iterable<{ txid: Uint8Array; vout: number; coin: Coin }>,
   opts: { muhash?: boolean; hashSerialized?: boolean } = {},
 ): Promise<UtxoStats> {
   const doMu = opts.muhash !== false
   const doSer = opts.hashSerialized !== false
-  const parts: Uint8Array[] = []
+  // streamed: the whole set's serialization never sits in memory
+  const ser = createHash('sha256')
   const mu = new MuHash3072()
   const stats = { transactions: 0, txouts: 0, bogosize: 0, totalAmount: 0n }
   let prev: Uint8Array | undefined
@@ -165,9 +181,9 @@ export async function computeUtxoStats(
       stats.totalAmount += coin.value
       stats.bogosize += bogoSize(coin.script)
       if (doSer || doMu) {
-        const ser = txOutSer(txid, vout, coin)
-        if (doSer) parts.push(ser)
-        if (doMu) mu.insert(ser)
+        const bytes = txOutSer(txid, vout, coin)
+        if (doSer) ser.update(bytes)
+        if (doMu) mu.insert(bytes)
       }
     }
     group = []
@@ -180,7 +196,7 @@ export async function computeUtxoStats(
   if (prev) apply(prev)
   return {
     ...stats,
-    hashSerialized3: doSer ? sha256d(...parts) : new Uint8Array(32),
+    hashSerialized3: doSer ? sha256(ser.digest()) : new Uint8Array(32),
     muhash: doMu ? mu.finalize() : new Uint8Array(32),
   }
 }

@@ -45,7 +45,8 @@ export function decodeBlockUndo(bytes: Uint8Array): BlockUndo {
     for (let i = 0; i < ntx; i++) {
       const n = r.compactSize('undo coin count')
       total += n
-      if (total > MAX_UNDO_COINS) throw new CorruptUndoError(`Undo record declares over ${MAX_UNDO_COINS} coins.`)
+      if (total > MAX_UNDO_COINS)
+        throw new CorruptUndoError(`Undo record declares over ${MAX_UNDO_COINS} coins.`)
       const coins: Coin[] = []
       for (let j = 0; j < n; j++) coins.push(readCoin(r, true))
       out.push(coins)

@@ -8,6 +8,7 @@
 import { Reader } from '@node/wire'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { encodeVarInt, readVarInt } from '../../src/coins/compress.ts'
 import {
   compressAmount,
   compressScript,
@@ -15,7 +16,6 @@ import {
   decompressAmount,
   encodeCoin,
 } from '../../src/coins/index.ts'
-import { encodeVarInt, readVarInt } from '../../src/coins/compress.ts'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
@@ -44,7 +44,8 @@ describe('amount compression (compress_tests.cpp)', () => {
     for (let i = 1n; i <= 10_000n; i++) if (!encodes(i * CENT)) throw new Error(`cent ${i}`)
     for (let i = 1n; i <= 10_000n; i++) if (!encodes(i * COIN)) throw new Error(`coin ${i}`)
     for (let i = 1n; i <= 420_000n; i++) if (!encodes(i * 50n * COIN)) throw new Error(`50 coin ${i}`)
-    for (let i = 0n; i < 100_000n; i++) if (compressAmount(decompressAmount(i)) !== i) throw new Error(`decode ${i}`)
+    for (let i = 0n; i < 100_000n; i++)
+      if (compressAmount(decompressAmount(i)) !== i) throw new Error(`decode ${i}`)
   })
 })
 
@@ -95,7 +96,12 @@ describe('coin serialization (coins_tests.cpp ccoins_serialization)', () => {
       value: 110397n,
       script: p2pkh('8c988f1a4a4de2161e0f50aac7f17e7f9555caa4'),
     })
-    expect(decodeCoin(unhex('000006'))).toEqual({ coinbase: false, height: 0, value: 0n, script: new Uint8Array(0) })
+    expect(decodeCoin(unhex('000006'))).toEqual({
+      coinbase: false,
+      height: 0,
+      value: 0n,
+      script: new Uint8Array(0),
+    })
     // and encodes them back to the same bytes
     expect(hex(encodeCoin(c1))).toBe('97f23c835800816115944e077fe7c803cfa57f29b36bf87c1d35')
     expect(hex(encodeCoin(c2))).toBe('8ddf77bbd123008c988f1a4a4de2161e0f50aac7f17e7f9555caa4')
@@ -105,7 +111,9 @@ describe('coin serialization (coins_tests.cpp ccoins_serialization)', () => {
     expect(() => decodeCoin(unhex('000007'))).toThrow(expect.objectContaining({ code: 'CORRUPT_COIN' }))
     // a 3e9-byte script size (Core: VARINT(3000000000) = 8a95c0bb00)
     expect(hex(encodeVarInt(3_000_000_000))).toBe('8a95c0bb00')
-    expect(() => decodeCoin(unhex('00008a95c0bb00'))).toThrow(expect.objectContaining({ code: 'CORRUPT_COIN' }))
+    expect(() => decodeCoin(unhex('00008a95c0bb00'))).toThrow(
+      expect.objectContaining({ code: 'CORRUPT_COIN' }),
+    )
   })
 
   it('every strict prefix of a coin throws CorruptCoinError, trailing bytes too', () => {
@@ -115,7 +123,9 @@ describe('coin serialization (coins_tests.cpp ccoins_serialization)', () => {
         expect.objectContaining({ name: 'CorruptCoinError', code: 'CORRUPT_COIN', severity: 'ignore' }),
       )
     }
-    expect(() => decodeCoin(Uint8Array.from([...bytes, 0]))).toThrow(expect.objectContaining({ code: 'CORRUPT_COIN' }))
+    expect(() => decodeCoin(Uint8Array.from([...bytes, 0]))).toThrow(
+      expect.objectContaining({ code: 'CORRUPT_COIN' }),
+    )
   })
 })
 

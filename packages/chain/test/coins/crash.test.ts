@@ -29,9 +29,13 @@ afterAll(async () => {
 
 /** Run the writer from height `from`; kill it after `acks` acknowledged flushes plus `extraMs`. */
 async function crashRound(dir: string, from: number, acks: number, extraMs: number): Promise<number> {
-  const child = spawn(process.execPath, ['--conditions=@node/source', '--import', 'tsx', writer, dir, String(from)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@node/source', '--import', 'tsx', writer, dir, String(from)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   children.add(child)
   let last = from
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
@@ -41,7 +45,11 @@ async function crashRound(dir: string, from: number, acks: number, extraMs: numb
       const m = /^flushed (\d+)$/.exec(line)
       if (!m) return
       last = Number(m[1])
-      if (last - from === acks) setTimeout(() => { child.kill('SIGKILL'); resolve() }, extraMs)
+      if (last - from === acks)
+        setTimeout(() => {
+          child.kill('SIGKILL')
+          resolve()
+        }, extraMs)
     })
     child.once('exit', () => resolve())
   })
@@ -52,42 +60,38 @@ async function crashRound(dir: string, from: number, acks: number, extraMs: numb
 }
 
 describe('coins database after kill -9', () => {
-  it(
-    'reopens at exactly one block, at or after the last acknowledged flush, with that block’s coins and undo',
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'coins-crash-'))
-      dirs.push(dir)
-      let height = 0
-      for (let round = 0; round < ROUNDS; round++) {
-        const acked = await crashRound(dir, height, 2 + ((round * 7) % 5), (round * 13) % 25)
-        const db = new CoinsDB({ datadir: dir })
-        await db.start()
-        try {
-          const best = db.bestBlock()
-          expect(best).toBeDefined()
-          let k = -1
-          for (let j = acked; j <= acked + 2; j++) if (Buffer.compare(blockHash(j), best!) === 0) k = j
-          expect(k, `marker is block ${acked}..${acked + 2}`).toBeGreaterThanOrEqual(acked)
-          // the coins are those after block k: block k's outputs, and the unspent half of each earlier block
-          let n = 0
-          for await (const { txid: t, vout, coin } of db.iterate()) {
-            const i = coin.height
-            expect(Buffer.compare(t, txid(i))).toBe(0)
-            expect(coin).toEqual(coinOf(i, vout))
-            expect(i).toBeLessThanOrEqual(k)
-            if (i < k) expect(vout).toBeGreaterThanOrEqual(OUTPUTS / 2)
-            n++
-          }
-          expect(n).toBe(expectedCount(k))
-          const undo = await db.getUndo(blockHash(k))
-          expect(undo).toEqual([spentBy(k - 1).map((v) => coinOf(k - 1, v))])
-          expect(await db.getUndo(blockHash(k + 1))).toBeUndefined()
-          height = k
-        } finally {
-          await db.stop()
+  it('reopens at exactly one block, at or after the last acknowledged flush, with that block’s coins and undo', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'coins-crash-'))
+    dirs.push(dir)
+    let height = 0
+    for (let round = 0; round < ROUNDS; round++) {
+      const acked = await crashRound(dir, height, 2 + ((round * 7) % 5), (round * 13) % 25)
+      const db = new CoinsDB({ datadir: dir })
+      await db.start()
+      try {
+        const best = db.bestBlock()
+        expect(best).toBeDefined()
+        let k = -1
+        for (let j = acked; j <= acked + 2; j++) if (Buffer.compare(blockHash(j), best!) === 0) k = j
+        expect(k, `marker is block ${acked}..${acked + 2}`).toBeGreaterThanOrEqual(acked)
+        // the coins are those after block k: block k's outputs, and the unspent half of each earlier block
+        let n = 0
+        for await (const { txid: t, vout, coin } of db.iterate()) {
+          const i = coin.height
+          expect(Buffer.compare(t, txid(i))).toBe(0)
+          expect(coin).toEqual(coinOf(i, vout))
+          expect(i).toBeLessThanOrEqual(k)
+          if (i < k) expect(vout).toBeGreaterThanOrEqual(OUTPUTS / 2)
+          n++
         }
+        expect(n).toBe(expectedCount(k))
+        const undo = await db.getUndo(blockHash(k))
+        expect(undo).toEqual([spentBy(k - 1).map((v) => coinOf(k - 1, v))])
+        expect(await db.getUndo(blockHash(k + 1))).toBeUndefined()
+        height = k
+      } finally {
+        await db.stop()
       }
-    },
-    60_000,
-  )
+    }
+  }, 60_000)
 })

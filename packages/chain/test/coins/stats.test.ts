@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256d } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Coin, CoinsCache, CoinsDB, computeUtxoStats, MuHash3072, txOutSer } from '../../src/coins/index.ts'
+import {
+  type Coin,
+  CoinsCache,
+  CoinsDB,
+  computeUtxoStats,
+  MuHash3072,
+  txOutSer,
+} from '../../src/coins/index.ts'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const rev = (b: Uint8Array): string => Buffer.from(b).reverse().toString('hex')
@@ -56,11 +63,20 @@ function coinAt(i: number): { txid: Uint8Array; vout: number; coin: Coin } {
   return {
     txid,
     vout: [0, 1, 200, 300][i & 3]!,
-    coin: { value: BigInt(1000 + i), script: Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(i)), height: i, coinbase: i % 7 === 0 },
+    coin: {
+      value: BigInt(1000 + i),
+      script: Uint8Array.of(0x00, 0x14, ...new Uint8Array(20).fill(i)),
+      height: i,
+      coinbase: i % 7 === 0,
+    },
   }
 }
 
-async function buildSet(order: number[], flushEvery: number, change?: number): Promise<Awaited<ReturnType<typeof computeUtxoStats>>> {
+async function buildSet(
+  order: number[],
+  flushEvery: number,
+  change?: number,
+): Promise<Awaited<ReturnType<typeof computeUtxoStats>>> {
   const datadir = await mkdtemp(join(tmpdir(), 'coins-stats-'))
   dirs.push(datadir)
   const db = new CoinsDB({ datadir })
@@ -118,7 +134,7 @@ describe('gettxoutsetinfo statistics (kernel/coinstats.cpp)', () => {
       height: 100,
       coinbase: true,
     })
-    expect(hex(ser)).toBe(`${'ab'.repeat(32)}02000000` + `c9000000` + `00f2052a01000000` + `0151`)
+    expect(hex(ser)).toBe(`${'ab'.repeat(32)}02000000c900000000f2052a010000000151`)
   })
 
   it('the empty set hashes to SHA256d of nothing', async () => {

@@ -22,7 +22,7 @@ describe('block undo records', () => {
     const h = hex(encodeBlockUndo(undo))
     // 2 txs; 2 coins: code 1 (height 0, coinbase), no dummy, amount 50 BTC = 0x32, P2PKH 00+hash;
     // code 2 (height 1), dummy 00, amount 1 BTC = 0x09, P2PKH; then 0 coins
-    expect(h).toBe(`0202` + `01` + `32` + `00${'22'.repeat(20)}` + `02` + `00` + `09` + `00${'22'.repeat(20)}` + `00`)
+    expect(h).toBe(`0202013200${'22'.repeat(20)}02000900${'22'.repeat(20)}00`)
     expect(decodeBlockUndo(unhex(h))).toEqual(undo)
   })
 
@@ -48,10 +48,16 @@ describe('block undo records', () => {
         expect.objectContaining({ name: 'CorruptUndoError', code: 'CORRUPT_UNDO', severity: 'ignore' }),
       )
     }
-    expect(() => decodeBlockUndo(Uint8Array.from([...bytes, 0]))).toThrow(expect.objectContaining({ code: 'CORRUPT_UNDO' }))
+    expect(() => decodeBlockUndo(Uint8Array.from([...bytes, 0]))).toThrow(
+      expect.objectContaining({ code: 'CORRUPT_UNDO' }),
+    )
     // 0xffffffff transactions declared in 5 bytes: rejected before any allocation
-    expect(() => decodeBlockUndo(unhex('feffffffff'))).toThrow(expect.objectContaining({ code: 'CORRUPT_UNDO' }))
-    expect(() => decodeBlockUndo(unhex('01feffffff00'))).toThrow(expect.objectContaining({ code: 'CORRUPT_UNDO' }))
+    expect(() => decodeBlockUndo(unhex('feffffffff'))).toThrow(
+      expect.objectContaining({ code: 'CORRUPT_UNDO' }),
+    )
+    expect(() => decodeBlockUndo(unhex('01feffffff00'))).toThrow(
+      expect.objectContaining({ code: 'CORRUPT_UNDO' }),
+    )
   })
 
   it('random bytes give a record or a CorruptUndoError, nothing else', () => {
