@@ -27,7 +27,7 @@ import { type Logger, silentLogger } from '@node/runtime'
 import type { Hash } from '@node/wire'
 import { MAX_SCRIPT_SIZE } from './compress.ts'
 import type { CoinChange, CoinsDB } from './db.ts'
-import { CoinOverwriteError } from './errors.ts'
+import { CacheFlushingError, CoinOverwriteError } from './errors.ts'
 import { type BlockUndo, type Coin, outpointKey, type UtxoView } from './types.ts'
 import { decodeBlockUndo, encodeBlockUndo } from './undo.ts'
 
@@ -116,6 +116,9 @@ export class CoinsCache implements UtxoView {
   #usage = 0
   #dirty = 0
   #nextWrite: number | undefined
+  /** Bumped when a flush starts and ends: a prefetch that overlapped one is dropped (its reads may predate the write). */
+  #epoch = 0
+  #flushing = false
 
   constructor(opts: CoinsCacheOptions) {
     this.#db = opts.db
@@ -185,7 +188,10 @@ export class CoinsCache implements UtxoView {
       want.push({ txid: o.txid, vout: o.vout, key })
     }
     if (want.length === 0) return
+    const epoch = this.#epoch
     const coins = await this.#db.getMany(want)
+    // a flush meanwhile may have written (and erased) a spend of one of these: the sync path reads again
+    if (epoch !== this.#epoch) return
     for (let i = 0; i < want.length; i++) {
       const coin = coins[i]
       // a block connected meanwhile may have cached this outpoint: the cache wins
@@ -204,6 +210,7 @@ export class CoinsCache implements UtxoView {
 
   /** Core SpendCoin: a FRESH coin's entry is dropped, any other becomes a DIRTY spent entry. */
   spend(txid: Hash, vout: number): Coin | undefined {
+    this.#assertNotFlushing()
     const key = keyOf(txid, vout)
     const e = this.#fetch(txid, vout, key)
     if (!e?.coin) return undefined
@@ -220,6 +227,7 @@ export class CoinsCache implements UtxoView {
    * the database has not seen yet).
    */
   add(txid: Hash, vout: number, coin: Coin, overwrite = false): void {
+    this.#assertNotFlushing()
     if (isUnspendable(coin.script)) return
     const key = keyOf(txid, vout)
     const old = this.#entries.get(key)
@@ -234,8 +242,14 @@ export class CoinsCache implements UtxoView {
     })
   }
 
+  /** Changes while a flush is writing would be marked clean unwritten: the chainstate awaits its flushes. */
+  #assertNotFlushing(): void {
+    if (this.#flushing) throw new CacheFlushingError()
+  }
+
   /** Hold a connected block's undo data until the next flush. */
   addUndo(blockHash: Hash, undo: BlockUndo): void {
+    this.#assertNotFlushing()
     const key = Buffer.from(blockHash).toString('latin1')
     const bytes = encodeBlockUndo(undo)
     const old = this.#undo.get(key)
@@ -247,6 +261,7 @@ export class CoinsCache implements UtxoView {
 
   /** Forget a disconnected block's undo data, held or stored. */
   deleteUndo(blockHash: Hash): void {
+    this.#assertNotFlushing()
     const key = Buffer.from(blockHash).toString('latin1')
     const old = this.#undo.get(key)
     if (old) {
@@ -299,6 +314,18 @@ export class CoinsCache implements UtxoView {
     bestBlock: Hash,
     opts: { erase?: boolean } = {},
   ): Promise<{ written: number; deleted: number }> {
+    this.#assertNotFlushing()
+    this.#flushing = true
+    this.#epoch++
+    try {
+      return await this.#flush(bestBlock, opts.erase === true)
+    } finally {
+      this.#flushing = false
+      this.#epoch++
+    }
+  }
+
+  async #flush(bestBlock: Hash, erase: boolean): Promise<{ written: number; deleted: number }> {
     const changes: CoinChange[] = []
     for (const [key, e] of this.#entries) {
       if (!(e.flags & DIRTY)) continue
@@ -317,7 +344,7 @@ export class CoinsCache implements UtxoView {
     })
     this.#undo.clear()
     this.#undoDeletes.clear()
-    if (opts.erase) {
+    if (erase) {
       this.#entries.clear()
       this.#usage = 0
       this.#dirty = 0
@@ -334,7 +361,7 @@ export class CoinsCache implements UtxoView {
     }
     this.#nextWrite = this.#now() + this.#interval()
     this.#log.debug(
-      { ...result, erase: opts.erase === true, ms: this.#now() - started, cached: this.#entries.size },
+      { ...result, erase, ms: this.#now() - started, cached: this.#entries.size },
       'Coins cache flushed.',
     )
     return result

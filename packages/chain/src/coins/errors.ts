@@ -39,3 +39,11 @@ export class CoinOverwriteError extends NodeError {
     this.name = 'CoinOverwriteError'
   }
 }
+
+/** The cache was changed, or flushed again, while a flush was writing (a caller bug). */
+export class CacheFlushingError extends NodeError {
+  constructor() {
+    super('CACHE_FLUSHING', 'The coins cache cannot change while a flush is writing.')
+    this.name = 'CacheFlushingError'
+  }
+}

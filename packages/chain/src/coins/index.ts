@@ -23,7 +23,13 @@ export {
   MAX_SCRIPT_SIZE,
 } from './compress.ts'
 export { type CoinChange, type CoinsBatch, CoinsDB, type CoinsDBOptions, coinKey } from './db.ts'
-export { CoinOverwriteError, CoinsStoreError, CorruptCoinError, CorruptUndoError } from './errors.ts'
+export {
+  CacheFlushingError,
+  CoinOverwriteError,
+  CoinsStoreError,
+  CorruptCoinError,
+  CorruptUndoError,
+} from './errors.ts'
 export { bogoSize, computeUtxoStats, MuHash3072, txOutSer, type UtxoStats } from './stats.ts'
 export { type BlockUndo, type Coin, outpointKey, type TxUndo, type UtxoView } from './types.ts'
 export { decodeBlockUndo, encodeBlockUndo } from './undo.ts'

@@ -154,6 +154,19 @@ describe('CoinsCache', () => {
     expect(await db.get(txid(9), 0)).toEqual(coin(9))
   })
 
+  it('refuses changes while a flush is writing (they would be marked clean unwritten)', async () => {
+    const db = await openDb(await tempDir())
+    const cache = new CoinsCache({ db, maxBytes: 1 << 24 })
+    cache.add(txid(1), 0, coin(1))
+    const flushing = cache.flush(blk(1))
+    expect(() => cache.add(txid(2), 0, coin(2))).toThrow(expect.objectContaining({ code: 'CACHE_FLUSHING' }))
+    expect(() => cache.spend(txid(1), 0)).toThrow(expect.objectContaining({ code: 'CACHE_FLUSHING' }))
+    await expect(cache.flush(blk(2))).rejects.toMatchObject({ code: 'CACHE_FLUSHING' })
+    await flushing
+    cache.add(txid(2), 0, coin(2))
+    expect(cache.get(txid(1), 0)).toEqual(coin(1))
+  })
+
   it('counts memory per entry and says when to flush: over the limit, near it, periodically', async () => {
     const db = await openDb(await tempDir())
     let now = 1_000_000
