@@ -167,6 +167,32 @@ describe('CoinsCache', () => {
     expect(cache.get(txid(1), 0)).toEqual(coin(1))
   })
 
+  it('a prefetch whose read overlapped a flush does not bring back a coin the flush deleted', async () => {
+    const db = await openDb(await tempDir())
+    await db.writeBatch({ coins: [{ txid: txid(5), vout: 0, coin: coin(50) }], bestBlock: blk(0) })
+    // hold the multi-get's answer until the flush is done, as a slow disk read would
+    let release!: () => void
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const slow = Object.create(db) as CoinsDB
+    slow.getMany = async (o) => {
+      const read = await db.getMany(o)
+      await gate
+      return read
+    }
+    slow.getSync = (t, v) => db.getSync(t, v)
+    slow.writeBatch = (b) => db.writeBatch(b)
+    const cache = new CoinsCache({ db: slow, maxBytes: 1 << 24 })
+    const prefetching = cache.prefetch([{ txid: txid(5), vout: 0 }])
+    await new Promise((r) => setTimeout(r, 20))
+    expect(cache.spend(txid(5), 0)).toEqual(coin(50)) // the synchronous path
+    await cache.flush(blk(1), { erase: true })
+    release()
+    await prefetching
+    expect(cache.get(txid(5), 0)).toBeUndefined()
+  })
+
   it('counts memory per entry and says when to flush: over the limit, near it, periodically', async () => {
     const db = await openDb(await tempDir())
     let now = 1_000_000
