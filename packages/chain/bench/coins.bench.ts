@@ -297,7 +297,7 @@ export async function run(opts: { quick: boolean }): Promise<BenchRow[]> {
     higherIsBetter,
     ...(note ? { note } : {}),
   })
-  const mem = measureCacheMemory(opts.quick ? 200_000 : 1_000_000)
+  const mem = measureCacheMemory(opts.quick ? 200_000 : 500_000)
   const nStats = opts.quick ? 20_000 : 100_000
   const st = await measureStats(nStats)
   const single = (
