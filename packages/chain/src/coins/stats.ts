@@ -17,7 +17,7 @@
  *   `Finalize` divides numerator by denominator and SHA-256s the 384-byte LE
  *   result. Order-independent, so it can be updated coin by coin.
  */
-import { createCipheriv, createHash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { sha256, Writer } from '@node/wire'
 import type { Coin } from './types.ts'
 
@@ -36,8 +36,6 @@ function reduce(x: bigint): bigint {
   x = (x >> 3072n) * C + (x & MASK)
   return x >= MODULUS ? x - MODULUS : x
 }
-const ZERO_IV = new Uint8Array(16)
-const ZEROS_384 = new Uint8Array(384)
 
 /** Little-endian bytes → bigint. */
 function fromLE(b: Uint8Array): bigint {
@@ -61,12 +59,155 @@ function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   return result
 }
 
+/**
+ * The first 384 bytes of the ChaCha20 keystream for `key` with a zero nonce
+ * and counter (Core crypto/chacha20.cpp ChaCha20Aligned::Keystream, RFC 8439
+ * block function). Written out in JavaScript because creating a node:crypto
+ * cipher per coin costs about 4× the 6 blocks themselves (measured: 2.6 µs
+ * against 11 µs per coin); the MuHash vectors of Core's tests check it.
+ */
+function chacha20Keystream384(key: Uint8Array): Uint8Array {
+  const out = new Uint8Array(384)
+  const ov = new DataView(out.buffer)
+  const kv = new DataView(key.buffer, key.byteOffset, 32)
+  const k0 = kv.getUint32(0, true)
+  const k1 = kv.getUint32(4, true)
+  const k2 = kv.getUint32(8, true)
+  const k3 = kv.getUint32(12, true)
+  const k4 = kv.getUint32(16, true)
+  const k5 = kv.getUint32(20, true)
+  const k6 = kv.getUint32(24, true)
+  const k7 = kv.getUint32(28, true)
+  const s = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574, k0, k1, k2, k3, k4, k5, k6, k7, 0, 0, 0, 0]
+  for (let block = 0; block < 6; block++) {
+    s[12] = block
+    let x0 = s[0]! | 0
+    let x1 = s[1]! | 0
+    let x2 = s[2]! | 0
+    let x3 = s[3]! | 0
+    let x4 = s[4]! | 0
+    let x5 = s[5]! | 0
+    let x6 = s[6]! | 0
+    let x7 = s[7]! | 0
+    let x8 = s[8]! | 0
+    let x9 = s[9]! | 0
+    let x10 = s[10]! | 0
+    let x11 = s[11]! | 0
+    let x12 = block
+    let x13 = 0
+    let x14 = 0
+    let x15 = 0
+    for (let round = 0; round < 10; round++) {
+      // column rounds: QR(0,4,8,12) QR(1,5,9,13) QR(2,6,10,14) QR(3,7,11,15)
+      x0 = (x0 + x4) | 0
+      x12 ^= x0
+      x12 = (x12 << 16) | (x12 >>> 16)
+      x8 = (x8 + x12) | 0
+      x4 ^= x8
+      x4 = (x4 << 12) | (x4 >>> 20)
+      x0 = (x0 + x4) | 0
+      x12 ^= x0
+      x12 = (x12 << 8) | (x12 >>> 24)
+      x8 = (x8 + x12) | 0
+      x4 ^= x8
+      x4 = (x4 << 7) | (x4 >>> 25)
+      x1 = (x1 + x5) | 0
+      x13 ^= x1
+      x13 = (x13 << 16) | (x13 >>> 16)
+      x9 = (x9 + x13) | 0
+      x5 ^= x9
+      x5 = (x5 << 12) | (x5 >>> 20)
+      x1 = (x1 + x5) | 0
+      x13 ^= x1
+      x13 = (x13 << 8) | (x13 >>> 24)
+      x9 = (x9 + x13) | 0
+      x5 ^= x9
+      x5 = (x5 << 7) | (x5 >>> 25)
+      x2 = (x2 + x6) | 0
+      x14 ^= x2
+      x14 = (x14 << 16) | (x14 >>> 16)
+      x10 = (x10 + x14) | 0
+      x6 ^= x10
+      x6 = (x6 << 12) | (x6 >>> 20)
+      x2 = (x2 + x6) | 0
+      x14 ^= x2
+      x14 = (x14 << 8) | (x14 >>> 24)
+      x10 = (x10 + x14) | 0
+      x6 ^= x10
+      x6 = (x6 << 7) | (x6 >>> 25)
+      x3 = (x3 + x7) | 0
+      x15 ^= x3
+      x15 = (x15 << 16) | (x15 >>> 16)
+      x11 = (x11 + x15) | 0
+      x7 ^= x11
+      x7 = (x7 << 12) | (x7 >>> 20)
+      x3 = (x3 + x7) | 0
+      x15 ^= x3
+      x15 = (x15 << 8) | (x15 >>> 24)
+      x11 = (x11 + x15) | 0
+      x7 ^= x11
+      x7 = (x7 << 7) | (x7 >>> 25)
+      // diagonal rounds: QR(0,5,10,15) QR(1,6,11,12) QR(2,7,8,13) QR(3,4,9,14)
+      x0 = (x0 + x5) | 0
+      x15 ^= x0
+      x15 = (x15 << 16) | (x15 >>> 16)
+      x10 = (x10 + x15) | 0
+      x5 ^= x10
+      x5 = (x5 << 12) | (x5 >>> 20)
+      x0 = (x0 + x5) | 0
+      x15 ^= x0
+      x15 = (x15 << 8) | (x15 >>> 24)
+      x10 = (x10 + x15) | 0
+      x5 ^= x10
+      x5 = (x5 << 7) | (x5 >>> 25)
+      x1 = (x1 + x6) | 0
+      x12 ^= x1
+      x12 = (x12 << 16) | (x12 >>> 16)
+      x11 = (x11 + x12) | 0
+      x6 ^= x11
+      x6 = (x6 << 12) | (x6 >>> 20)
+      x1 = (x1 + x6) | 0
+      x12 ^= x1
+      x12 = (x12 << 8) | (x12 >>> 24)
+      x11 = (x11 + x12) | 0
+      x6 ^= x11
+      x6 = (x6 << 7) | (x6 >>> 25)
+      x2 = (x2 + x7) | 0
+      x13 ^= x2
+      x13 = (x13 << 16) | (x13 >>> 16)
+      x8 = (x8 + x13) | 0
+      x7 ^= x8
+      x7 = (x7 << 12) | (x7 >>> 20)
+      x2 = (x2 + x7) | 0
+      x13 ^= x2
+      x13 = (x13 << 8) | (x13 >>> 24)
+      x8 = (x8 + x13) | 0
+      x7 ^= x8
+      x7 = (x7 << 7) | (x7 >>> 25)
+      x3 = (x3 + x4) | 0
+      x14 ^= x3
+      x14 = (x14 << 16) | (x14 >>> 16)
+      x9 = (x9 + x14) | 0
+      x4 ^= x9
+      x4 = (x4 << 12) | (x4 >>> 20)
+      x3 = (x3 + x4) | 0
+      x14 ^= x3
+      x14 = (x14 << 8) | (x14 >>> 24)
+      x9 = (x9 + x14) | 0
+      x4 ^= x9
+      x4 = (x4 << 7) | (x4 >>> 25)
+    }
+    const xs = [x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15]
+    for (let i = 0; i < 16; i++) ov.setUint32(block * 64 + i * 4, (xs[i]! + s[i]!) >>> 0, true)
+  }
+  return out
+}
+
 /** Core MuHash3072::ToNum3072: SHA-256, then 384 bytes of ChaCha20 keystream, read LE. */
 function toNum3072(data: Uint8Array): bigint {
-  const key = sha256(data)
-  // OpenSSL's chacha20 IV is the 32-bit block counter then the 96-bit nonce, both zero here
-  const c = createCipheriv('chacha20', key, ZERO_IV)
-  return fromLE(c.update(ZEROS_384))
+  const bytes = chacha20Keystream384(sha256(data))
+  // little-endian: reverse in place (the buffer is ours) and parse as hex
+  return BigInt(`0x${Buffer.from(bytes.buffer).reverse().toString('hex')}`)
 }
 
 /** Core crypto/muhash.cpp MuHash3072: a running product of inserted elements over removed ones. */
