@@ -11,6 +11,9 @@
  *   uncompressed P2PK with a fully valid key → 0x04 | (y & 1) + x; any other
  *   script is VARINT(size + 6) then its bytes (6 = nSpecialScripts). A
  *   stored size above MAX_SCRIPT_SIZE decodes as a lone OP_RETURN, as Core.
+ *   A 0x04/0x05 form whose x is not on the curve throws CorruptCoinError
+ *   (Core's DecompressScript returns false and leaves the script empty; we
+ *   only ever write such forms for fully valid keys, so it means corruption).
  * - `TxOutCompression` (VARINT(compressed amount), compressed script) and
  *   coins.h `Coin::Serialize`: VARINT(height * 2 + coinbase) then the TxOut.
  */

@@ -2,8 +2,9 @@
  * A block's undo data in Core's rev-file record body (undo.h): CBlockUndo is
  * a CompactSize count of CTxUndo; each CTxUndo a CompactSize count of spent
  * coins in input order, each written by `TxInUndoFormatter`:
- * VARINT(height * 2 + coinbase), then when height > 0 a dummy VARINT(0)
- * (the transaction version older Core kept there), then the compressed TxOut
+ * VARINT(height * 2 + coinbase), then when height > 0 a dummy zero (Core
+ * writes one byte 0 and reads a VARINT: the same bytes; older Core kept the
+ * transaction version there), then the compressed TxOut
  * (compressor.h TxOutCompression). We keep these records in the coins
  * database, keyed by block hash, so that one transaction writes the coins,
  * the undo data and the best-block marker (see db.ts); Core's rev files add
