@@ -20,6 +20,7 @@ const suites = [
   'packages/peer/bench/peer.bench.ts',
   'packages/peer/bench/bip324.bench.ts',
   'packages/chain/bench/store.bench.ts',
+  'packages/chain/bench/coins.bench.ts',
   'packages/server/bench/policy.bench.ts',
   'apps/node/bench/rpc.bench.ts',
   // sync (bcoin → ours, ours → ours, bcoin → bcoin), relay line, stop with 125 peers

@@ -7,6 +7,7 @@
 
 import type { Startable } from '@node/runtime'
 import { createNode, type Server, type ServerInit } from '@node/server'
+import type { ChainStateRpc } from './chainstate-rpc.ts'
 import type { DaemonContext, DaemonHost } from './cli.ts'
 import type { NodeConfig } from './config.ts'
 import { MAX_SUBVERSION_LENGTH } from './constants.ts'
@@ -14,6 +15,7 @@ import { ConfigError } from './errors.ts'
 import { ProgressLogger, type ProgressSample } from './progress.ts'
 import { registerNodeMethods } from './rpc-methods.ts'
 import { registerTestMethods } from './rpc-test-methods.ts'
+import { registerValidationMethods } from './rpc-validation-methods.ts'
 
 /**
  * Core FormatSubVersion: `/btcnode:<version>(comment; comment)/` (BIP14), at
@@ -105,11 +107,15 @@ export function nodeHost(version: string): DaemonHost {
       for (const w of ctx.config.warnings) logger.child({ component: 'node' }).warn(w)
       const progress = new ProgressLogger({ logger, sample: () => progressSample(server) })
       if (ctx.rpc) {
+        // No chain state (UTXO set) yet: the methods that need it say so.
+        const chainState: ChainStateRpc | undefined = undefined
         registerNodeMethods(ctx.rpc, server, {
           version: versionNumber(version),
           userAgent: userAgent(version, ctx.config.uaComments),
+          chainState,
         })
         registerTestMethods(ctx.rpc, server)
+        registerValidationMethods(ctx.rpc, server, chainState)
         return [server, progress, ctx.rpc]
       }
       return [server, progress]

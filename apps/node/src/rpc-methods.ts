@@ -33,6 +33,7 @@ import {
   toHex,
 } from '@node/wire'
 import { addressToScript } from './address.ts'
+import type { ChainStateRpc } from './chainstate-rpc.ts'
 import { RpcError, RpcErrorCode } from './rpc-errors.ts'
 import type { RpcServer } from './rpc-server.ts'
 import { txToJson } from './tx-json.ts'
@@ -41,6 +42,8 @@ export interface NodeRpcOptions {
   /** Integer version for getnetworkinfo (Core style: 10000 = 0.1.0). */
   version: number
   userAgent: string
+  /** The UTXO set and validation, for the undo data of getblock verbosity 2 and 3; absent until wired in. */
+  chainState?: ChainStateRpc | undefined
 }
 
 /** Core's chain names. */
@@ -128,7 +131,8 @@ export function addressNetworkName(a: NetAddress | undefined): string {
   return NETWORK_NAMES[a.getNetClass()] ?? NETWORK_NAMES[Network.UNROUTABLE]!
 }
 
-function toInt(v: unknown, name: string): number {
+/** An integer parameter, or RPC_TYPE_ERROR. */
+export function toInt(v: unknown, name: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) {
     throw new RpcError(
       RpcErrorCode.RPC_TYPE_ERROR,
@@ -138,14 +142,32 @@ function toInt(v: unknown, name: string): number {
   return v
 }
 
-function parseHash(v: unknown, name: string): Uint8Array {
-  if (typeof v !== 'string' || !/^[0-9a-fA-F]{64}$/.test(v)) {
+/** Core ParseHashV: 64 hex characters, or RPC_INVALID_PARAMETER naming the parameter. */
+export function parseHash(v: unknown, name: string): Uint8Array {
+  const text = String(v)
+  if (typeof v !== 'string' || v.length !== 64) {
     throw new RpcError(
       RpcErrorCode.RPC_INVALID_PARAMETER,
-      `${name} must be of length 64 (not ${String(v).length}, for '${String(v)}')`,
+      `${name} must be of length 64 (not ${text.length}, for '${text}')`,
     )
   }
+  if (!/^[0-9a-fA-F]{64}$/.test(v)) {
+    throw new RpcError(RpcErrorCode.RPC_INVALID_PARAMETER, `${name} must be hexadecimal string (not '${v}')`)
+  }
   return hexToHash(v.toLowerCase())
+}
+
+/**
+ * A block's bytes from the store. The genesis block is not in the store
+ * (Core writes it at init in LoadGenesisBlock); its bytes are the network's
+ * parameters.
+ */
+export async function readBlockBytes(server: Server, e: HeaderEntry): Promise<Uint8Array> {
+  const chain = server.blockManager.chain
+  if (e === chain.genesis) return encodeBlock(server.network.genesis)
+  const bytes = e.haveData ? await server.store.getBlock(e.hash) : undefined
+  if (!bytes) throw new RpcError(RpcErrorCode.RPC_MISC_ERROR, 'Block not available (not fully downloaded)')
+  return bytes
 }
 
 /**
@@ -196,14 +218,7 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
     }
   }
 
-  const readBlock = async (e: HeaderEntry): Promise<Uint8Array> => {
-    // The genesis block is not in the store (Core writes it at init in
-    // LoadGenesisBlock); its bytes are the network's parameters.
-    if (e === chain.genesis) return encodeBlock(net.genesis)
-    const bytes = e.haveData ? await server.store.getBlock(e.hash) : undefined
-    if (!bytes) throw new RpcError(RpcErrorCode.RPC_MISC_ERROR, 'Block not available (not fully downloaded)')
-    return bytes
-  }
+  const readBlock = (e: HeaderEntry): Promise<Uint8Array> => readBlockBytes(server, e)
 
   // --- blockchain ---------------------------------------------------------------
 
@@ -300,14 +315,24 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
       if (verbosity <= 0) return toHex(bytes)
       const block = decodeBlock(bytes)
       const stripped = encodeBlock(block, false).length
+      // Core blockToJSON: fees (2) and prevouts (3 and above) from the
+      // block's undo data, when the block is connected and it has them.
+      const undo = verbosity >= 2 ? await options.chainState?.getUndo(e.hash) : undefined
+      const haveUndo = undo !== undefined && undo.length === block.txs.length - 1
       return {
         ...headerJson(e, block.txs.length),
         strippedsize: stripped,
         size: bytes.length,
         weight: stripped * 3 + bytes.length,
-        // 2 and above: decoded transactions. 3 would add each input's prevout,
-        // which needs undo data this node does not keep yet: it answers as 2.
-        tx: block.txs.map((t) => (verbosity === 1 ? hashToHex(t.txid()) : txToJson(t, net))),
+        tx: block.txs.map((t, i) =>
+          verbosity === 1
+            ? hashToHex(t.txid())
+            : txToJson(
+                t,
+                net,
+                haveUndo && i > 0 ? { coins: undo[i - 1] ?? [], prevouts: verbosity >= 3 } : undefined,
+              ),
+        ),
       }
     },
     {
@@ -318,12 +343,12 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
           type: 'any',
           optional: true,
           description:
-            '0 (or false) for hex-encoded data, 1 (or true) for a JSON object with transaction ids, 2 for a JSON object with decoded transactions; 3 and above answer as 2 (this node keeps no undo data for prevouts). Default 1.',
+            '0 (or false) for hex-encoded data, 1 (or true) for a JSON object with transaction ids, 2 for a JSON object with transaction data and fees, 3 for a JSON object with transaction data and prevouts. Default 1.',
         },
       ],
       category: 'Blockchain',
       description:
-        'Returns a block: hex (verbosity 0 or below), an object with its transaction ids (1), or with its transactions decoded as getrawtransaction shows them (2). Verbosity 3 and above answer as 2: prevouts need undo data this node does not keep yet.',
+        "Returns a block: hex (verbosity 0 or below), an object with its transaction ids (1), with its transactions decoded and each one's fee (2), and each input's prevout (3 and above). Fees and prevouts come from the block's undo data: a block that is not connected has none.",
     },
   )
 

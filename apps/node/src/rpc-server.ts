@@ -166,7 +166,7 @@ class RequestError extends Error {
 const MAX_METHODS = 1_000
 
 /** Core's uvTypeName. */
-function jsonTypeName(v: unknown): string {
+export function jsonTypeName(v: unknown): string {
   if (v === null || v === undefined) return 'null'
   if (Array.isArray(v)) return 'array'
   switch (typeof v) {

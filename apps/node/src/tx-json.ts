@@ -3,9 +3,13 @@
  * verbosity 2 (core_write.cpp TxToUniv and ScriptToUniv): txid, hash,
  * version, size, vsize, weight, locktime, vin (coinbase, or txid, vout and
  * scriptSig {asm, hex}; txinwitness; sequence), vout (value, n, scriptPubKey
- * {asm, desc, hex, address, type}) and hex. Without undo data there is no
- * `fee` and no `prevout`, as in Core when a block's undo data is missing.
+ * {asm, desc, hex, address, type}) and hex. With the spent coins of a
+ * non-coinbase transaction (its undo data) there is a `fee` after vout and,
+ * for TxVerbosity::SHOW_DETAILS_AND_PREVOUT, each input's `prevout`
+ * {generated, height, value, scriptPubKey} before its sequence; without them,
+ * neither, as in Core when a block's undo data is missing.
  */
+import type { TxUndo } from '@node/chain'
 import { COIN, hashToHex, type NetworkParams, type Tx, toHex } from '@node/wire'
 import { scriptToAddress } from './address.ts'
 import { inferDescriptor } from './descriptor.ts'
@@ -40,10 +44,19 @@ export function scriptPubKeyJson(script: Uint8Array, n: NetworkParams): ScriptPu
   }
 }
 
-/** Core TxToUniv with include_hex and no block hash or undo data. */
-export function txToJson(tx: Tx, n: NetworkParams): Record<string, unknown> {
+/** The coins a transaction spent, and whether to show them per input. */
+export interface TxSpent {
+  readonly coins: TxUndo
+  /** Core TxVerbosity::SHOW_DETAILS_AND_PREVOUT. */
+  readonly prevouts: boolean
+}
+
+/** Core TxToUniv with include_hex and no block hash, with the spent coins when known. */
+export function txToJson(tx: Tx, n: NetworkParams, spent?: TxSpent): Record<string, unknown> {
   const coinbase = tx.isCoinbase()
-  return {
+  // Core: undo data of a transaction has one coin per input.
+  const undo = !coinbase && spent && spent.coins.length === tx.inputs.length ? spent : undefined
+  const out: Record<string, unknown> = {
     txid: hashToHex(tx.txid()),
     hash: hashToHex(tx.wtxid()),
     version: tx.version >>> 0,
@@ -51,22 +64,42 @@ export function txToJson(tx: Tx, n: NetworkParams): Record<string, unknown> {
     vsize: tx.vsize(),
     weight: tx.weight(),
     locktime: tx.locktime >>> 0,
-    vin: tx.inputs.map((i) => ({
-      ...(coinbase
-        ? { coinbase: toHex(i.script) }
-        : {
-            txid: hashToHex(i.prevHash),
-            vout: i.prevIndex >>> 0,
-            scriptSig: { asm: scriptAsm(i.script, true), hex: toHex(i.script) },
-          }),
-      ...(i.witness.length > 0 ? { txinwitness: i.witness.map((w) => toHex(w)) } : {}),
-      sequence: i.sequence >>> 0,
-    })),
+    vin: tx.inputs.map((i, index) => {
+      const prev = undo?.coins[index]
+      return {
+        ...(coinbase
+          ? { coinbase: toHex(i.script) }
+          : {
+              txid: hashToHex(i.prevHash),
+              vout: i.prevIndex >>> 0,
+              scriptSig: { asm: scriptAsm(i.script, true), hex: toHex(i.script) },
+            }),
+        ...(i.witness.length > 0 ? { txinwitness: i.witness.map((w) => toHex(w)) } : {}),
+        ...(prev && undo?.prevouts
+          ? {
+              prevout: {
+                generated: prev.coinbase,
+                height: prev.height,
+                value: btcValue(prev.value),
+                scriptPubKey: scriptPubKeyJson(prev.script, n),
+              },
+            }
+          : {}),
+        sequence: i.sequence >>> 0,
+      }
+    }),
     vout: tx.outputs.map((o, index) => ({
       value: btcValue(o.value),
       n: index,
       scriptPubKey: scriptPubKeyJson(o.script, n),
     })),
-    hex: toHex(tx.toBytes(true)),
   }
+  if (undo) {
+    let fee = 0n
+    for (const c of undo.coins) fee += c.value
+    for (const o of tx.outputs) fee -= o.value
+    out['fee'] = btcValue(fee)
+  }
+  out['hex'] = toHex(tx.toBytes(true))
+  return out
 }

@@ -28,12 +28,6 @@ export {
   type TipChange,
 } from './chain.ts'
 export {
-  type BlockValidator,
-  bip34HeightPush,
-  checkBlock,
-  contextualCheckBlock,
-} from './checks.ts'
-export {
   type BlockSource,
   Chainstate,
   type ChainstateComponents,
@@ -41,8 +35,44 @@ export {
   type ChainstateEvents,
   type ChainstateInit,
 } from './chainstate.ts'
+export {
+  type BlockValidator,
+  bip34HeightPush,
+  checkBlock,
+  contextualCheckBlock,
+} from './checks.ts'
+export {
+  CACHE_ENTRY_OVERHEAD,
+  CoinsCache,
+  type CoinsCacheOptions,
+  coinsCacheBytes,
+  DATABASE_WRITE_INTERVAL_MAX_MS,
+  DATABASE_WRITE_INTERVAL_MIN_MS,
+  DEFAULT_DB_CACHE,
+  type FlushReason,
+  MIN_DB_CACHE,
+} from './coins/cache.ts'
+
+export {
+  compressAmount,
+  compressScript,
+  decodeCoin,
+  decompressAmount,
+  encodeCoin,
+  MAX_SCRIPT_SIZE,
+} from './coins/compress.ts'
+export { type CoinChange, type CoinsBatch, CoinsDB, type CoinsDBOptions, coinKey } from './coins/db.ts'
+export {
+  CacheFlushingError,
+  CoinOverwriteError,
+  CoinsStoreError,
+  CorruptCoinError,
+  CorruptUndoError,
+} from './coins/errors.ts'
+export { bogoSize, computeUtxoStats, MuHash3072, txOutSer, type UtxoStats } from './coins/stats.ts'
 export type { BlockUndo, Coin, TxUndo, UtxoView } from './coins/types.ts'
 export { outpointKey } from './coins/types.ts'
+export { decodeBlockUndo, encodeBlockUndo } from './coins/undo.ts'
 export {
   BadBlockError,
   BadDifficultyError,
@@ -118,7 +148,7 @@ export {
 export { type ConnectContext, type ConnectResult, connectBlock } from './validation/connect.ts'
 export { type DisconnectResult, disconnectBlock } from './validation/disconnect.ts'
 export { BlockConsensusError } from './validation/errors.ts'
-export { CoinOverwriteError, LayeredView } from './validation/layered-view.ts'
+export { LayeredView } from './validation/layered-view.ts'
 export { blockSubsidy } from './validation/subsidy.ts'
 export { COINBASE_MATURITY, checkTxInputs, type TxInputs } from './validation/txinputs.ts'
 export { addCoins, isUnspendable, updateCoins } from './validation/update.ts'

@@ -30,6 +30,7 @@ export {
 export {
   type ExecData,
   evalScript,
+  hash160,
   newExecData,
   type SignatureChecker,
   SigVersion,

@@ -7,6 +7,7 @@
  * rule halfway leaves the parent exactly as it was.
  */
 import { type Hash, toHex } from '@node/wire'
+import { CoinOverwriteError } from '../coins/errors.ts'
 import type { Coin, UtxoView } from '../coins/types.ts'
 
 interface Entry {
@@ -14,15 +15,6 @@ interface Entry {
   readonly vout: number
   /** The coin, or null when this layer spent it. */
   coin: Coin | null
-}
-
-/** Thrown when a coin would be added over an unspent one without `overwrite` (Core `AddCoin`'s logic_error). */
-export class CoinOverwriteError extends Error {
-  readonly code = 'COIN_OVERWRITE'
-  constructor(txid: Hash, vout: number) {
-    super(`Attempted to overwrite the unspent coin ${toHex(txid)}:${vout}.`)
-    this.name = 'CoinOverwriteError'
-  }
 }
 
 function key(txid: Hash, vout: number): string {
@@ -67,7 +59,7 @@ export class LayeredView implements UtxoView {
     const k = key(txid, vout)
     const e = this.#entries.get(k)
     if (!overwrite && (e ? e.coin !== null : this.parent.get(txid, vout) !== undefined))
-      throw new CoinOverwriteError(txid, vout)
+      throw new CoinOverwriteError(`Attempted to overwrite the unspent coin ${toHex(txid)}:${vout}.`)
     if (e) e.coin = coin
     else this.#entries.set(k, { txid, vout, coin })
   }

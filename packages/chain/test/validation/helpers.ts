@@ -41,7 +41,7 @@ export class MemoryView implements UtxoView {
 
   add(txid: Hash, vout: number, coin: Coin, overwrite = false): void {
     const k = MemoryView.key(txid, vout)
-    if (!overwrite && this.coins.has(k)) throw new CoinOverwriteError(txid, vout)
+    if (!overwrite && this.coins.has(k)) throw new CoinOverwriteError(`overwrite ${vout}`)
     this.coins.set(k, { txid, vout, coin })
   }
 
