@@ -363,11 +363,13 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
           branchlen: branchLength,
           status: chain.onActiveChain(entry)
             ? 'active'
-            : entry.chainHasData
-              ? 'valid-fork'
-              : entry.haveData
-                ? 'valid-headers'
-                : 'headers-only',
+            : chain.failed(entry)
+              ? 'invalid'
+              : entry.chainHasData
+                ? 'valid-fork'
+                : entry.haveData
+                  ? 'valid-headers'
+                  : 'headers-only',
         }))
         .sort((a, b) => b.height - a.height),
     {

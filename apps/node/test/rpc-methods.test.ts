@@ -5,9 +5,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { mineBlock } from '@node/chain'
 import { Peer } from '@node/peer'
 import { createNode, type Server } from '@node/server'
-import { networks, Services } from '@node/wire'
+import { hashToHex, networks, Services } from '@node/wire'
 import Client from 'bitcoin-core'
 import * as bitcoin from 'bitcoinjs-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -364,5 +365,36 @@ describe('node RPC methods on mainnet', () => {
       await main.stop()
       await rm(mdir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('getchaintips status', () => {
+  it('says invalid for a branch whose block was marked failed, as bitcoind does', async () => {
+    const chain = server.blockManager.chain
+    const tip = chain.tip
+    const fork = tip.prev!
+    const header = mineBlock({
+      network: networks.regtest,
+      prev: { hash: fork.hash, height: fork.height, time: fork.time },
+      payTo: Uint8Array.of(0x51),
+      time: tip.time + 1,
+      extraNonce: 77,
+    }).header
+    const entry = chain.addHeaders([header]).last!
+    chain.invalidate(entry.hash)
+    const tips = (await client.command('getchaintips')) as {
+      status: string
+      hash: string
+      branchlen: number
+    }[]
+    expect(tips).toContainEqual({
+      height: entry.height,
+      hash: hashToHex(entry.hash),
+      branchlen: 1,
+      status: 'invalid',
+    })
+    expect(tips.filter((t) => t.status === 'active')).toEqual([
+      { height: tip.height, hash: hashToHex(tip.hash), branchlen: 0, status: 'active' },
+    ])
   })
 })

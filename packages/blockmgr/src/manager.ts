@@ -829,7 +829,7 @@ export class BlockManager extends Service {
       if (type !== InvType.BLOCK) continue
       s.peer.addInventory(InvType.BLOCK, item.hash)
       const e = this.chain.get(item.hash)
-      if (e) {
+      if (e && !this.chain.failed(e)) {
         if (!s.bestKnown || e.chainWork > s.bestKnown.chainWork) s.bestKnown = e
       } else if (!this.chain.isInvalid(item.hash)) lastUnknown = item
     }
@@ -955,7 +955,7 @@ export class BlockManager extends Service {
       // A delivered block lets the stall timeout decay back towards its default (Core).
       this.#stallTimeout = Math.max(this.#stallDefault, Math.floor(this.#stallTimeout * 0.85))
     }
-    let entry = this.chain.get(hash)
+    let entry = this.#known(hash)
     if (!entry) {
       // An unrequested block whose header we lack: take its header if it connects.
       try {
@@ -1053,12 +1053,22 @@ export class BlockManager extends Service {
     this.#schedule()
   }
 
+  /**
+   * The entry of a block that arrives, unless it is marked failed: a failed
+   * block then goes through addHeaders, which refuses it as Core refuses a
+   * block whose header is known invalid (bad-prevblk).
+   */
+  #known(hash: Hash): HeaderEntry | undefined {
+    const e = this.chain.get(hash)
+    return e && !this.chain.failed(e) ? e : undefined
+  }
+
   /** BIP152: a compact block, pushed (high-bandwidth) or answering our getdata. */
   #onCmpctBlock(s: PeerState, m: MessageOf<'cmpctblock'>): void {
     const hash = blockHash(m.header)
     const key = toHex(hash)
     s.peer.addInventory(InvType.BLOCK, hash)
-    let entry = this.chain.get(hash)
+    let entry = this.#known(hash)
     if (entry?.haveData || this.#receiving.has(key)) return
     if (!entry) {
       try {

@@ -418,6 +418,48 @@ describe('BlockManager', () => {
     expect(b.store.hasBlock(blockHash(good.header))).toBe(false)
   })
 
+  it('keeps a block that failed marked invalid: sent again, even with the right transactions, or built on, it is refused and punished', async () => {
+    const a = await makeNode()
+    const b = await makeNode()
+    const { onB } = link(a.mgr, b.mgr)
+    onB.mute = true
+    const g = b.mgr.chain.genesis
+    const time = Math.floor(Date.now() / 1000)
+    const good = mineBlock({
+      network: net,
+      prev: { hash: g.hash, height: 0, time: g.time },
+      payTo: Uint8Array.of(0x51),
+      time,
+    })
+    const other = mineBlock({
+      network: net,
+      prev: { hash: g.hash, height: 0, time: g.time },
+      payTo: Uint8Array.of(0x52),
+      time,
+    })
+    const hash = blockHash(good.header)
+    b.mgr.onMessage(onB, { command: 'headers', headers: [good.header] })
+    b.mgr.onMessage(onB, { command: 'block', block: { header: good.header, txs: other.txs } })
+    await until(() => onB.misbehaviour.length === 1)
+    const entry = b.mgr.chain.get(hash)!
+    expect(b.mgr.chain.failed(entry)).toBe(true)
+    expect(b.mgr.chain.isInvalid(hash)).toBe(true)
+    // Core: a block whose header is known invalid is refused without being checked again.
+    b.mgr.onMessage(onB, { command: 'block', block: good })
+    const child = mineBlock({
+      network: net,
+      prev: { hash, height: 1, time },
+      payTo: Uint8Array.of(0x51),
+      time: time + 1,
+    })
+    b.mgr.onMessage(onB, { command: 'headers', headers: [child.header] })
+    await until(() => onB.misbehaviour.length === 3)
+    expect(onB.misbehaviour.map((e) => e.code)).toEqual(['BAD_BLOCK', 'BAD_PREVBLK', 'BAD_PREVBLK'])
+    expect(b.store.hasBlock(hash)).toBe(false)
+    expect(b.mgr.chain.tip).toBe(g)
+    expect(b.mgr.chain.has(blockHash(child.header))).toBe(false)
+  })
+
   it('resumes from the store after a restart without downloading stored blocks again', async () => {
     const a = await makeNode()
     await mine(a.mgr, 50)

@@ -20,8 +20,25 @@
  * tip is refused. Evicted branches are reported (`onEvicted`) so that the
  * peers that fed them can be disconnected.
  *
+ * The block tip ("active" chain) and its candidates: the entries whose
+ * blocks and all their ancestors' blocks we have and that are not known
+ * invalid are kept as a set of data tips (Core's setBlockIndexCandidates in
+ * validation.cpp); `bestCandidate()` is the most-work one, first seen on a
+ * tie (Core FindMostWorkChain, CBlockIndexWorkComparator). By default
+ * (`autoActivate`) the tip follows it as blocks are stored. A full-validation
+ * chainstate turns that off: it connects blocks against the UTXO set and
+ * moves the tip itself with `setTip()` (Core ActivateBestChainStep).
+ *
+ * A block that fails validation is marked, not deleted (Core chain.h
+ * BLOCK_FAILED_VALID, its descendants BLOCK_FAILED_CHILD; InvalidateBlock
+ * and InvalidBlockFound in validation.cpp): it leaves the candidates and the
+ * best header chain, new headers on it are refused, and `reconsider()`
+ * clears the flags again (Core ResetBlockFailureFlags). Failed branches are
+ * side branches like any other and the first to be evicted under the cap;
+ * an evicted failed hash is remembered in the bounded invalid set.
+ *
  * Over 600 lines, for a reason: the header tree, its two chains (best header,
- * blocks) and the side-branch bound share one index.
+ * blocks), the candidates and the side-branch bound share one index.
  */
 import {
   type BlockHeader,
@@ -41,6 +58,7 @@ import {
   CheckpointMismatchError,
   HeaderLimitError,
   InvalidAncestorError,
+  InvalidTipError,
   NonContinuousHeadersError,
   OrphanHeaderError,
   TimeTooNewError,
@@ -68,6 +86,10 @@ export const MAX_TIMEWARP = 600
 export const STALE_RELAY_AGE_LIMIT_SECONDS = 30 * 24 * 60 * 60
 /** Headers held off the best chain before new side branches are refused. */
 export const DEFAULT_MAX_SIDE_HEADERS = 20_000
+/** Core BLOCK_FAILED_VALID (chain.h): the block itself failed validation. */
+export const BLOCK_FAILED_VALID = 32
+/** Core BLOCK_FAILED_CHILD (chain.h): the block descends from a failed block. */
+export const BLOCK_FAILED_CHILD = 64
 /** Invalid header hashes remembered (oldest forgotten first). */
 const MAX_INVALID_REMEMBERED = 10_000
 
@@ -94,6 +116,8 @@ export class HeaderEntry implements PowEntry {
   haveData = false
   /** True once this block and all its ancestors have data. */
   chainHasData = false
+  /** 0, or Core's failure bits: BLOCK_FAILED_VALID, BLOCK_FAILED_CHILD. */
+  failure = 0
 
   /** `raw`: 112 bytes for this entry from its chain's slab allocator. */
   constructor(
@@ -151,6 +175,13 @@ export interface HeaderChainInit {
   /** Called when the chain of blocks we have moves (new block, or a reorganisation). */
   onTipChanged?: ((change: TipChange) => void) | undefined
   /**
+   * True (the default): the block tip moves by itself to the most-work chain
+   * whose blocks we have (`markHaveData`, `invalidate`, `reconsider`,
+   * `loadTrusted`). False: only `setTip()` moves it, for a chainstate that
+   * connects blocks before they become the tip.
+   */
+  autoActivate?: boolean | undefined
+  /**
    * Called when a side branch is evicted to make room under `maxSideHeaders`,
    * with its entries (tip first). They are no longer in the tree.
    */
@@ -176,6 +207,16 @@ export class HeaderChain {
   readonly #onBest: ((c: TipChange) => void) | undefined
   readonly #onTip: ((c: TipChange) => void) | undefined
   readonly #onEvicted: ((entries: readonly HeaderEntry[]) => void) | undefined
+  readonly #autoActivate: boolean
+  /**
+   * Data tips: entries with chainHasData, not failed, with no child that is
+   * both (Core's setBlockIndexCandidates, less the entries with a better
+   * descendant, which can never be the most-work one). One per branch whose
+   * blocks we have: few.
+   */
+  readonly #candidates = new Set<HeaderEntry>()
+  /** The best of #candidates, or undefined when it must be found again. */
+  #bestCandidateCache: HeaderEntry | undefined
   /** Entries without children: the tips of every branch (few; scanned to pick what to evict). */
   readonly #leaves = new Set<HeaderEntry>()
   readonly #index = new Map<string, HeaderEntry>()
@@ -202,6 +243,7 @@ export class HeaderChain {
     this.#onBest = init.onBestHeaderChanged
     this.#onTip = init.onTipChanged
     this.#onEvicted = init.onEvicted
+    this.#autoActivate = init.autoActivate ?? true
     this.#checkpoints = new Map(init.network.checkpoints.map((c) => [c.height, toHex(hexToHash(c.hash))]))
     this.#lastCheckpoint = Math.max(-1, ...init.network.checkpoints.map((c) => c.height))
     this.#interval = retargetInterval(init.network)
@@ -219,6 +261,7 @@ export class HeaderChain {
     genesis.chainHasData = true
     this.#index.set(genesis.key, genesis)
     this.#leaves.add(genesis)
+    this.#candidates.add(genesis)
     this.#best = [genesis]
     this.#active = [genesis]
   }
@@ -264,8 +307,16 @@ export class HeaderChain {
     return this.#index.has(toHex(hash))
   }
 
+  /** True for a header we refused, or an entry marked failed (`invalidate`). */
   isInvalid(hash: Hash): boolean {
-    return this.#invalid.has(toHex(hash))
+    const key = toHex(hash)
+    const e = this.#index.get(key)
+    return e ? e.failure !== 0 : this.#invalid.has(key)
+  }
+
+  /** True if the entry is marked failed (BLOCK_FAILED_VALID or BLOCK_FAILED_CHILD). */
+  failed(e: HeaderEntry): boolean {
+    return e.failure !== 0
   }
 
   /** The best-header-chain entry at `height`. */
@@ -321,6 +372,8 @@ export class HeaderChain {
         prevHash = hash
         const known = this.#index.get(toHex(hash))
         if (known) {
+          // Core AcceptBlockHeader: a known header marked failed is refused ("duplicate-invalid").
+          if (known.failure !== 0) throw new InvalidAncestorError()
           last = known
           continue
         }
@@ -382,7 +435,8 @@ export class HeaderChain {
       chainWork > work || (claim.upper() > work && claim.verified() > work)
     while (this.#index.size - this.#best.length >= this.#maxSide) {
       const victim = this.#leastWorkSideLeaf(prev)
-      if (victim && (more(victim.chainWork) || more(this.tip.chainWork))) {
+      // A failed branch is worth nothing, whatever its work: it goes first.
+      if (victim && (victim.failure !== 0 || more(victim.chainWork) || more(this.tip.chainWork))) {
         this.#evict(victim, prev)
         continue
       }
@@ -395,13 +449,26 @@ export class HeaderChain {
     }
   }
 
-  /** The side-branch tip with the least work (ties: the most recent), other than `keep`; never on the best or block chain. */
+  /**
+   * The side-branch tip to evict first, other than `keep`, never on the best
+   * or block chain: a failed one if any, else the one with the least work
+   * (ties: the most recent).
+   */
   #leastWorkSideLeaf(keep: HeaderEntry): HeaderEntry | undefined {
     let out: HeaderEntry | undefined
     for (const l of this.#leaves) {
       if (l === keep || this.#best[l.height] === l || this.#active[l.height] === l) continue
-      if (!out || l.chainWork < out.chainWork || (l.chainWork === out.chainWork && l.sequence > out.sequence))
+      if (!out) {
         out = l
+        continue
+      }
+      const lf = l.failure !== 0
+      const of = out.failure !== 0
+      if (lf !== of) {
+        if (lf) out = l
+        continue
+      }
+      if (l.chainWork < out.chainWork || (l.chainWork === out.chainWork && l.sequence > out.sequence)) out = l
     }
     return out
   }
@@ -426,6 +493,9 @@ export class HeaderChain {
     for (const e of gone) {
       this.#index.delete(e.key)
       this.#children.delete(e.key)
+      this.#dropCandidate(e)
+      // A failed block stays known as invalid after its entry is gone.
+      if (e.failure !== 0) this.#markInvalid(e.key)
     }
     this.#leaves.delete(leaf)
     const parent = cur
@@ -437,6 +507,7 @@ export class HeaderChain {
         this.#children.delete(parent.key)
         this.#leaves.add(parent)
       }
+      this.#refreshCandidate(parent)
     }
     if (gone.length > 0) this.#onEvicted?.(gone)
   }
@@ -454,6 +525,9 @@ export class HeaderChain {
       }
       throw new OrphanHeaderError()
     }
+    // Core AcceptBlockHeader: a header on a failed block is refused
+    // ("bad-prevblk"). Not remembered: `reconsider` may clear its parent.
+    if (prev.failure !== 0) throw new InvalidAncestorError()
     try {
       this.#check(h, hash, prev)
     } catch (err) {
@@ -570,9 +644,10 @@ export class HeaderChain {
   }
 
   /**
-   * Record that a block's data is stored. Moves the block tip when this
-   * completes a chain with more work than the current one (possibly a
-   * reorganisation) and reports it through `onTipChanged`.
+   * Record that a block's data is stored. When this completes chains of
+   * blocks we have, their tips become candidates; with `autoActivate` the
+   * block tip then moves to the best candidate if it has more work than the
+   * tip (possibly a reorganisation), reported through `onTipChanged`.
    */
   markHaveData(hash: Hash): HeaderEntry | undefined {
     const e = this.#index.get(toHex(hash))
@@ -580,79 +655,177 @@ export class HeaderChain {
     e.haveData = true
     if (!e.prev?.chainHasData) return e
     // Propagate chainHasData to descendants whose data we already have.
-    let best: HeaderEntry = this.tip
     const stack: HeaderEntry[] = [e]
     while (stack.length > 0) {
       const cur = stack.pop()!
       cur.chainHasData = true
-      if (cur.chainWork > best.chainWork) best = cur
+      this.#refreshCandidate(cur)
+      if (cur.prev) this.#refreshCandidate(cur.prev)
       for (const child of this.#children.get(cur.key) ?? []) if (child.haveData) stack.push(child)
     }
-    if (best !== this.tip) {
-      const oldTip = this.tip
-      const { disconnected, connected } = this.#path(this.#active, best)
-      this.#active.length = best.height + 1 - connected.length
-      for (const c of connected) this.#active.push(c)
-      this.#onTip?.({ oldTip, newTip: best, disconnected, connected })
+    if (this.#autoActivate) {
+      const best = this.bestCandidate()
+      if (best.chainWork > this.tip.chainWork) this.setTip(best)
     }
     return e
   }
 
   /**
-   * Mark a block invalid (its data failed the block checks): it and its
-   * descendants are removed from the index, and the best header chain is
-   * recomputed among what remains.
+   * The most-work entry whose blocks (and all its ancestors' blocks) we have
+   * and that is not marked failed; the first seen on a tie (Core
+   * FindMostWorkChain over setBlockIndexCandidates). Cheap: the best of a
+   * small set kept up to date, found again only after it left the set.
+   */
+  bestCandidate(): HeaderEntry {
+    let best = this.#bestCandidateCache
+    if (!best) {
+      for (const c of this.#candidates) if (!best || moreWork(c, best)) best = c
+      // Genesis is never failed and always has data, so the set is never empty.
+      this.#bestCandidateCache = best
+    }
+    return best!
+  }
+
+  /**
+   * Move the block tip to `entry` (Core ActivateBestChainStep's chain
+   * update, and the disconnects of InvalidateBlock): `entry` must be in the
+   * tree, have its blocks and its ancestors' blocks, and not be marked
+   * failed; that it is validated is the caller's business. Reports the
+   * disconnected and connected entries through `onTipChanged`. Throws
+   * InvalidTipError otherwise.
+   */
+  setTip(entry: HeaderEntry): void {
+    if (this.#index.get(entry.key) !== entry)
+      throw new InvalidTipError(`The block ${hashToHex(entry.hash)} is not in the header tree.`)
+    if (!entry.chainHasData)
+      throw new InvalidTipError(`The chain to block ${hashToHex(entry.hash)} lacks block data.`)
+    if (entry.failure !== 0)
+      throw new InvalidTipError(`The block ${hashToHex(entry.hash)} is marked invalid.`)
+    const oldTip = this.tip
+    if (entry === oldTip) return
+    const { disconnected, connected } = this.#path(this.#active, entry)
+    this.#active.length = entry.height + 1 - connected.length
+    for (const c of connected) this.#active.push(c)
+    this.#onTip?.({ oldTip, newTip: entry, disconnected, connected })
+  }
+
+  /**
+   * Mark a block invalid (Core InvalidateBlock / InvalidBlockFound): the
+   * entry gets BLOCK_FAILED_VALID and its descendants BLOCK_FAILED_CHILD;
+   * they leave the candidates and the best header chain, which is found
+   * again among the entries not failed. They stay in the tree (as a side
+   * branch the cap may evict) until `reconsider`. With `autoActivate` a tip
+   * on the failed branch moves back to the best candidate; without it the
+   * caller must have moved the tip off the branch first (InvalidTipError).
    */
   invalidate(hash: Hash): void {
     const e = this.#index.get(toHex(hash))
     if (!e || e.height === 0) return
+    if (!this.#autoActivate && this.#active[e.height] === e)
+      throw new InvalidTipError(
+        `The block ${hashToHex(e.hash)} is on the block chain: move the tip off it before invalidating it.`,
+      )
     const bestBefore = this.bestHeader
-    const doomed: HeaderEntry[] = []
+    e.failure |= BLOCK_FAILED_VALID
+    this.#dropCandidate(e)
+    const stack = [...(this.#children.get(e.key) ?? [])]
+    while (stack.length > 0) {
+      const cur = stack.pop()!
+      // The descendants of a failed entry are failed already.
+      if (cur.failure !== 0) continue
+      cur.failure = BLOCK_FAILED_CHILD
+      this.#dropCandidate(cur)
+      for (const c of this.#children.get(cur.key) ?? []) stack.push(c)
+    }
+    this.#refreshCandidate(e.prev!)
+    if (this.#best[e.height] === e) {
+      this.#bestCandidateEntry = this.#recalculateBestHeader()
+      this.#updateBest(bestBefore)
+    }
+    if (this.#autoActivate && this.#active[e.height] === e) this.setTip(this.bestCandidate())
+  }
+
+  /**
+   * Clear the failure marks of a block, its descendants and its ancestors
+   * (Core ResetBlockFailureFlags, for `reconsiderblock`): they are
+   * candidates again and the best header is found again. With
+   * `autoActivate` the tip moves to the best candidate if it has more work.
+   * A failed entry already evicted from the tree cannot be reconsidered.
+   */
+  reconsider(hash: Hash): void {
+    const e = this.#index.get(toHex(hash))
+    if (!e) return
+    const bestBefore = this.bestHeader
+    const cleared: HeaderEntry[] = []
     const stack = [e]
     while (stack.length > 0) {
       const cur = stack.pop()!
-      doomed.push(cur)
+      if (cur.failure !== 0) {
+        cur.failure = 0
+        cleared.push(cur)
+      }
       for (const c of this.#children.get(cur.key) ?? []) stack.push(c)
     }
-    for (const d of doomed) {
-      this.#index.delete(d.key)
-      this.#children.delete(d.key)
-      this.#leaves.delete(d)
-      this.#markInvalid(d.key)
+    // Ancestors: failure is inherited, so the failed ones end at the first that is not.
+    for (let a = e.prev; a && a.failure !== 0; a = a.prev) {
+      a.failure = 0
+      cleared.push(a)
     }
-    const siblings = this.#children.get(e.prev!.key)?.filter((s) => s !== e) ?? []
-    if (siblings.length > 0) this.#children.set(e.prev!.key, siblings)
-    else {
-      this.#children.delete(e.prev!.key)
-      this.#leaves.add(e.prev!)
+    let best = bestBefore
+    for (const x of cleared) {
+      this.#refreshCandidate(x)
+      if (x.prev) this.#refreshCandidate(x.prev)
+      if (moreWork(x, best)) best = x
     }
-    // New best header: the most-work entry left (ties: first seen).
-    let best = this.genesis
-    for (const x of this.#index.values()) {
-      if (x.chainWork > best.chainWork || (x.chainWork === best.chainWork && x.sequence < best.sequence))
-        best = x
-    }
-    if (this.#best[e.height] === e || best !== bestBefore) {
+    if (best !== bestBefore) {
       this.#bestCandidateEntry = best
-      // Cut the best chain below the invalid entry before rebuilding it.
-      if (this.#best[e.height] === e) this.#best.length = e.height
       this.#updateBest(bestBefore)
     }
-    if (this.#active[e.height] === e) {
-      const oldTip = this.tip
-      this.#active.length = e.height
-      let tip = this.tip
-      for (const x of this.#index.values()) if (x.chainHasData && x.chainWork > tip.chainWork) tip = x
-      const { disconnected, connected } = this.#path(this.#active, tip)
-      this.#active.length = tip.height + 1 - connected.length
-      for (const c of connected) this.#active.push(c)
-      const gone = [...disconnected]
-      for (let h = oldTip.height; h >= e.height; h--) {
-        const x = this.ancestorOf(oldTip, h)
-        if (x) gone.push(x)
-      }
-      this.#onTip?.({ oldTip, newTip: tip, disconnected: gone, connected })
+    if (this.#autoActivate) {
+      const tip = this.bestCandidate()
+      if (tip.chainWork > this.tip.chainWork) this.setTip(tip)
     }
+  }
+
+  /**
+   * The most-work entry not marked failed, first seen on a tie (Core
+   * RecalculateBestHeader). It is a leaf, or the first entry not failed
+   * below a failed leaf (failure is inherited), so only the leaves and the
+   * failed entries are visited, each failed one once.
+   */
+  #recalculateBestHeader(): HeaderEntry {
+    let best = this.genesis
+    const seen = new Set<HeaderEntry>()
+    for (const leaf of this.#leaves) {
+      let x: HeaderEntry | undefined = leaf
+      while (x && x.failure !== 0 && !seen.has(x)) {
+        seen.add(x)
+        x = x.prev
+      }
+      if (x && x.failure === 0 && moreWork(x, best)) best = x
+    }
+    return best
+  }
+
+  /** Put `x` in the candidates, or take it out, as it is a data tip or not. */
+  #refreshCandidate(x: HeaderEntry): void {
+    let tip = x.chainHasData && x.failure === 0
+    if (tip)
+      for (const c of this.#children.get(x.key) ?? [])
+        if (c.chainHasData && c.failure === 0) {
+          tip = false
+          break
+        }
+    if (tip) {
+      if (this.#candidates.has(x)) return
+      this.#candidates.add(x)
+      const best = this.#bestCandidateCache
+      if (best && moreWork(x, best)) this.#bestCandidateCache = x
+    } else this.#dropCandidate(x)
+  }
+
+  #dropCandidate(x: HeaderEntry): void {
+    if (this.#candidates.delete(x) && this.#bestCandidateCache === x) this.#bestCandidateCache = undefined
   }
 
   private ancestorOf(e: HeaderEntry, height: number): HeaderEntry | undefined {
@@ -721,13 +894,13 @@ export class HeaderChain {
 
   /**
    * Whether a block (or its header alone, for getheaders) may be served
-   * (Core `BlockRequestAllowed`): on our chain of blocks, or stored and not
-   * older than a month next to the best header (Core STALE_RELAY_AGE_LIMIT),
+   * (Core `BlockRequestAllowed`): on our chain of blocks, or stored, not
+   * marked failed, and not older than a month next to the best header (Core STALE_RELAY_AGE_LIMIT),
    * so that a peer cannot learn which stale branches we hold.
    */
   blockRequestAllowed(e: HeaderEntry): boolean {
     if (this.#active[e.height] === e) return true
-    return e.haveData && this.bestHeader.time - e.time < STALE_RELAY_AGE_LIMIT_SECONDS
+    return e.haveData && e.failure === 0 && this.bestHeader.time - e.time < STALE_RELAY_AGE_LIMIT_SECONDS
   }
 
   /** Blocks to announce in answer to `getblocks`: after the fork point, blocks we have, up to 500. */
@@ -751,7 +924,9 @@ export class HeaderChain {
   /**
    * Load stored headers at start, in height order, without re-checking
    * proof of work (they were checked before they were stored). Entries whose
-   * parent is missing are skipped.
+   * parent is missing are skipped. With `autoActivate` the block tip moves
+   * once, to the most-work chain of blocks loaded; without it the caller
+   * sets the tip it has validated.
    */
   loadTrusted(records: Iterable<{ header: BlockHeader; haveData: boolean }>): number {
     const bestBefore = this.bestHeader
@@ -783,17 +958,13 @@ export class HeaderChain {
         e.haveData = true
         if (prev.chainHasData) {
           e.chainHasData = true
+          this.#refreshCandidate(e)
+          this.#refreshCandidate(prev)
           if (e.chainWork > bestData.chainWork) bestData = e
         }
       }
     }
-    if (bestData !== this.tip) {
-      const oldTip = this.tip
-      const { disconnected, connected } = this.#path(this.#active, bestData)
-      this.#active.length = bestData.height + 1 - connected.length
-      for (const c of connected) this.#active.push(c)
-      this.#onTip?.({ oldTip, newTip: bestData, disconnected, connected })
-    }
+    if (this.#autoActivate && bestData !== this.tip) this.setTip(bestData)
     if (this.#bestCandidateEntry) this.#updateBest(bestBefore)
     // Headers evicted before a restart are still in the store: hold the cap again.
     while (this.#index.size - this.#best.length > this.#maxSide) {
@@ -822,4 +993,9 @@ export class HeaderChain {
   static display(e: HeaderEntry): string {
     return hashToHex(e.hash)
   }
+}
+
+/** `a` before `b` as a chain tip: more work, or as much and seen first (Core CBlockIndexWorkComparator). */
+function moreWork(a: HeaderEntry, b: HeaderEntry): boolean {
+  return a.chainWork > b.chainWork || (a.chainWork === b.chainWork && a.sequence < b.sequence)
 }

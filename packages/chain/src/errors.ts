@@ -128,6 +128,18 @@ export class HeaderLimitError extends NodeError {
 }
 
 /**
+ * A block tip the header tree cannot take (`setTip` to an entry that is not
+ * in the tree, lacks block data or is marked failed; `invalidate` of a block
+ * on the block chain when the caller moves the tip): a bug of the caller.
+ */
+export class InvalidTipError extends NodeError {
+  constructor(message: string) {
+    super('INVALID_TIP', message)
+    this.name = 'InvalidTipError'
+  }
+}
+
+/**
  * The block store could not write (disk full, permission denied, I/O error):
  * the node must stop, as bitcoind aborts on any failure to write its block or
  * chain state (Core AbortNode / FatalError in validation.cpp and

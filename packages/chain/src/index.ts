@@ -18,6 +18,8 @@ export const PACKAGE = '@node/chain'
 
 export {
   type AddHeadersResult,
+  BLOCK_FAILED_CHILD,
+  BLOCK_FAILED_VALID,
   DEFAULT_MAX_SIDE_HEADERS,
   HeaderChain,
   type HeaderChainInit,
@@ -82,6 +84,7 @@ export {
   FatalStoreError,
   HeaderLimitError,
   InvalidAncestorError,
+  InvalidTipError,
   NonContinuousHeadersError,
   OrphanHeaderError,
   TimeTooNewError,

@@ -8,7 +8,7 @@ import {
   type PowEntry,
   type TipChange,
 } from '../src/index.ts'
-import { headersFile } from './helpers.ts'
+import { headersFile, mineChain } from './helpers.ts'
 
 const mainHeaders = headersFile('mainnet-1-1111.bin')
 // A clock well after these blocks were mined.
@@ -140,24 +140,6 @@ describe('difficulty retargets on real mainnet headers (822528–826560)', () =>
 })
 
 /** Mine a regtest chain of `n` blocks on top of `from`. */
-function mineChain(chain: HeaderChain, from: HeaderEntry, n: number, extra = 0): BlockHeader[] {
-  const out: BlockHeader[] = []
-  let prev = { hash: from.hash, height: from.height, time: from.time }
-  for (let i = 0; i < n; i++) {
-    const b = mineBlock({
-      network: networks.regtest,
-      prev,
-      payTo: Uint8Array.of(0x51),
-      time: prev.time + 1,
-      extraNonce: extra,
-    })
-    out.push(b.header)
-    prev = { hash: blockHash(b.header), height: prev.height + 1, time: b.header.time }
-  }
-  void chain
-  return out
-}
-
 describe('best chain and reorganisations (regtest)', () => {
   it('follows the chain with more work and reports what was disconnected and connected', () => {
     const best: TipChange[] = []
@@ -168,13 +150,13 @@ describe('best chain and reorganisations (regtest)', () => {
       onBestHeaderChanged: (c) => best.push(c),
       onTipChanged: (c) => tips.push(c),
     })
-    const a = mineChain(chain, chain.genesis, 5, 1)
+    const a = mineChain(chain.genesis, 5, 1)
     chain.addHeaders(a)
     expect(chain.bestHeader.height).toBe(5)
     for (const h of a) chain.markHaveData(blockHash(h))
     expect(chain.tip.height).toBe(5)
     // A competing branch from height 2, two blocks longer.
-    const b = mineChain(chain, chain.atHeight(2)!, 5, 2)
+    const b = mineChain(chain.atHeight(2)!, 5, 2)
     chain.addHeaders(b.slice(0, 3))
     expect(hashToHex(chain.bestHeader.hash)).toBe(hashToHex(blockHash(a[4]!))) // equal work: first seen stays
     chain.addHeaders(b.slice(3))
@@ -198,8 +180,8 @@ describe('best chain and reorganisations (regtest)', () => {
 
   it('bounds the headers kept off the best chain', () => {
     const chain = new HeaderChain({ network: networks.regtest, now: NOW, maxSideHeaders: 3 })
-    chain.addHeaders(mineChain(chain, chain.genesis, 10, 1))
-    const side = mineChain(chain, chain.genesis, 5, 2)
+    chain.addHeaders(mineChain(chain.genesis, 10, 1))
+    const side = mineChain(chain.genesis, 5, 2)
     expect(codeOf(() => chain.addHeaders(side))).toBe('HEADER_LIMIT')
     expect(chain.sideHeaders).toBe(3)
   })
@@ -212,7 +194,7 @@ describe('best chain and reorganisations (regtest)', () => {
       maxSideHeaders: maxSide,
       onEvicted: (e) => evicted.push([...e]),
     })
-    const main = mineChain(chain, chain.genesis, n, 1)
+    const main = mineChain(chain.genesis, n, 1)
     chain.addHeaders(main)
     for (const h of main) chain.markHaveData(blockHash(h))
     expect(chain.tip.height).toBe(n)
@@ -223,15 +205,15 @@ describe('best chain and reorganisations (regtest)', () => {
     const evicted: HeaderEntry[][] = []
     const chain = withBlocks(20, 6, evicted)
     // Two side branches of 3 off genesis: 6 side headers, the cap.
-    chain.addHeaders(mineChain(chain, chain.genesis, 3, 2))
-    const second = mineChain(chain, chain.genesis, 3, 3)
+    chain.addHeaders(mineChain(chain.genesis, 3, 2))
+    const second = mineChain(chain.genesis, 3, 3)
     chain.addHeaders(second)
     expect(chain.sideHeaders).toBe(6)
     // A third of the same work is refused: no more work than our tip or the held branches.
-    expect(codeOf(() => chain.addHeaders(mineChain(chain, chain.genesis, 3, 4)))).toBe('HEADER_LIMIT')
+    expect(codeOf(() => chain.addHeaders(mineChain(chain.genesis, 3, 4)))).toBe('HEADER_LIMIT')
     expect(chain.sideHeaders).toBe(6)
     // A branch of 5 off height 5 has more work (10) than the held ones (4): the newer least-work one goes.
-    const heavier = mineChain(chain, chain.atHeight(5)!, 5, 5)
+    const heavier = mineChain(chain.atHeight(5)!, 5, 5)
     const r = chain.addHeaders(heavier)
     expect(r.added).toHaveLength(5)
     expect(chain.sideHeaders).toBeLessThanOrEqual(6)
@@ -247,7 +229,7 @@ describe('best chain and reorganisations (regtest)', () => {
     const fork = chain.atHeight(8)!
     // 5 headers off height 8: 13 blocks of work, more than our 10; the first
     // four are side headers while they are added (over the cap of 3).
-    const branch = mineChain(chain, fork, 5, 9)
+    const branch = mineChain(fork, 5, 9)
     const r = chain.addHeaders(branch)
     expect(r.added).toHaveLength(5)
     expect(chain.bestHeader.height).toBe(13)
@@ -256,8 +238,8 @@ describe('best chain and reorganisations (regtest)', () => {
 
   it('holds the cap again when headers are loaded from the store', () => {
     const source = withBlocks(10, 100)
-    const a = mineChain(source, source.genesis, 4, 2)
-    const b = mineChain(source, source.genesis, 3, 3)
+    const a = mineChain(source.genesis, 4, 2)
+    const b = mineChain(source.genesis, 3, 3)
     source.addHeaders(a)
     source.addHeaders(b)
     const records = [...source.bestRange(0, 10), ...[...a, ...b].map((h) => source.get(blockHash(h))!)]
@@ -274,7 +256,7 @@ describe('best chain and reorganisations (regtest)', () => {
 
   it('rejects a timestamp not above the median of the last 11 blocks (time-too-old)', () => {
     const chain = new HeaderChain({ network: networks.regtest, now: NOW })
-    chain.addHeaders(mineChain(chain, chain.genesis, 11, 1))
+    chain.addHeaders(mineChain(chain.genesis, 11, 1))
     const tip = chain.bestHeader
     const b = mineBlock({
       network: networks.regtest,
@@ -316,7 +298,7 @@ describe('best chain and reorganisations (regtest)', () => {
 
   it('loads stored headers back without re-checking, and resumes the block tip', () => {
     const first = new HeaderChain({ network: networks.regtest, now: NOW })
-    const hs = mineChain(first, first.genesis, 20, 1)
+    const hs = mineChain(first.genesis, 20, 1)
     const again = new HeaderChain({ network: networks.regtest, now: NOW })
     again.loadTrusted(hs.map((header, i) => ({ header, haveData: i < 12 })))
     expect(again.bestHeader.height).toBe(20)
