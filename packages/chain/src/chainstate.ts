@@ -419,7 +419,8 @@ export class Chainstate extends Service {
 
   /** Core ResetBlockFailureFlags, then ActivateBestChain (RPC reconsiderblock). */
   async reconsiderBlock(hash: Hash): Promise<void> {
-    if (!this.chain.reconsider(hash)) throw new NodeError('BLOCK_NOT_FOUND', 'Block not found')
+    if (!this.chain.get(hash)) throw new NodeError('BLOCK_NOT_FOUND', 'Block not found')
+    this.chain.reconsider(hash)
     await this.activateBestChain()
   }
 
