@@ -557,7 +557,8 @@ export async function loadConfig(argv: readonly string[], deps: LoadConfigDeps =
   const avOpt = s.getString('assumevalid')
   if (avOpt !== null && avOpt !== undefined) {
     const hex = avOpt.startsWith('0x') ? avOpt.slice(2) : avOpt
-    if (!/^[0-9a-fA-F]{1,64}$/.test(hex)) throw new ConfigError(`Invalid assumevalid block hash specified (${avOpt})`)
+    if (!/^[0-9a-fA-F]{1,64}$/.test(hex))
+      throw new ConfigError(`Invalid assumevalid block hash specified (${avOpt})`)
     assumeValid = /^0+$/.test(hex) ? null : hex.toLowerCase().padStart(64, '0')
   }
   const dbCacheMiB = s.getInt('dbcache', DEFAULT_DB_CACHE_MIB)

@@ -16,11 +16,11 @@
  */
 
 import {
+  type BlockConsensusError,
   type BlockStore,
   Chainstate,
   type CoinsCache,
   type CoinsDB,
-  type BlockConsensusError,
   checkBlock,
   contextualCheckBlock,
   FatalStoreError,
@@ -348,6 +348,7 @@ export class BlockManager extends Service {
       get initialBlockDownload() {
         return self.initialBlockDownload
       },
+      minimumChainWork: this.#minimumWork,
       get serving() {
         return self.status === 'started'
       },

@@ -46,6 +46,8 @@ export interface ServedPeer {
 export interface ServingContext {
   readonly chain: HeaderChain
   readonly initialBlockDownload: boolean
+  /** Core nMinimumChainWork: with less work on our chain, getheaders is answered empty. */
+  readonly minimumChainWork: bigint
   /** False once the manager is stopping: serving ends. */
   readonly serving: boolean
   /** A recent block's bytes, held in memory while it is written. */
@@ -58,8 +60,14 @@ export interface ServingContext {
 
 /** Core GETHEADERS. */
 export function onGetHeaders(ctx: ServingContext, s: ServedPeer, msg: MessageOf<'getheaders'>): void {
-  // Core does not serve headers while it is itself in initial block download.
-  if (ctx.initialBlockDownload) return
+  // Core: with less than the minimum chain work on our chain we may be on a
+  // bogus chain; an empty answer tells the peer to look elsewhere without
+  // leaving its request unanswered. (Core stopped ignoring getheaders during
+  // initial block download: a peer waiting for an answer does not ask again.)
+  if (ctx.chain.tip.chainWork < ctx.minimumChainWork) {
+    s.peer.send({ command: 'headers', headers: [] })
+    return
+  }
   const entries = ctx.chain.headersAfter(msg.locator, msg.hashStop, MAX_HEADERS_RESULTS)
   // Core answers nothing for a stop block it may not serve (header only, or stale).
   if (!entries) return

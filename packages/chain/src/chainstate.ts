@@ -116,6 +116,8 @@ export class Chainstate extends Service {
   readonly #events: TypedEmitter<ChainstateEvents>
   readonly #assumeValid: Hash | undefined
   readonly #minimumWork: bigint
+  /** The block the UTXO set is at; the header tree's tip follows it (#publish). */
+  #tip: HeaderEntry
   /** The tail of the serial queue of chain state changes. */
   #queue: Promise<unknown> = Promise.resolve()
   /** An activation queued and not started yet: later calls share it. */
@@ -128,6 +130,7 @@ export class Chainstate extends Service {
     super()
     this.network = init.network
     this.chain = components.chain
+    this.#tip = components.chain.tip
     this.#blocks = components.blocks
     this.#db = components.db
     this.#coins = components.coins
@@ -168,6 +171,7 @@ export class Chainstate extends Service {
       )
     }
     this.chain.setTip(entry)
+    this.#tip = entry
     this.#log.info({ height: entry.height, hash: hashToHex(entry.hash) }, 'Loaded the UTXO set.')
   }
 
@@ -185,12 +189,14 @@ export class Chainstate extends Service {
    */
   async flush(erase = false): Promise<void> {
     const t0 = this.#now()
-    const tip = this.chain.tip
+    const tip = this.#tip
     let r: { written: number; deleted: number }
     try {
       r = await this.#coins.flush(tip.hash, { erase })
     } catch (err) {
-      throw this.#fail(new ChainstateError('CHAINSTATE_WRITE_FAILED', 'Failed to write the UTXO set.', { cause: err }))
+      throw this.#fail(
+        new ChainstateError('CHAINSTATE_WRITE_FAILED', 'Failed to write the UTXO set.', { cause: err }),
+      )
     }
     const ms = this.#now() - t0
     this.stats.flushes++
@@ -242,25 +248,45 @@ export class Chainstate extends Service {
   }
 
   async #activate(): Promise<void> {
+    try {
+      await this.#activateSteps()
+    } finally {
+      this.#publish()
+    }
+  }
+
+  async #activateSteps(): Promise<void> {
     for (;;) {
       if (!this.#live()) return
       const target = this.chain.bestCandidate()
-      const tip = this.chain.tip
+      const tip = this.#tip
       if (target === tip || target.chainWork <= tip.chainWork) return
       const fork = this.#fork(tip, target)
-      while (this.chain.tip !== fork) {
+      while (this.#tip !== fork) {
         if (!this.#live()) return
         await this.#disconnectTip()
       }
       const path: HeaderEntry[] = []
       for (let e: HeaderEntry | undefined = target; e && e !== fork; e = e.prev) path.push(e)
       path.reverse()
+      let n = 0
       for (const e of path) {
         if (!this.#live()) return
         if (!(await this.#connectTip(e))) break
+        // Core ActivateBestChainStep connects at most 32 blocks before the
+        // tip is announced (UpdatedBlockTip), so a long sync shows progress.
+        if (++n % 32 === 0) this.#publish()
       }
-      if (path.length > 0 && this.chain.tip !== target) continue
     }
+  }
+
+  /**
+   * Move the header tree's tip to the block the UTXO set is at: once per
+   * activation step (a reorganisation is one change, as Core's
+   * UpdatedBlockTip reports it), and every 32 blocks of a long one.
+   */
+  #publish(): void {
+    if (this.chain.tip !== this.#tip) this.chain.setTip(this.#tip)
   }
 
   #fork(a: HeaderEntry, b: HeaderEntry): HeaderEntry {
@@ -283,7 +309,9 @@ export class Chainstate extends Service {
     try {
       bytes = await this.#blocks.getBlock(e.hash)
     } catch (err) {
-      throw new ChainstateError('BLOCK_READ_FAILED', `Failed to read block ${hashToHex(e.hash)}.`, { cause: err })
+      throw new ChainstateError('BLOCK_READ_FAILED', `Failed to read block ${hashToHex(e.hash)}.`, {
+        cause: err,
+      })
     }
     if (!bytes) {
       throw new ChainstateError(
@@ -345,7 +373,7 @@ export class Chainstate extends Service {
     }
     layer.commit()
     this.#coins.addUndo(e.hash, result.undo)
-    this.chain.setTip(e)
+    this.#tip = e
     this.stats.connected++
     this.stats.inputs += result.inputs
     if (!checkScripts) this.stats.scriptsSkipped++
@@ -366,7 +394,7 @@ export class Chainstate extends Service {
 
   /** Disconnect the tip block with its undo data (Core DisconnectTip). */
   async #disconnectTip(): Promise<void> {
-    const tip = this.chain.tip
+    const tip = this.#tip
     const prev = tip.prev
     if (!prev) throw new ChainstateError('DISCONNECT_GENESIS', 'Cannot disconnect the genesis block.')
     const block = await this.#readBlock(tip)
@@ -387,9 +415,10 @@ export class Chainstate extends Service {
         `Failed to disconnect block ${hashToHex(tip.hash)}: its undo data does not match the UTXO set.`,
       )
     }
-    if (r === 'unclean') this.#log.warn({ height: tip.height }, 'Disconnected a block uncleanly (Core: DISCONNECT_UNCLEAN).')
+    if (r === 'unclean')
+      this.#log.warn({ height: tip.height }, 'Disconnected a block uncleanly (Core: DISCONNECT_UNCLEAN).')
     this.#coins.deleteUndo(tip.hash)
-    this.chain.setTip(prev)
+    this.#tip = prev
     this.stats.disconnected++
     this.#events.emit('disconnected', tip, block)
     const why = this.#coins.shouldFlush()
@@ -411,7 +440,9 @@ export class Chainstate extends Service {
     if (!e) throw new NodeError('BLOCK_NOT_FOUND', 'Block not found')
     if (e.height === 0) throw new NodeError('GENESIS', 'Cannot invalidate the genesis block.')
     await this.#serial(async () => {
-      while (this.chain.onActiveChain(e) && this.#live()) await this.#disconnectTip()
+      while (this.#live() && this.#tip.height >= e.height && this.chain.ancestor(this.#tip, e.height) === e)
+        await this.#disconnectTip()
+      this.#publish()
       this.chain.invalidate(hash)
     })
     await this.activateBestChain()
@@ -432,7 +463,7 @@ export class Chainstate extends Service {
    */
   async verifyChain(level: number, depth: number): Promise<boolean> {
     return this.#serial(async () => {
-      const tip = this.chain.tip
+      const tip = this.#tip
       const stop = depth <= 0 ? 0 : Math.max(0, tip.height - depth)
       const layer = new LayeredView(this.#coins)
       const done: { e: HeaderEntry; block: Block }[] = []

@@ -56,7 +56,9 @@ async function makeRig(params: NetworkParams, dir?: string, maxBytes = 64 << 20)
   await store.start()
   const stored = await store.loadHeaders()
   stored.sort((a, b) => a.height - b.height)
-  headers.loadTrusted(stored.map((s) => ({ header: decodeHeader(s.header80), haveData: store.hasBlock(s.hash) })))
+  headers.loadTrusted(
+    stored.map((s) => ({ header: decodeHeader(s.header80), haveData: store.hasBlock(s.hash) })),
+  )
   const db = new CoinsDB({ datadir: d })
   const cache = new CoinsCache({ db, maxBytes })
   const state = new Chainstate({ chain: headers, blocks: store, db, coins: cache }, { network: params })
@@ -140,7 +142,10 @@ describe('Chainstate', () => {
       rig.invalid.length = 0
       await feed(rig, [bad.block])
       expect(rig.headers.tip, kind).toBe(tip)
-      expect(rig.invalid.map((x) => x.err.reason), kind).toEqual([bad.reason])
+      expect(
+        rig.invalid.map((x) => x.err.reason),
+        kind,
+      ).toEqual([bad.reason])
       expect(rig.headers.failed(rig.invalid[0]!.entry), kind).toBe(true)
     }
     expectSameSet(await storedUtxos(rig), expectedUtxos(chain.blocks))
@@ -228,4 +233,3 @@ describe('Chainstate', () => {
     await rm(rig.dir, { recursive: true, force: true })
   }, 120_000)
 })
-
