@@ -15,8 +15,8 @@
  * unsupported features of a node, such as a missing index, with an error
  * rather than a wrong result).
  */
-import type { BlockUndo, Coin } from '@node/chain'
-import type { Hash } from '@node/wire'
+import { type BlockUndo, type Chainstate, type Coin, computeUtxoStats, type HeaderEntry } from '@node/chain'
+import { type Hash, hashToHex, toHex } from '@node/wire'
 import { RpcError, RpcErrorCode } from './rpc-errors.ts'
 
 /** Core CoinStatsHashType, by the names `gettxoutsetinfo` takes. */
@@ -98,4 +98,79 @@ export function requireChainState(cs: ChainStateRpc | undefined, method: string)
     )
   }
   return cs
+}
+
+/** The percent of the key space a scan has passed, from a txid's first two bytes (Core's scantxoutset). */
+function scanProgress(txid: Hash): number {
+  // Keys are in txid order (wire bytes): the first two bytes say how far.
+  return ((txid[0]! * 256 + txid[1]!) * 100) / 65_536
+}
+
+/** The RPC's view of the node's chain state. */
+export function chainStateRpc(cs: Chainstate): ChainStateRpc {
+  const block = (e: HeaderEntry): ChainStateBlock => ({ hash: e.hash, height: e.height })
+  return {
+    bestBlock: () => block(cs.utxoTip),
+    getCoin: (txid, vout) => cs.getCoin(txid, vout),
+    async utxoStats(hashType, signal) {
+      const snap = await cs.snapshot()
+      let aborted = false
+      async function* coins(): AsyncGenerator<{ txid: Hash; vout: number; coin: Coin }> {
+        for await (const c of snap.coins) {
+          if (signal?.aborted) {
+            aborted = true
+            break
+          }
+          yield c
+        }
+      }
+      const stats = await computeUtxoStats(coins(), {
+        hashSerialized: hashType === 'hash_serialized_3',
+        muhash: hashType === 'muhash',
+      })
+      if (aborted) throw new RpcError(RpcErrorCode.RPC_MISC_ERROR, 'Unable to read UTXO set')
+      return {
+        height: snap.tip.height,
+        bestblock: snap.tip.hash,
+        txouts: stats.txouts,
+        bogosize: stats.bogosize,
+        ...(hashType === 'hash_serialized_3' ? { hash_serialized_3: hashToHex(stats.hashSerialized3) } : {}),
+        ...(hashType === 'muhash' ? { muhash: hashToHex(stats.muhash) } : {}),
+        total_amount: stats.totalAmount,
+        transactions: stats.transactions,
+        disk_size: await cs.diskSize(),
+      }
+    },
+    scanCoins(scripts, signal) {
+      let best = block(cs.utxoTip)
+      let scanned = 0
+      let progress = 0
+      return {
+        get bestBlock() {
+          return best
+        },
+        get scanned() {
+          return scanned
+        },
+        get progress() {
+          return progress
+        },
+        async *[Symbol.asyncIterator]() {
+          const snap = await cs.snapshot()
+          best = block(snap.tip)
+          for await (const c of snap.coins) {
+            if (signal.aborted) break
+            scanned++
+            if ((scanned & 0xfff) === 0) progress = scanProgress(c.txid)
+            if (scripts.has(toHex(c.coin.script))) yield c
+          }
+          if (!signal.aborted) progress = 100
+        },
+      }
+    },
+    invalidateBlock: (hash) => cs.invalidateBlock(hash),
+    reconsiderBlock: (hash) => cs.reconsiderBlock(hash),
+    verifyChain: (level, n) => cs.verifyChain(Math.max(0, Math.min(4, level)), n),
+    getUndo: (hash) => cs.getUndo(hash),
+  }
 }

@@ -7,7 +7,7 @@
 
 import type { Startable } from '@node/runtime'
 import { createNode, type Server, type ServerInit } from '@node/server'
-import type { ChainStateRpc } from './chainstate-rpc.ts'
+import { type ChainStateRpc, chainStateRpc } from './chainstate-rpc.ts'
 import type { DaemonContext, DaemonHost } from './cli.ts'
 import type { NodeConfig } from './config.ts'
 import { MAX_SUBVERSION_LENGTH } from './constants.ts'
@@ -108,7 +108,8 @@ export function nodeHost(version: string): DaemonHost {
       const progress = new ProgressLogger({ logger, sample: () => progressSample(server) })
       if (ctx.rpc) {
         // No chain state (UTXO set) yet: the methods that need it say so.
-        const chainState: ChainStateRpc | undefined = undefined
+        const cs = server.blockManager.chainstate
+        const chainState: ChainStateRpc | undefined = cs ? chainStateRpc(cs) : undefined
         registerNodeMethods(ctx.rpc, server, {
           version: versionNumber(version),
           userAgent: userAgent(version, ctx.config.uaComments),

@@ -27,6 +27,7 @@ import { type Block, decodeBlock, type Hash, hashToHex, type NetworkParams } fro
 import type { HeaderChain, HeaderEntry } from './chain.ts'
 import type { CoinsCache } from './coins/cache.ts'
 import type { CoinsDB } from './coins/db.ts'
+import type { BlockUndo, Coin } from './coins/types.ts'
 import { medianTimePast } from './pow.ts'
 import { scriptCheckReason } from './validation/assumevalid.ts'
 import { type ConnectContext, type ConnectResult, connectBlock } from './validation/connect.ts'
@@ -423,6 +424,49 @@ export class Chainstate extends Service {
     this.#events.emit('disconnected', tip, block)
     const why = this.#coins.shouldFlush()
     if (why) await this.flush(why !== 'periodic')
+  }
+
+  /** The block the UTXO set is at (the header tree's tip follows it). */
+  get utxoTip(): HeaderEntry {
+    return this.#tip
+  }
+
+  /** The unspent coin at an outpoint (RPC gettxout); undefined when spent or unknown. */
+  async getCoin(txid: Hash, vout: number): Promise<Coin | undefined> {
+    await this.#prefetch([{ txid, vout }])
+    return this.#coins.get(txid, vout)
+  }
+
+  /** A connected block's undo data (the coins its transactions spent), from memory or the database. */
+  getUndo(blockHash: Hash): Promise<BlockUndo | undefined> {
+    return this.#coins.getUndo(blockHash)
+  }
+
+  /** The database's estimate of the bytes the coins take on disk. */
+  diskSize(): Promise<number> {
+    return this.#db.approximateSize()
+  }
+
+  /**
+   * The whole UTXO set from one database snapshot (gettxoutsetinfo,
+   * scantxoutset; Core flushes and opens a cursor): the cache is written,
+   * the snapshot taken, and blocks may be connected again while the caller
+   * reads it. Read `coins` to its end, or call its `return()`, to release it.
+   */
+  snapshot(): Promise<{ tip: HeaderEntry; coins: AsyncGenerator<{ txid: Hash; vout: number; coin: Coin }> }> {
+    return this.#serial(async () => {
+      await this.flush()
+      const gen = this.#db.iterate()
+      // The first read opens the database iterator: its snapshot is taken here.
+      const first = await gen.next()
+      const tip = this.#tip
+      async function* all(): AsyncGenerator<{ txid: Hash; vout: number; coin: Coin }> {
+        if (first.done) return
+        yield first.value
+        yield* gen
+      }
+      return { tip, coins: all() }
+    })
   }
 
   /** Wait until every queued change is done (tests and RPC). */
