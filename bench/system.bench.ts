@@ -32,13 +32,16 @@ import { type BenchOptions, type BenchRow, printRows, row } from './lib.ts'
 
 const net = networks.regtest
 
-interface OurNode {
+export interface OurNode {
   server: Server
   dir: string
   stop(): Promise<void>
 }
 
-async function startOurs(connect: readonly string[], extra: Partial<ServerInit> = {}): Promise<OurNode> {
+export async function startOurs(
+  connect: readonly string[],
+  extra: Partial<ServerInit> = {},
+): Promise<OurNode> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-node-'))
   const server = createNode(
     {
