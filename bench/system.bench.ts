@@ -70,7 +70,8 @@ export async function startOurs(
 }
 
 const oursFactory: OurNodeFactory = async ({ connect }) => {
-  const n = await startOurs(connect)
+  // v1: bcoin drops a BIP324 handshake and our node does not retry a -connect peer with v1.
+  const n = await startOurs(connect, { v2Transport: false })
   const chain = n.server.blockManager.chain
   return {
     p2pAddress: `127.0.0.1:${n.server.ports[0]}`,
