@@ -63,8 +63,17 @@ export function row(r: Omit<BenchRow, 'ratio'> & { ratio?: number | null | undef
   return { ...r, ratio }
 }
 
+// NaN: a measure the node under test does not report (yet).
 const fmt = (n: number | null): string =>
-  n === null ? '—' : Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3)
+  n === null
+    ? '—'
+    : Number.isNaN(n)
+      ? 'n/a'
+      : Math.abs(n) >= 100
+        ? n.toFixed(0)
+        : Math.abs(n) >= 1
+          ? n.toFixed(2)
+          : n.toPrecision(3)
 
 export function toMarkdown(rows: readonly BenchRow[]): string {
   const lines = [

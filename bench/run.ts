@@ -25,6 +25,8 @@ const suites = [
   'apps/node/bench/rpc.bench.ts',
   // sync (bcoin → ours, ours → ours, bcoin → bcoin), relay line, stop with 125 peers
   'bench/system.bench.ts',
+  // sync with full validation: vs bcoin validating (native crypto), assume-valid, -dbcache, signature bound
+  'bench/validation.bench.ts',
 ]
 
 const root = fileURLToPath(new URL('..', import.meta.url))

@@ -32,13 +32,16 @@ import { type BenchOptions, type BenchRow, printRows, row } from './lib.ts'
 
 const net = networks.regtest
 
-interface OurNode {
+export interface OurNode {
   server: Server
   dir: string
   stop(): Promise<void>
 }
 
-async function startOurs(connect: readonly string[], extra: Partial<ServerInit> = {}): Promise<OurNode> {
+export async function startOurs(
+  connect: readonly string[],
+  extra: Partial<ServerInit> = {},
+): Promise<OurNode> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-node-'))
   const server = createNode(
     {
@@ -67,7 +70,8 @@ async function startOurs(connect: readonly string[], extra: Partial<ServerInit> 
 }
 
 const oursFactory: OurNodeFactory = async ({ connect }) => {
-  const n = await startOurs(connect)
+  // v1: bcoin drops a BIP324 handshake and our node does not retry a -connect peer with v1.
+  const n = await startOurs(connect, { v2Transport: false })
   const chain = n.server.blockManager.chain
   return {
     p2pAddress: `127.0.0.1:${n.server.ports[0]}`,

@@ -34,7 +34,7 @@ const group = 'consensus'
  * (lowest) milliseconds: on a shared, loaded machine the pairs compared in a
  * row must see the same load, and the best round is the least disturbed.
  */
-async function bestOf(rounds: number, fns: (() => unknown)[]): Promise<number[]> {
+export async function bestOf(rounds: number, fns: (() => unknown)[]): Promise<number[]> {
   const best = fns.map(() => Number.POSITIVE_INFINITY)
   for (const f of fns) await f() // warm-up
   for (let r = 0; r < rounds; r++) {
@@ -47,19 +47,33 @@ async function bestOf(rounds: number, fns: (() => unknown)[]): Promise<number[]>
   return best
 }
 
-export async function run(opts: BenchOptions): Promise<BenchRow[]> {
-  const rows: BenchRow[] = []
-  const N = opts.quick ? 200 : 500
-
-  // --- raw binding rates: the same signatures the interpreter checks below ---
-  const wpkh = Array.from({ length: N }, (_, i) => p2wpkhSpend('bench', i))
-  const tr = Array.from({ length: N }, (_, i) => p2trSpend('bench', i))
-  const ecdsaItems = wpkh.map(({ tx, spent }) => {
+/** P2WPKH spends and their signatures as the raw ECDSA rate verifies them. */
+export function ecdsaBenchItems(n: number): {
+  wpkh: ReturnType<typeof p2wpkhSpend>[]
+  items: { compact: Uint8Array; hash: Uint8Array; pub: Uint8Array }[]
+} {
+  const wpkh = Array.from({ length: n }, (_, i) => p2wpkhSpend('bench', i))
+  const items = wpkh.map(({ tx, spent }) => {
     const [sig, pub] = tx.inputs[0]!.witness as [Uint8Array, Uint8Array]
     const scriptCode = Uint8Array.from([0x76, 0xa9, 0x14, ...spent[0]!.script.subarray(2), 0x88, 0xac])
     const hash = segwitV0Sighash(new SighashCache(tx), 0, scriptCode, spent[0]!.value, SIGHASH_ALL)
     return { compact: parseDerLax(sig.subarray(0, -1))!, hash, pub }
   })
+  return { wpkh, items }
+}
+
+/** Raw libsecp256k1 verification of every item (the 'ECDSA verify, native secp256k1 addon' row). */
+export function verifyEcdsaItems(items: ReturnType<typeof ecdsaBenchItems>['items']): void {
+  for (const it of items) if (!verifyCompact(it.compact.slice(), it.hash, it.pub)) throw new Error('bad')
+}
+
+export async function run(opts: BenchOptions): Promise<BenchRow[]> {
+  const rows: BenchRow[] = []
+  const N = opts.quick ? 200 : 500
+
+  // --- raw binding rates: the same signatures the interpreter checks below ---
+  const { wpkh, items: ecdsaItems } = ecdsaBenchItems(N)
+  const tr = Array.from({ length: N }, (_, i) => p2trSpend('bench', i))
   const schnorrItems = tr.map(({ tx, spent }) => ({
     sig: tx.inputs[0]!.witness[0]!,
     hash: taprootSighash(new SighashCache(tx, spent), 0, 0, undefined)!,
@@ -68,10 +82,7 @@ export async function run(opts: BenchOptions): Promise<BenchRow[]> {
   const perSec = (ms: number): number => (N / ms) * 1000
   const rounds = opts.quick ? 3 : 10
   const [rawMs, wasmMs, oursWpkhMs] = await bestOf(rounds, [
-    () => {
-      for (const it of ecdsaItems)
-        if (!verifyCompact(it.compact.slice(), it.hash, it.pub)) throw new Error('bad')
-    },
+    () => verifyEcdsaItems(ecdsaItems),
     () => {
       for (const it of ecdsaItems) if (!tiny.verify(it.hash, it.pub, it.compact)) throw new Error('bad')
     },

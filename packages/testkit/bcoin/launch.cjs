@@ -5,13 +5,17 @@
  *
  *   NODE_BACKEND=js node launch.cjs --port=P --http-port=R
  *       [--connect=127.0.0.1:Q[,[::1]:Q2...]] [--segwit-genesis=1] [--assume-valid=H]
- *       [--core-script-heights=1]
+ *       [--core-script-heights=1] [--native-crypto=DIR]
  *       [--log=1] [--exit-with-parent=1]
  *
  * Both ports are required (bcoin rejects port 0; pick free ones first). The
  * chain lives in memory. When both servers listen, exactly one line is printed on stdout:
  *
  *   READY {"port":P,"httpPort":R,"height":0,"pid":1234,...}
+ *
+ * --native-crypto=DIR gives bcrypto native addons built outside the install
+ * (DIR holds secp256k1.node and maybe bcrypto.node; see patches.cjs); the
+ * node refuses to start if libsecp256k1 is then not the ECDSA backend.
  *
  * SIGTERM or SIGINT closes the node and exits 0. With --exit-with-parent=1
  * the node also closes when its stdin reaches EOF, i.e. when the process that
@@ -32,7 +36,7 @@
  */
 
 const { isLoopbackHost, LoopbackViolation } = require('./loopback.cjs')
-const { loadPatchedBcoin } = require('./patches.cjs')
+const { bcoinRootDir, cryptoBackends, loadPatchedBcoin } = require('./patches.cjs')
 
 const CLOSE_DEADLINE_MS = 10_000
 
@@ -57,6 +61,7 @@ function parseArgs(argv) {
     'segwit-genesis',
     'assume-valid',
     'core-script-heights',
+    'native-crypto',
     'log',
     'log-level',
     'exit-with-parent',
@@ -100,16 +105,20 @@ if (!/^\d+$/.test(assumeValidText)) fail(2, `--assume-valid must be a block heig
 const assumeValid = Number(assumeValidText)
 const coreScriptHeights = args.get('core-script-heights') === '1'
 const log = args.get('log') === '1'
+const nativeCryptoDir = args.get('native-crypto') || undefined
 const apiKey = process.env.TESTKIT_BCOIN_API_KEY || undefined
 
 // ---- load bcoin with the guards and patches in place -----------------------------------------
 
 let bcoin
 try {
-  bcoin = loadPatchedBcoin({ segwitGenesis, assumeValid, coreScriptHeights })
+  bcoin = loadPatchedBcoin({ segwitGenesis, assumeValid, coreScriptHeights, nativeCryptoDir })
 } catch (err) {
   fail(1, err.message)
 }
+const crypto = cryptoBackends(bcoinRootDir())
+if (nativeCryptoDir && crypto.secp256k1 !== 'native')
+  fail(1, `--native-crypto=${nativeCryptoDir} given but bcrypto's ECDSA backend is ${crypto.secp256k1}`)
 
 // ---- the node ----------------------------------------------------------------------------------
 
@@ -157,6 +166,7 @@ async function start() {
     segwitGenesis,
     assumeValid,
     connect,
+    crypto,
   }
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`)
 }

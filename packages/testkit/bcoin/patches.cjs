@@ -4,6 +4,8 @@
  * the behaviour tests need patched in. Used by launch.cjs.
  */
 
+const fs = require('node:fs')
+const Module = require('node:module')
 const path = require('node:path')
 const { installLoopbackGuard } = require('./loopback.cjs')
 
@@ -36,10 +38,16 @@ function onlyConfiguredHosts() {
  * The guard goes in first, on the same `bdns` instance bcoin's pool, peer and
  * host list will load.
  */
-function loadPatchedBcoin({ segwitGenesis = false, assumeValid = 0, coreScriptHeights = false } = {}) {
+function loadPatchedBcoin({
+  segwitGenesis = false,
+  assumeValid = 0,
+  coreScriptHeights = false,
+  nativeCryptoDir = undefined,
+} = {}) {
+  const root = bcoinRootDir()
+  if (nativeCryptoDir) useNativeCrypto(nativeCryptoDir, root)
   // bcrypto picks its backend when first loaded; the JS one needs no native build.
   if (!process.env.NODE_BACKEND) process.env.NODE_BACKEND = 'js'
-  const root = bcoinRootDir()
   const lib = (file) => require(path.join(root, 'lib', file))
   installLoopbackGuard(require(require.resolve('bdns', { paths: [root] })))
 
@@ -101,4 +109,42 @@ function loadPatchedBcoin({ segwitGenesis = false, assumeValid = 0, coreScriptHe
   return bcoin
 }
 
-module.exports = { loadPatchedBcoin, onlyConfiguredHosts, bcoinRootDir }
+/**
+ * Give bcoin's bcrypto native addons built outside the install (the install
+ * skips every build script; the benchmark builds them on demand, see
+ * packages/testkit/bench/native-crypto.ts): `dir` holds `secp256k1.node`
+ * (secp256k1-node's libsecp256k1 binding) and, if it built, `bcrypto.node`
+ * (bcrypto's own hashes). Each goes into the module cache under the file
+ * bcrypto loads it from (`lib/internal/secp256k1.js`, `lib/native/binding.js`),
+ * so bcrypto's JavaScript stays the installed one and NODE_BACKEND stays
+ * `js` for bcoin's other modules (mrmr has no fallback when its addon is
+ * missing). Must run before bcoin is loaded.
+ */
+function useNativeCrypto(dir, root) {
+  const lib = path.join(path.dirname(require.resolve('bcrypto/package.json', { paths: [root] })), 'lib')
+  const inject = (file, exports) => {
+    const m = new Module(file, null)
+    m.filename = file
+    m.loaded = true
+    m.exports = exports
+    require.cache[file] = m
+  }
+  const secp256k1 = require(path.join(dir, 'secp256k1.node'))
+  secp256k1._bcryptoBinding = true
+  inject(path.join(lib, 'internal', 'secp256k1.js'), secp256k1)
+  const own = path.join(dir, 'bcrypto.node')
+  if (fs.existsSync(own)) inject(path.join(lib, 'native', 'binding.js'), require(own))
+}
+
+const BACKENDS = ['js', 'node', 'native']
+
+/** Which of bcrypto's backends bcoin got: ECDSA libsecp256k1 (`native`) or `js`; SHA-256 `native`, `node` (OpenSSL) or `js`. */
+function cryptoBackends(root) {
+  const lib = path.join(path.dirname(require.resolve('bcrypto/package.json', { paths: [root] })), 'lib')
+  return {
+    secp256k1: require(path.join(lib, 'secp256k1.js')).native === 2 ? 'native' : 'js',
+    sha256: BACKENDS[require(path.join(lib, 'sha256.js')).native] ?? 'js',
+  }
+}
+
+module.exports = { loadPatchedBcoin, onlyConfiguredHosts, bcoinRootDir, cryptoBackends }

@@ -58,6 +58,14 @@ export interface StartBcoinOptions {
    * and an unmet relative lock are rejected on a short chain.
    */
   coreScriptHeights?: boolean | undefined
+  /**
+   * A folder with bcrypto native addons built outside the install
+   * (`secp256k1.node`, and `bcrypto.node` if it built): bcoin then verifies
+   * signatures with libsecp256k1 instead of bcrypto's JavaScript. The
+   * benchmark builds it on demand (bench/native-crypto.ts); the normal
+   * install builds nothing. The node refuses to start if the addon does not load.
+   */
+  nativeCryptoDir?: string | undefined
   /** Turn on bcoin's debug log and copy the launcher's output to this process's stderr. */
   log?: boolean | undefined
   /** How long to wait for READY before killing the launcher (default {@link BCOIN_READY_TIMEOUT_MS}). */
@@ -82,16 +90,24 @@ export interface BcoinNode {
   readonly p2pAddress: string
   /** True once the process has exited. */
   readonly exited: boolean
+  /** bcrypto's backends in that process: ECDSA `native` (libsecp256k1) or `js`; SHA-256 `native`, `node` (OpenSSL) or `js`. */
+  readonly crypto: CryptoBackends
   /** Call a bitcoind-style JSON-RPC method (bcoin's names and parameters). */
   rpc<T = unknown>(method: string, params?: readonly unknown[], options?: RpcOptions): Promise<T>
   /** SIGTERM, wait for exit up to the stop timeout, then SIGKILL. Idempotent. */
   stop(): Promise<void>
 }
 
+export interface CryptoBackends {
+  readonly secp256k1: 'native' | 'js'
+  readonly sha256: 'native' | 'node' | 'js'
+}
+
 interface Ready {
   port: number
   httpPort: number
   pid: number
+  crypto: CryptoBackends
 }
 
 /** Keeps the last `max` bytes written to a stream, for error messages. */
@@ -114,6 +130,7 @@ class BcoinProcess implements BcoinNode {
   readonly rpcPort: number
   readonly pid: number
   readonly p2pAddress: string
+  readonly crypto: CryptoBackends
   readonly #child: ChildProcess
   readonly #apiKey: string
   readonly #stopTimeoutMs: number
@@ -135,6 +152,7 @@ class BcoinProcess implements BcoinNode {
     this.rpcPort = ready.httpPort
     this.pid = ready.pid
     this.p2pAddress = `127.0.0.1:${ready.port}`
+    this.crypto = ready.crypto
     this.#closed = closed.then(() => {
       this.#exited = true
     })
@@ -234,6 +252,7 @@ async function launchOnce(
   if (options.assumeValidHeight !== undefined && options.assumeValidHeight > 0) {
     args.push(`--assume-valid=${Math.floor(options.assumeValidHeight)}`)
   }
+  if (options.nativeCryptoDir) args.push(`--native-crypto=${options.nativeCryptoDir}`)
   if (options.log) args.push('--log=1')
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_BACKEND: 'js', TESTKIT_BCOIN_API_KEY: apiKey }
   // The launcher is plain CommonJS: keep loaders meant for this process (tsx, vitest) out of it.

@@ -36,6 +36,7 @@ export {
 export {
   BCOIN_LAUNCHER,
   type BcoinNode,
+  type CryptoBackends,
   getBestBlockHash,
   getBlockCount,
   getBlockHash,

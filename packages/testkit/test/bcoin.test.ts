@@ -47,6 +47,8 @@ describe('startBcoin', () => {
     expect(node.p2pPort).not.toBe(node.rpcPort)
     expect(node.p2pAddress).toBe(`127.0.0.1:${node.p2pPort}`)
     expect(processAlive(node.pid)).toBe(true)
+    // Without nativeCryptoDir bcoin runs on bcrypto's JavaScript (nothing native is built on install).
+    expect(node.crypto).toEqual({ secp256k1: 'js', sha256: 'js' })
     expect(await getBlockCount(node)).toBe(0)
 
     const hashes = await mine(node, 10)

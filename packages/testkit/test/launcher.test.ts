@@ -109,6 +109,13 @@ describe('launch.cjs arguments', () => {
     expect(unknown.stderr).toMatch(/unknown option --listen-public/)
   })
 
+  it('refuses to start when --native-crypto has no libsecp256k1 addon', { timeout: 15_000 }, async () => {
+    const r = await launch(['--port=1', '--http-port=2', '--native-crypto=/nonexistent-native-crypto'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/nonexistent-native-crypto\/secp256k1\.node/)
+  })
+
   it('takes --assume-valid as a block height only', { timeout: 15_000 }, async () => {
     const r = await launch(['--port=1', '--http-port=2', '--assume-valid=tip'])
     expect(r.code).toBe(2)
