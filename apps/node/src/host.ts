@@ -83,6 +83,8 @@ export function serverInit(config: NodeConfig, version: string): ServerInit {
     dbCacheMiB: config.dbCacheMiB,
     scriptThreads: config.scriptThreads,
     assumeValid: config.assumeValid,
+    reindex: config.reindex,
+    reindexChainstate: config.reindexChainstate,
   }
 }
 

@@ -132,7 +132,8 @@ export interface SyncPeer {
 export type ChainStore = Pick<
   BlockStore,
   'putBlock' | 'getBlock' | 'getBlockInfo' | 'hasBlock' | 'putHeaders' | 'loadHeaders' | 'setTip'
->
+> &
+  Partial<Pick<BlockStore, 'blockHashes'>>
 
 export interface BlockManagerComponents {
   logger?: Logger | undefined
@@ -165,6 +166,12 @@ export interface BlockManagerInit {
   minimumChainWork?: bigint | undefined
   /** -assumevalid: scripts of this block's ancestors may be skipped (wire order; undefined: off). */
   assumeValid?: Hash | undefined
+  /**
+   * Core -reindex: the header tree is rebuilt from the stored blocks
+   * themselves (every header checked again), for a store opened with its
+   * own `reindex`.
+   */
+  reindex?: boolean | undefined
 }
 
 export interface BlockManagerEvents {
@@ -281,6 +288,8 @@ export class BlockManager extends Service {
    * are durably stored, and served from here meanwhile. At most 8.
    */
   readonly #recent = new Map<string, Uint8Array>()
+  /** Rebuild the header tree from the stored blocks at the next start. */
+  #reindex: boolean
   /** Why recent blocks failed validation (submitBlock answers with it), at most 8. */
   readonly #failures = new Map<string, BlockConsensusError>()
   /** Our high-bandwidth compact block peers, most recent first (at most 3). */
@@ -318,6 +327,7 @@ export class BlockManager extends Service {
     this.#blockTimeout = init.blockTimeout ?? init.network.powTargetSpacing * 1000
     this.#progressInterval = init.progressInterval ?? PROGRESS_INTERVAL
     this.#minimumWork = init.minimumChainWork ?? init.network.minimumChainWork
+    this.#reindex = init.reindex === true
     this.chain = new HeaderChain({
       network: init.network,
       now: () => Math.floor(this.#now() / 1000),
@@ -404,6 +414,57 @@ export class BlockManager extends Service {
     this.#fatal = fatal
     this.#log.error({ err: fatal, errno: fatal.errno }, fatal.message)
     this.#events.emit('fatal', fatal)
+  }
+
+  /**
+   * Core -reindex (LoadExternalBlockFile): read every stored block's header,
+   * and add them parent first with all the header checks, each with its
+   * block; headers that fail (and their descendants) are left out. The
+   * chain state then connects the blocks.
+   */
+  async #reindexHeaders(): Promise<void> {
+    const list = this.#store.blockHashes?.()
+    if (!list) return
+    const children = new Map<string, { header: BlockHeader; hash: Hash }[]>()
+    let read = 0
+    for (const hash of [...list]) {
+      const bytes = await this.#store.getBlock(hash)
+      if (!bytes || bytes.length < 80) continue
+      const header = decodeHeader(bytes.subarray(0, 80))
+      const k = toHex(header.prevBlock)
+      const list = children.get(k)
+      if (list) list.push({ header, hash })
+      else children.set(k, [{ header, hash }])
+      read++
+    }
+    let added = 0
+    const records: { hash: Hash; header80: Uint8Array; height: number }[] = []
+    const queue = [this.chain.genesis.key]
+    while (queue.length > 0) {
+      const key = queue.shift()!
+      for (const c of children.get(key) ?? []) {
+        try {
+          const e = this.chain.addHeaders([c.header], [c.hash]).last
+          if (!e) continue
+          this.chain.markHaveData(c.hash)
+          records.push({ hash: e.hash, header80: e.header80, height: e.height })
+          queue.push(e.key)
+          added++
+        } catch (err) {
+          this.#log.warn(
+            { err, hash: hashToHex(c.hash) },
+            'Reindex: left out a stored block whose header fails.',
+          )
+        }
+      }
+      children.delete(key)
+    }
+    for (let i = 0; i < records.length; i += 50_000)
+      await this.#store.putHeaders(records.slice(i, i + 50_000))
+    this.#log.info(
+      { blocks: read, headers: added, height: this.chain.bestHeader.height },
+      'Reindexed the stored blocks.',
+    )
   }
 
   /** Blocks requested and not yet received. */
@@ -497,6 +558,10 @@ export class BlockManager extends Service {
       { headers: n, bestHeader: this.chain.bestHeader.height, height: this.chain.tip.height },
       'Loaded the header index from the store.',
     )
+    if (this.#reindex) {
+      this.#reindex = false
+      await this.#reindexHeaders()
+    }
     if (this.chainstate) {
       await this.chainstate.start()
       // Blocks stored after the UTXO set's last write are connected again.

@@ -89,6 +89,11 @@ export interface BlockStoreInit {
   dir: string
   /** Largest block file in bytes (default 128 MiB). Small values are for tests. */
   maxFileSize?: number | undefined
+  /**
+   * Core -reindex: at the first start, forget the block index, the stored
+   * headers and the tip, and index the block files again from their bytes.
+   */
+  reindex?: boolean | undefined
 }
 
 /** Small facts stored with a block. */
@@ -243,6 +248,8 @@ export class BlockStore extends Service {
   // so it is bounded by the number of blocks stored, which the caller decides
   // (the best chain's blocks); there is no eviction because it is not a cache.
   #keys = new Map<string, number>()
+  /** Reindex at the next start (the first only). */
+  #reindex: boolean
   #cols = new Uint32Array(COLS * 1024)
   #slots = 0
 
@@ -285,6 +292,7 @@ export class BlockStore extends Service {
     const max = init.maxFileSize ?? BLOCK_FILE_MAX_SIZE
     checkU32(max, 'maxFileSize', BLOCK_FILE_MAX_SIZE)
     this.#maxFileSize = max
+    this.#reindex = init.reindex === true
   }
 
   /** Absolute path of the store's directory. */
@@ -321,6 +329,11 @@ export class BlockStore extends Service {
     // cannot create files in: find out now, not at the first block.
     await checkWritable(this.#dir)
     check()
+    if (this.#reindex) {
+      this.#reindex = false
+      for (const f of [INDEX_FILE, HEADERS_FILE, TIP_FILE]) await rm(join(this.#dir, f), { force: true })
+      this.#log.info({ dir: this.#dir }, 'Reindexing: the block files are indexed again from their bytes.')
+    }
     await this.#loadIndex()
     check()
     await this.#scanBlockFiles()
@@ -445,6 +458,12 @@ export class BlockStore extends Service {
   }
 
   /** True if the block is stored (acknowledged). */
+  /** The hashes of every stored block, in no particular order (Core -reindex reads them all). */
+  *blockHashes(): IterableIterator<Uint8Array> {
+    this.#assertOpen('list the blocks')
+    for (const key of this.#keys.keys()) yield new Uint8Array(Buffer.from(key, 'latin1'))
+  }
+
   hasBlock(hash: Uint8Array): boolean {
     this.#assertOpen('look up a block')
     checkHash(hash, 'hash')

@@ -76,6 +76,10 @@ export interface ServerInit {
    * under Core's conditions. Undefined: the network's default; null: off.
    */
   assumeValid?: string | null | undefined
+  /** Core -reindex: index the block files again, rebuild the header tree and the UTXO set from them. */
+  reindex?: boolean | undefined
+  /** Core -reindex-chainstate: rebuild the UTXO set from the stored blocks. */
+  reindexChainstate?: boolean | undefined
   /** TEST ONLY: loopback and private addresses count as routable, each its own group. */
   localRoutable?: boolean | undefined
   /** Feeler interval (ms); 0 disables feelers. */

@@ -58,11 +58,15 @@ export function createNode(config: ServerInit, overrides: ServerComponents = {})
     },
   )
   const bans = new BanList({ logger, now }, { dataDir: config.dataDir, whitelist: config.whitelist ?? [] })
-  const store = new BlockStore({ logger }, { dir: join(config.dataDir, 'blocks') })
+  const store = new BlockStore({ logger }, { dir: join(config.dataDir, 'blocks'), reindex: config.reindex })
   // Full validation: the UTXO set in <datadir>/chainstate behind a cache of
   // -dbcache, and script checks on worker threads (the chain state starts
   // and stops both).
-  const coinsDb = new CoinsDB({ datadir: config.dataDir, logger })
+  const coinsDb = new CoinsDB({
+    datadir: config.dataDir,
+    logger,
+    wipe: config.reindex === true || config.reindexChainstate === true,
+  })
   const coins = new CoinsCache({
     db: coinsDb,
     maxBytes: coinsCacheBytes(config.dbCacheMiB ?? DEFAULT_DB_CACHE).coins,
@@ -80,6 +84,7 @@ export function createNode(config: ServerInit, overrides: ServerComponents = {})
       progressInterval: config.progressIntervalMs,
       minimumChainWork: config.minimumChainWork,
       assumeValid: assumeValid ? hexToHash(assumeValid) : undefined,
+      reindex: config.reindex,
     },
   )
   const components: NodeComponents = {

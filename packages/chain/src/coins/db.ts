@@ -20,7 +20,7 @@
  * acknowledging; a batch is one log record, so it is all or nothing).
  * Core's chainstate obfuscation key (DB_OBFUSCATE_KEY) is not used.
  */
-import { mkdir } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Logger, Service, silentLogger } from '@node/runtime'
 import type { Hash } from '@node/wire'
@@ -81,6 +81,8 @@ export interface CoinsDBOptions {
   readonly logger?: Logger
   /** LevelDB's own block cache in bytes (Core: kernel/caches.h coins_db, at most 8 MiB). */
   readonly cacheSize?: number
+  /** Delete the database at the first start (Core -reindex-chainstate): the set is rebuilt from the blocks. */
+  readonly wipe?: boolean
 }
 
 /** Core CCoinsViewDB over LevelDB. */
@@ -90,12 +92,15 @@ export class CoinsDB extends Service {
   readonly #cacheSize: number
   #db: ClassicLevel<Uint8Array, Uint8Array> | undefined
   #best: Hash | undefined
+  /** Wipe at the next start (only the first: a restart of the same object keeps the rebuilt set). */
+  #wipe: boolean
 
   constructor(opts: CoinsDBOptions) {
     super()
     this.#dir = join(opts.datadir, 'chainstate')
     this.#log = (opts.logger ?? silentLogger).child({ component: 'coinsdb' })
     this.#cacheSize = opts.cacheSize ?? 8 << 20
+    this.#wipe = opts.wipe === true
   }
 
   /** Where the database lives. */
@@ -105,6 +110,14 @@ export class CoinsDB extends Service {
 
   protected async onStart(): Promise<void> {
     try {
+      if (this.#wipe) {
+        this.#wipe = false
+        await rm(this.#dir, { recursive: true, force: true })
+        this.#log.info(
+          { path: this.#dir },
+          'Deleted the UTXO set (-reindex-chainstate): it is rebuilt from the stored blocks.',
+        )
+      }
       await mkdir(this.#dir, { recursive: true })
       const db = new ClassicLevel<Uint8Array, Uint8Array>(this.#dir, {
         keyEncoding: 'view',
