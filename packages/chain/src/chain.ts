@@ -118,6 +118,8 @@ export class HeaderEntry implements PowEntry {
   chainHasData = false
   /** 0, or Core's failure bits: BLOCK_FAILED_VALID, BLOCK_FAILED_CHILD. */
   failure = 0
+  /** True once the block was connected (Core BLOCK_VALID_SCRIPTS): its every rule held. */
+  validated = false
 
   /** `raw`: 112 bytes for this entry from its chain's slab allocator. */
   constructor(
@@ -900,7 +902,15 @@ export class HeaderChain {
    */
   blockRequestAllowed(e: HeaderEntry): boolean {
     if (this.#active[e.height] === e) return true
-    return e.haveData && e.failure === 0 && this.bestHeader.time - e.time < STALE_RELAY_AGE_LIMIT_SECONDS
+    // Core: off our chain only a block that was fully validated (BLOCK_VALID_SCRIPTS);
+    // without a chain state (autoActivate) the structure checks are all there is.
+    const checked = this.#autoActivate || e.validated
+    return (
+      e.haveData &&
+      checked &&
+      e.failure === 0 &&
+      this.bestHeader.time - e.time < STALE_RELAY_AGE_LIMIT_SECONDS
+    )
   }
 
   /** Blocks to announce in answer to `getblocks`: after the fork point, blocks we have, up to 500. */

@@ -117,6 +117,8 @@ export class Chainstate extends Service {
   readonly #events: TypedEmitter<ChainstateEvents>
   readonly #assumeValid: Hash | undefined
   readonly #minimumWork: bigint
+  /** Whether the last block connected had its scripts checked (for the -assumevalid log lines). */
+  #checkingScripts = true
   /** The block the UTXO set is at; the header tree's tip follows it (#publish). */
   #tip: HeaderEntry
   /** The tail of the serial queue of chain state changes. */
@@ -356,7 +358,22 @@ export class Chainstate extends Service {
     const block = await this.#readBlock(e)
     await this.#prefetch(spentOutpoints(block))
     const layer = new LayeredView(this.#coins)
-    const checkScripts = this.#scriptCheckReason(e) !== undefined
+    const reason = this.#scriptCheckReason(e)
+    const checkScripts = reason !== undefined
+    if (checkScripts !== this.#checkingScripts) {
+      // Core logs when script checks are switched off and on (ConnectBlock).
+      this.#checkingScripts = checkScripts
+      if (checkScripts)
+        this.#log.info(
+          { height: e.height, reason },
+          `Enabling script verification at block ${e.height}: ${reason}.`,
+        )
+      else
+        this.#log.info(
+          { height: e.height },
+          `Disabling script verification at block ${e.height} (-assumevalid).`,
+        )
+    }
     let result: ConnectResult
     try {
       result = await connectBlock(block, this.#context(e, checkScripts), layer, this.#pool)
@@ -373,6 +390,7 @@ export class Chainstate extends Service {
       throw err
     }
     layer.commit()
+    e.validated = true
     this.#coins.addUndo(e.hash, result.undo)
     this.#tip = e
     this.stats.connected++

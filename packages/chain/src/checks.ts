@@ -5,9 +5,9 @@
  * CheckTransaction on every transaction, BIP34 height in the coinbase, and
  * the BIP141 witness commitment.
  *
- * Script and UTXO validation are not done here: this node trusts the most-work
- * chain for transaction validity (see the README's trust model). A full
- * validator plugs in through the BlockValidator seam.
+ * The rules that need the UTXO set (inputs, amounts, scripts, BIP30, BIP68,
+ * sigops) are ConnectBlock's (validation/connect.ts), run by the Chainstate
+ * when the block is connected.
  */
 
 import { checkTransaction, TxValidationError } from '@node/consensus'
@@ -28,14 +28,6 @@ import {
 } from '@node/wire'
 import { BadBlockError } from './errors.ts'
 import { checkProofOfWork } from './pow.ts'
-
-/**
- * The seam where full validation (scripts, UTXOs) can plug in later. It runs
- * after the structural checks, in chain order, and may throw a ValidationError.
- */
-export interface BlockValidator {
-  validate(block: Block, height: number): Promise<void> | void
-}
 
 /** Encode a number as Core's CScriptNum push for the BIP34 height. */
 export function bip34HeightPush(height: number): Uint8Array {

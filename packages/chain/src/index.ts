@@ -38,7 +38,6 @@ export {
   type ChainstateInit,
 } from './chainstate.ts'
 export {
-  type BlockValidator,
   bip34HeightPush,
   checkBlock,
   contextualCheckBlock,
