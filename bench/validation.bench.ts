@@ -40,15 +40,8 @@ const COINBASE_ONLY = 100
 /** Bound on one sync: a node that stalls fails its rows instead of the whole run's time. */
 const SYNC_TIMEOUT_MS = 5 * 60_000
 
-/** The full-validation options of our node's configuration, by the names the chain state takes. */
-interface FullValidationInit {
-  /** -dbcache, MiB. */
-  dbCacheMiB?: number
-  /** Script-check threads (-par). */
-  scriptThreads?: number
-  /** -assumevalid, display hex; null turns it off. */
-  assumeValid?: string | null
-}
+/** The full-validation options of our node's configuration. */
+type FullValidationInit = Pick<ServerInit, 'dbCacheMiB' | 'scriptThreads' | 'assumeValid'>
 
 /** What a node that validates fully reports about its chain state (all optional: older nodes report none). */
 export interface ChainstateReport {

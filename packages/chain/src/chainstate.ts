@@ -127,7 +127,17 @@ export class Chainstate extends Service {
   #pending: Promise<void> | undefined
   #fatal: ChainstateError | undefined
   /** Blocks connected since start, and inputs validated (for progress and benchmarks). */
-  readonly stats = { connected: 0, disconnected: 0, inputs: 0, scriptsSkipped: 0, flushes: 0, flushMs: 0 }
+  readonly stats = {
+    connected: 0,
+    disconnected: 0,
+    inputs: 0,
+    scriptsSkipped: 0,
+    flushes: 0,
+    flushMs: 0,
+    /** The coins cache's memory (bytes) and coins held, after the last block. */
+    cacheBytes: 0,
+    cacheCoins: 0,
+  }
 
   constructor(components: ChainstateComponents, init: ChainstateInit) {
     super()
@@ -395,6 +405,8 @@ export class Chainstate extends Service {
     this.#tip = e
     this.stats.connected++
     this.stats.inputs += result.inputs
+    this.stats.cacheBytes = this.#coins.usage()
+    this.stats.cacheCoins = this.#coins.size
     if (!checkScripts) this.stats.scriptsSkipped++
     this.#events.emit('connected', e, block)
     const why = this.#coins.shouldFlush()
