@@ -195,6 +195,14 @@ describe('differential: our node against bcoin 1.0.2 (full validation) over loop
     await expectSameTotals(ours, bcoin)
   }, 180_000)
 
+  /** Block announcements and blocks our node has sent bcoin; throws if the link is down. */
+  function announcedToBcoin(): number {
+    const link = ours.peerInfo().find((p) => p.addr === bcoin.p2pAddress)
+    if (!link) throw new Error('Our node is no longer connected to bcoin.')
+    const sent = link.stats.sent
+    return ['inv', 'headers', 'block', 'cmpctblock'].reduce((n, c) => n + (sent[c]?.messages ?? 0), 0)
+  }
+
   /**
    * Send `block` to our node from a fresh raw peer at `localAddress`: its
    * header first (it extends our tip, so the node asks for the block), then
@@ -226,6 +234,7 @@ describe('differential: our node against bcoin 1.0.2 (full validation) over loop
       const theirs = await bcoin.rpc<string | null>('submitblock', [hex(bad.block.raw)])
       expect(await bcoin.rpc<string>('getbestblockhash')).toBe(tip)
 
+      const announcedBefore = announcedToBcoin()
       const address = `127.0.31.${i + 1}`
       const peer = await deliver(bad.block, address)
       expect(await peer.closesWithin(10_000), 'the node drops the sender').toBe(true)
@@ -244,7 +253,10 @@ describe('differential: our node against bcoin 1.0.2 (full validation) over loop
         bcoin: verdict(bad.reason),
       })
       expect(reason).toBe(bad.reason)
-      // Still connected to bcoin, which holds the same tip.
+      // bcoin (a low-bandwidth compact-block peer) heard nothing of the
+      // block from us: only a block on our chain is announced (Core
+      // UpdatedBlockTip). The link is up and bcoin holds the same tip.
+      expect(announcedToBcoin()).toBe(announcedBefore)
       expect(await bcoin.rpc<string>('getbestblockhash')).toBe(tip)
     },
     60_000,
