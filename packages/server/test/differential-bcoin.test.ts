@@ -27,17 +27,19 @@ import {
   type BadBlockKind,
   type BcoinNode,
   badBlock,
+  blockOn,
   buildFork,
   type ChainBlock,
   expectedUtxos,
   generateScriptChain,
   outpointKey,
+  parentOf,
   type ScriptChain,
   startBcoin,
   submitChain,
   type UtxoSet,
 } from '@node/testkit'
-import { blockHash, decodeBlock, hashToHex, InvType, type Message } from '@node/wire'
+import { decodeBlock, hashToHex, InvType } from '@node/wire'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Server } from '../src/index.ts'
 import { cleanup, RawPeer, recordingLogger, startServer, until } from './helpers.ts'
@@ -49,6 +51,8 @@ const REORG = 10
 const KINDS = BAD_BLOCK_KINDS.filter((k): k is Exclude<BadBlockKind, 'bip30'> => k !== 'bip30')
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+/** Wire order of a display-order hash. */
+const wire = (display: string): Uint8Array => Buffer.from(display, 'hex').reverse()
 
 /**
  * A verdict in one vocabulary: bcoin answers `rejected: <reason>`, names a
@@ -144,6 +148,8 @@ describe('differential: our node against bcoin 1.0.2 (full validation) over loop
   let chain: ScriptChain
   let bcoin: BcoinNode
   let ours: Server
+  /** The best chain after the reorg test (blocks 1 … n). */
+  let best: readonly ChainBlock[] = []
   const { logger, records } = recordingLogger()
   /** Our reject reason by block hash (display hex), from the chainstate or the block checks. */
   const ourReasons = new Map<string, string>()
@@ -204,23 +210,27 @@ describe('differential: our node against bcoin 1.0.2 (full validation) over loop
   }
 
   /**
-   * Send `block` to our node from a fresh raw peer at `localAddress`: its
-   * header first (it extends our tip, so the node asks for the block), then
-   * the block, as Core's headers-first relay does.
+   * Send `blocks` (a chain of them) to our node from a fresh raw peer at
+   * `localAddress`: their headers first (they extend a block we have, so
+   * the node asks for the blocks), then each block it asks for, as Core's
+   * headers-first relay does.
    */
-  async function deliver(block: ChainBlock, localAddress: string): Promise<RawPeer> {
-    const decoded = decodeBlock(block.raw)
-    const hash = blockHash(decoded.header)
+  async function deliver(blocks: readonly ChainBlock[], localAddress: string): Promise<RawPeer> {
+    const decoded = blocks.map((b) => decodeBlock(b.raw))
+    const wanted = new Set(blocks.map((b) => b.hash))
     const peer = await RawPeer.open({ port: ours.ports[0]!, localAddress })
-    peer.send({ command: 'headers', headers: [decoded.header] })
-    await peer.waitFor(
-      'getdata',
-      10_000,
-      (m: Message) =>
-        m.command === 'getdata' &&
-        m.inventory.some((i) => (i.type & ~0x40000000) === InvType.BLOCK && Buffer.from(i.hash).equals(hash)),
-    )
-    peer.send({ command: 'block', block: decoded })
+    peer.send({ command: 'headers', headers: decoded.map((d) => d.header) })
+    const requested = (): Set<string> => {
+      const out = new Set<string>()
+      for (const m of peer.received) {
+        if (m.command !== 'getdata') continue
+        for (const i of m.inventory)
+          if ((i.type & ~0x40000000) === InvType.BLOCK) out.add(Buffer.from(i.hash).reverse().toString('hex'))
+      }
+      return out
+    }
+    await until(() => [...wanted].every((h) => requested().has(h)), 10_000, 'the node to ask for every block')
+    for (const d of decoded) peer.send({ command: 'block', block: d })
     return peer
   }
 
@@ -236,12 +246,11 @@ describe('differential: our node against bcoin 1.0.2 (full validation) over loop
 
       const announcedBefore = announcedToBcoin()
       const address = `127.0.31.${i + 1}`
-      const peer = await deliver(bad.block, address)
+      const peer = await deliver([bad.block], address)
       expect(await peer.closesWithin(10_000), 'the node drops the sender').toBe(true)
       expect(ours.bans.isDiscouraged(address)).toBe(true)
       await ours.blockManager.chainstate!.idle()
-      const hash = Buffer.from(bad.block.hash, 'hex').reverse()
-      expect(ours.blockManager.chain.isInvalid(hash)).toBe(true)
+      expect(ours.blockManager.chain.isInvalid(wire(bad.block.hash))).toBe(true)
       expect(hashToHex(ours.blockManager.chain.tip.hash)).toBe(tip)
       expect(hashToHex(ours.blockManager.chainstate!.utxoTip.hash)).toBe(tip)
 
@@ -264,7 +273,7 @@ describe('differential: our node against bcoin 1.0.2 (full validation) over loop
 
   it('a valid block on the same tip, sent the same way, is accepted by our node and reaches bcoin over P2P', async () => {
     const control = full.blocks[BLOCKS]!
-    const peer = await deliver(control, '127.0.32.1')
+    const peer = await deliver([control], '127.0.32.1')
     await until(() => hashToHex(ours.blockManager.chain.tip.hash) === control.hash, 20_000, 'our tip to move')
     expect(ours.bans.isDiscouraged('127.0.32.1')).toBe(false)
     expect(peer.isClosed).toBe(false)
@@ -303,6 +312,7 @@ describe('differential: our node against bcoin 1.0.2 (full validation) over loop
     expect(plain(mine.utxos)).toEqual(plain(expected))
     expect(plain(mine.utxos)).toEqual(plain(fork.utxos))
     // bcoin's set after its own reorg: the same coins, and none of the old branch's.
+    best = fork.chain
     const theirs = await bcoinUtxos(bcoin, expected)
     expect(plain(theirs.utxos)).toEqual(plain(expected))
     expect(theirs.txouts).toBe(expected.size)
@@ -316,4 +326,48 @@ describe('differential: our node against bcoin 1.0.2 (full validation) over loop
     }
     await expectSameTotals(ours, bcoin)
   }, 120_000)
+
+  it('a branch with more work whose second block has a bad signature: both reject it; our node returns to the best valid chain', async () => {
+    expect(best.length).toBeGreaterThan(0)
+    const n = best.length
+    const tip = best[n - 1]!.hash
+    // Heights n-1 (valid), n (invalid), n+1 (valid on its own): one block more than our chain.
+    const first = buildFork({ ...full, blocks: best }, { forkHeight: n - 2, length: 1, tag: 'bad branch' })
+      .blocks[0]!
+    const prefix = [...best.slice(0, n - 2), first]
+    const bad = badBlock({ ...full, blocks: prefix }, 'bad-signature')
+    const child = blockOn(full.params, parentOf(full.params, [...prefix, bad.block]), n + 1, [], {
+      value: 1_000_000n,
+      script: Uint8Array.of(0x51),
+    }).block
+    const branch = [first, bad.block, child]
+
+    // bcoin stores the first two as a side branch (no more work yet); the
+    // third makes it reorganise, which fails at the bad block: the same verdict.
+    const answers: (string | null)[] = []
+    for (const b of branch) answers.push(await bcoin.rpc<string | null>('submitblock', [hex(b.raw)]))
+    expect(answers.map(verdict)).toEqual(['accepted', 'accepted', verdict(bad.reason)])
+    // Where bcoin 1.0.2 and Core differ: after the failed reorganisation
+    // bcoin stays on the branch's last valid block, which has less work
+    // than its old tip; Core (validation.cpp ActivateBestChainStep, then
+    // FindMostWorkChain without the failed branch) reconnects the old tip,
+    // the most-work chain left. We do as Core (below).
+    expect(await bcoin.rpc<string>('getbestblockhash')).toBe(first.hash)
+
+    const address = '127.0.33.1'
+    const peer = await deliver(branch, address)
+    expect(await peer.closesWithin(10_000), 'the node drops the sender').toBe(true)
+    expect(ours.bans.isDiscouraged(address)).toBe(true)
+    await until(() => ourReason(bad.block.hash) !== undefined, 10_000, 'our verdict on the bad block')
+    await ours.blockManager.chainstate!.idle()
+    expect(ourReason(bad.block.hash)).toBe(bad.reason)
+    const chainOf = ours.blockManager.chain
+    expect(chainOf.isInvalid(wire(bad.block.hash))).toBe(true)
+    expect(chainOf.isInvalid(wire(child.hash))).toBe(true)
+    expect(chainOf.isInvalid(wire(first.hash))).toBe(false)
+    expect(hashToHex(chainOf.tip.hash)).toBe(tip)
+    const mine = await ourUtxos(ours)
+    expect(mine.tip).toBe(tip)
+    expect(plain(mine.utxos)).toEqual(plain(expectedUtxos(best)))
+  }, 60_000)
 })
