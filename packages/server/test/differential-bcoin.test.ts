@@ -15,11 +15,17 @@
  *    it for the same reason (Core's reject reason, which bcoin spells with
  *    its pre-28 names), our tip stays, the block is marked failed, and the
  *    peer that sent it whole is discouraged and dropped (Core
- *    MaybePunishNodeForBlock: BLOCK_CONSENSUS on a requested block). A valid
- *    block on the same tip, sent the same way, is accepted by both.
+ *    MaybePunishNodeForBlock: BLOCK_CONSENSUS on a requested block). A child
+ *    of it is rejected by both, and the peer that sends its header is
+ *    discouraged too (BLOCK_INVALID_PREV). bcoin hears nothing of the bad
+ *    block from us. A valid block on the same tip, sent the same way, is
+ *    accepted by our node and reaches bcoin from us.
  * 3. A 10-block branch (testkit's buildFork) with more work goes to bcoin;
  *    our node reorganises onto it from bcoin, and its UTXO set equals the
  *    replay of the new best chain.
+ * 4. A branch with more work whose second block is invalid: both reject the
+ *    block; our node returns to its old tip as Core does (bcoin 1.0.2 stays
+ *    on the branch's last valid block, with less work: recorded below).
  */
 import { computeUtxoStats } from '@node/chain'
 import {
@@ -235,7 +241,7 @@ describe('differential: our node against bcoin 1.0.2 (full validation) over loop
   }
 
   it.each(KINDS.map((k, i) => [k, i] as const))(
-    'the %s block: bcoin and our node give the same verdict; our tip stays, the block is failed, its sender discouraged',
+    'the %s block: bcoin and our node give the same verdict, on it and on a child of it; our tip stays, the block is failed, the senders discouraged',
     async (kind, i) => {
       const bad = badBlock(chain, kind)
       const tip = chain.blocks[BLOCKS - 1]!.hash
@@ -262,6 +268,32 @@ describe('differential: our node against bcoin 1.0.2 (full validation) over loop
         bcoin: verdict(bad.reason),
       })
       expect(reason).toBe(bad.reason)
+      // A child of the failed block: bcoin rejects it, and our node refuses
+      // its header and discourages the sender (Core AcceptBlockHeader:
+      // BLOCK_INVALID_PREV "bad-prevblk", punished in MaybePunishNodeForBlock).
+      const child = blockOn(
+        full.params,
+        parentOf(full.params, [...chain.blocks, bad.block]),
+        BLOCKS + 2,
+        [],
+        {
+          value: 1_000_000n,
+          script: Uint8Array.of(0x51),
+        },
+      ).block
+      // bcoin rejects it as `duplicate` (chain.js add: "Invalid ancestors",
+      // ban score 100), or, when it kept no record of the parent (the parent
+      // failed its context-free checks: too many sigops), as `bad-prevblk`.
+      expect(await bcoin.rpc<string | null>('submitblock', [hex(child.raw)])).toBe(
+        kind === 'too-many-sigops' ? 'rejected: bad-prevblk' : 'rejected: duplicate',
+      )
+      const childAddress = `127.0.34.${i + 1}`
+      const second = await RawPeer.open({ port: ours.ports[0]!, localAddress: childAddress })
+      second.send({ command: 'headers', headers: [decodeBlock(child.raw).header] })
+      expect(await second.closesWithin(10_000), 'the node drops the sender of the child').toBe(true)
+      expect(ours.bans.isDiscouraged(childAddress)).toBe(true)
+      expect(second.received.some((m) => m.command === 'getdata')).toBe(false)
+      expect(hashToHex(ours.blockManager.chain.tip.hash)).toBe(tip)
       // bcoin (a low-bandwidth compact-block peer) heard nothing of the
       // block from us: only a block on our chain is announced (Core
       // UpdatedBlockTip). The link is up and bcoin holds the same tip.
