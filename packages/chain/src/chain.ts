@@ -883,6 +883,11 @@ export class HeaderChain {
       const e = this.#index.get(toHex(stop))
       return e && this.blockRequestAllowed(e) ? [e] : undefined
     }
+    return this.#activeAfter(locator, stop, max)
+  }
+
+  /** Our chain's entries after the locator's fork point, up to `stop` (included) or `max`. */
+  #activeAfter(locator: readonly Hash[], stop: Hash, max: number): HeaderEntry[] {
     const start = this.findFork(locator, 'active')
     const out: HeaderEntry[] = []
     const stopKey = toHex(stop)
@@ -915,15 +920,7 @@ export class HeaderChain {
 
   /** Blocks to announce in answer to `getblocks`: after the fork point, blocks we have, up to 500. */
   blocksAfter(locator: readonly Hash[], stop: Hash, max = 500): HeaderEntry[] {
-    const start = this.findFork(locator, 'active')
-    const out: HeaderEntry[] = []
-    const stopKey = toHex(stop)
-    for (let h = start.height + 1; h < this.#active.length && out.length < max; h++) {
-      const e = this.#active[h]!
-      out.push(e)
-      if (e.key === stopKey) break
-    }
-    return out
+    return this.#activeAfter(locator, stop, max)
   }
 
   /** The best header chain's entries in `(from, to]`, for planning downloads. */

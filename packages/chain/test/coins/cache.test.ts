@@ -16,7 +16,7 @@ import {
   coinsCacheBytes,
   DATABASE_WRITE_INTERVAL_MAX_MS,
   DATABASE_WRITE_INTERVAL_MIN_MS,
-} from '../../src/coins/index.ts'
+} from '../../src/index.ts'
 
 const dirs: string[] = []
 const dbs: CoinsDB[] = []

@@ -9,13 +9,7 @@ import { Reader } from '@node/wire'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { encodeVarInt, readVarInt } from '../../src/coins/compress.ts'
-import {
-  compressAmount,
-  compressScript,
-  decodeCoin,
-  decompressAmount,
-  encodeCoin,
-} from '../../src/coins/index.ts'
+import { compressAmount, compressScript, decodeCoin, decompressAmount, encodeCoin } from '../../src/index.ts'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { CoinsDB } from '../../src/coins/index.ts'
+import { CoinsDB } from '../../src/index.ts'
 import { blockHash, coinOf, expectedCount, OUTPUTS, spentBy, txid } from './fixtures/crash-model.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))

@@ -8,14 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sha256d } from '@node/wire'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  type Coin,
-  CoinsCache,
-  CoinsDB,
-  computeUtxoStats,
-  MuHash3072,
-  txOutSer,
-} from '../../src/coins/index.ts'
+import { type Coin, CoinsCache, CoinsDB, computeUtxoStats, MuHash3072, txOutSer } from '../../src/index.ts'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const rev = (b: Uint8Array): string => Buffer.from(b).reverse().toString('hex')

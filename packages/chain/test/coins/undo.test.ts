@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type BlockUndo, decodeBlockUndo, encodeBlockUndo } from '../../src/coins/index.ts'
+import { type BlockUndo, decodeBlockUndo, encodeBlockUndo } from '../../src/index.ts'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const unhex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'))
