@@ -12,6 +12,7 @@ import { hashToHex, networks, Services } from '@node/wire'
 import Client from 'bitcoin-core'
 import * as bitcoin from 'bitcoinjs-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { chainStateRpc } from '../src/chainstate-rpc.ts'
 import { registerNodeMethods } from '../src/rpc-methods.ts'
 import { RpcServer } from '../src/rpc-server.ts'
 
@@ -39,7 +40,11 @@ beforeAll(async () => {
   await server.start()
   const cookieFile = join(dir, '.cookie')
   rpc = new RpcServer({}, { auth: { kind: 'cookie', cookieFile }, authFailureDelayMs: 0 })
-  registerNodeMethods(rpc, server, { version: 100, userAgent: '/btcnode:0.1.0/' })
+  registerNodeMethods(rpc, server, {
+    version: 100,
+    userAgent: '/btcnode:0.1.0/',
+    chainState: chainStateRpc(server.blockManager.chainstate!),
+  })
   await rpc.start()
   const [username, password] = (await readFile(cookieFile, 'utf8')).split(':') as [string, string]
   client = new Client({
@@ -119,16 +124,19 @@ describe('node RPC methods', () => {
   })
 
   it('getblock follows bitcoind verbosity: hex at 0 and below, txids at 1, decoded transactions from 2', async () => {
-    // A spend (scripts are not checked by this node) paying to several output types.
+    // A spend of a mature coinbase paid to P2SH(OP_TRUE) (anyone can spend
+    // it: every rule is checked, no key is needed), paying several output types.
+    const p2shTrue = bitcoin.payments.p2sh({
+      redeem: { output: Buffer.from([0x51]) },
+      network: bitcoin.networks.regtest,
+    })
+    const [first] = (await client.command('generatetoaddress', 1, p2shTrue.address!)) as [string]
+    await client.command('generatetoaddress', 100, ADDRESS)
+    const firstBlock = bitcoin.Block.fromHex((await client.command('getblock', first, 0)) as string)
+    const coinbase = firstBlock.transactions![0]!
     const spend = new bitcoin.Transaction()
     spend.version = 2
-    spend.addInput(
-      Buffer.alloc(32, 5),
-      1,
-      0xfffffffe,
-      Buffer.from(`093006020101020101012102${'11'.repeat(32)}`, 'hex'),
-    )
-    spend.setWitness(0, [Buffer.from('aa', 'hex')])
+    spend.addInput(coinbase.getHash(), 0, 0xfffffffe, Buffer.from([0x01, 0x51]))
     const p2pkh = bitcoin.payments.p2pkh({ hash: Buffer.alloc(20, 1), network: bitcoin.networks.regtest })
     const p2sh = bitcoin.payments.p2sh({ hash: Buffer.alloc(20, 2), network: bitcoin.networks.regtest })
     spend.addOutput(p2pkh.output!, 1_000n)
@@ -162,15 +170,7 @@ describe('node RPC methods', () => {
       vsize: spend.virtualSize(),
       weight: spend.weight(),
       locktime: 0,
-      vin: [
-        {
-          txid: '05'.repeat(32),
-          vout: 1,
-          scriptSig: { asm: `3006020101020101[ALL] 02${'11'.repeat(32)}` },
-          txinwitness: ['aa'],
-          sequence: 0xfffffffe,
-        },
-      ],
+      vin: [{ txid: coinbase.getId(), vout: 0, scriptSig: { asm: '81', hex: '0151' }, sequence: 0xfffffffe }],
       vout: [
         { value: 0.00001, n: 0, scriptPubKey: { address: p2pkh.address, type: 'pubkeyhash' } },
         { value: 0.00002, n: 1, scriptPubKey: { address: p2sh.address, type: 'scripthash' } },
@@ -179,9 +179,18 @@ describe('node RPC methods', () => {
       hex: spend.toHex(),
     })
     expect(tx.vout[2]?.scriptPubKey).not.toHaveProperty('address')
-    // No chain state, so no undo data: 3 and above answer as 2, as Core for a block without undo (help says so).
-    for (const v of [3, 5]) expect(await client.command('getblock', hash, v)).toEqual(two)
-    expect(await client.command('help', 'getblock')).toMatch(/a block that is not connected has none/)
+    expect(tx.vin[0]).not.toHaveProperty('txinwitness')
+    // 2 adds the fee, 3 each input's prevout, from the block's undo data (Core).
+    const fee = 50 - 0.00003
+    expect((two.tx[1] as unknown as { fee: number }).fee).toBeCloseTo(fee, 8)
+    const three = (await client.command('getblock', hash, 3)) as { tx: { vin: { prevout?: object }[] }[] }
+    expect(three.tx[1]!.vin[0]!.prevout).toEqual({
+      generated: true,
+      height: ((await client.command('getblockcount')) as number) - 101,
+      value: 50,
+      scriptPubKey: expect.objectContaining({ address: p2shTrue.address, type: 'scripthash' }),
+    })
+    expect(await client.command('getblock', hash, 5)).toEqual(three)
   })
 
   it('network methods: counts, totals, added nodes, bans and addresses with bitcoind error codes', async () => {
