@@ -53,7 +53,7 @@ async function stop(d: Daemon): Promise<void> {
 
 describe('chain state crash safety (regtest daemons)', () => {
   it(`a daemon killed with SIGKILL at ${ROUNDS} random moments of its sync ends, after a restart, with the UTXO set of a clean sync`, async () => {
-    const seed = Number(process.env['CRASH_TEST_SEED'] ?? Date.now() % 2 ** 32)
+    const seed = Number(process.env['CRASH_TEST_SEED'] || Date.now() % 2 ** 32)
     console.log(`chainstate-crash seed: ${seed} (CRASH_TEST_SEED=${seed} replays it)`)
     const rng = seeded(seed)
     const t0 = Date.now()

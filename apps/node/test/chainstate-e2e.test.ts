@@ -94,6 +94,8 @@ describe('full validation end to end (regtest daemon)', () => {
       const bad = badBlock(chain, kind)
       expect(await d.client.command('submitblock', toHex(bad.block.raw)), kind).toBe(bad.reason)
       expect(await d.client.command('getbestblockhash'), kind).toBe(tip)
+      // Core: a block known invalid is answered "duplicate-invalid" when sent again.
+      expect(await d.client.command('submitblock', toHex(bad.block.raw)), kind).toBe('duplicate-invalid')
     }
     expect((await utxoHash(d)).hash_serialized_3).toBe(atTip.hash_serialized_3)
 
@@ -145,6 +147,7 @@ describe('full validation end to end (regtest daemon)', () => {
     const fork = buildFork(chain, { forkHeight: BLOCKS - DEPTH, length: DEPTH + MINED + 2 })
     const forkTip = fork.blocks.at(-1)!.hash
     await submitAll(d, fork.blocks)
+    expect(await d.client.command('submitblock', toHex(fork.blocks[0]!.raw))).toBe('duplicate')
     expect(await d.client.command('getbestblockhash')).toBe(forkTip)
     const tips = (await d.client.command('getchaintips')) as {
       hash: string
