@@ -119,16 +119,18 @@ describe('node RPC methods', () => {
   })
 
   it('getblock follows bitcoind verbosity: hex at 0 and below, txids at 1, decoded transactions from 2', async () => {
-    // A spend (scripts are not checked by this node) paying to several output types.
+    // A spend paying to several output types. The node checks scripts: it spends a
+    // matured coinbase paid to P2WSH(OP_TRUE), whose witness is the script alone.
+    const opTrue = bitcoin.payments.p2wsh({
+      redeem: { output: Buffer.from([0x51]) },
+      network: bitcoin.networks.regtest,
+    })
+    const [first] = (await client.command('generatetoaddress', 101, opTrue.address)) as string[]
+    const [coinbase] = ((await client.command('getblock', first, 1)) as { tx: string[] }).tx as [string]
     const spend = new bitcoin.Transaction()
     spend.version = 2
-    spend.addInput(
-      Buffer.alloc(32, 5),
-      1,
-      0xfffffffe,
-      Buffer.from(`093006020101020101012102${'11'.repeat(32)}`, 'hex'),
-    )
-    spend.setWitness(0, [Buffer.from('aa', 'hex')])
+    spend.addInput(Buffer.from(coinbase, 'hex').reverse(), 0, 0xfffffffe)
+    spend.setWitness(0, [Buffer.from([0x51])])
     const p2pkh = bitcoin.payments.p2pkh({ hash: Buffer.alloc(20, 1), network: bitcoin.networks.regtest })
     const p2sh = bitcoin.payments.p2sh({ hash: Buffer.alloc(20, 2), network: bitcoin.networks.regtest })
     spend.addOutput(p2pkh.output!, 1_000n)
@@ -164,10 +166,10 @@ describe('node RPC methods', () => {
       locktime: 0,
       vin: [
         {
-          txid: '05'.repeat(32),
-          vout: 1,
-          scriptSig: { asm: `3006020101020101[ALL] 02${'11'.repeat(32)}` },
-          txinwitness: ['aa'],
+          txid: coinbase,
+          vout: 0,
+          scriptSig: { asm: '', hex: '' },
+          txinwitness: ['51'],
           sequence: 0xfffffffe,
         },
       ],
