@@ -385,8 +385,12 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
     description: 'Returns the proof-of-work difficulty of the tip as a multiple of the minimum.',
   })
 
+  // Core rpc/mining.cpp submitblock: a block known invalid is "duplicate-invalid",
+  // one known with data "duplicate"; else BIP22ValidationResult: null when
+  // accepted, the reject reason when invalid.
   const submit = async (block: Block): Promise<string | null> => {
     const hash = blockHash(block.header)
+    if (chain.isInvalid(hash)) return 'duplicate-invalid'
     const known = chain.get(hash)
     if (known?.haveData) return 'duplicate'
     try {
@@ -415,7 +419,8 @@ export function registerNodeMethods(rpc: RpcServer, server: Server, options: Nod
         { name: 'dummy', type: 'any', optional: true },
       ],
       category: 'Mining',
-      description: 'Submits a block (structure and header checked; scripts are not validated by this node).',
+      description:
+        "Submits a block; answers null when accepted, else the reason it was refused (Core's BIP22 result).",
     },
   )
 
