@@ -5,88 +5,22 @@
  * timeout (Core TIMEOUT_INTERVAL, 20 min) and a stale-tip check (3 block
  * intervals, 30 min) to happen, within seconds of real time.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { freePorts } from '@node/testkit'
-import Client from 'bitcoin-core'
 import * as bitcoin from 'bitcoinjs-lib'
 import { afterEach, describe, expect, it } from 'vitest'
+import { cleanupDaemons, type Daemon, datadir, launch, until } from './helpers/daemon.ts'
 
-const here = dirname(fileURLToPath(import.meta.url))
-const root = resolve(here, '../../..')
-const bin = join(root, 'apps/node/src/bin.ts')
-const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 const ADDRESS = bitcoin.payments.p2wpkh({ hash: Buffer.alloc(20, 3), network: bitcoin.networks.regtest })
   .address!
 
-interface Daemon {
-  child: ChildProcess
-  client: Client
-  log: () => Promise<string>
-}
+afterEach(cleanupDaemons)
 
-const children: ChildProcess[] = []
-const dirs: string[] = []
-
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGCONT')
-      c.kill('SIGKILL')
-    }
-  }
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
-})
-
-async function launch(p2pPort: number, rpcPort: number, extra: string[] = []): Promise<Daemon> {
-  const dir = await mkdtemp(join(tmpdir(), 'btcnode-mock-'))
-  dirs.push(dir)
-  const args = [
-    '--conditions=@node/source',
-    '--import',
-    'tsx',
-    bin,
-    '-regtest',
-    `-datadir=${dir}`,
-    `-port=${p2pPort}`,
-    '-bind=127.0.0.1',
-    `-rpcport=${rpcPort}`,
-    '-printtoconsole=0',
-    '-connect=0',
-    ...extra,
-  ]
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  let out = ''
-  child.stdout?.on('data', (d: Buffer) => void (out += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => void (out += d.toString()))
-  const cookieFile = join(dir, 'regtest', '.cookie')
-  const end = Date.now() + 30_000
-  while (!existsSync(cookieFile)) {
-    if (Date.now() > end || child.exitCode !== null) throw new Error(`daemon did not start:\n${out}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  const [username, password] = (await readFile(cookieFile, 'utf8')).split(':') as [string, string]
-  const client = new Client({
-    host: `http://127.0.0.1:${rpcPort}`,
-    username,
-    password,
-    logger: quiet,
-    timeout: 30_000,
-  })
-  return { child, client, log: () => readFile(join(dir, 'regtest', 'debug.log'), 'utf8') }
-}
-
-async function until(cond: () => Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 50))
-  }
+/** A daemon on a fresh data directory with no automatic peers, and its debug.log. */
+async function start(p2pPort: number, rpcPort: number): Promise<Daemon & { log: () => Promise<string> }> {
+  const d = await launch(await datadir(), [p2pPort, rpcPort], ['-connect=0'])
+  return { ...d, log: () => readFile(join(d.datadir, 'regtest', 'debug.log'), 'utf8') }
 }
 
 type PeerJson = { id: number; connection_type: string; version: number; pingwait?: number }
@@ -95,8 +29,8 @@ describe('setmocktime drives two daemons (issue 13)', () => {
   it('a ping timeout and a stale-tip check happen on the mocked clock, not after 20 and 30 minutes', async () => {
     const started = Date.now()
     const [pa, ra, pb, rb] = await freePorts(4)
-    const a = await launch(pa!, ra!)
-    const b = await launch(pb!, rb!)
+    const a = await start(pa!, ra!)
+    const b = await start(pb!, rb!)
     await a.client.command('generatetoaddress', 1, ADDRESS)
 
     expect(await a.client.command('addconnection', `127.0.0.1:${pb}`, 'outbound-full-relay', false)).toEqual({
