@@ -408,13 +408,14 @@ export class RpcServer extends Service {
   protected async onStart(signal: AbortSignal): Promise<void> {
     this.#stopping = false
     this.#startedAt = this.#now()
+    // The cookie is made now and written once every listener is bound (as
+    // Core: the HTTP server binds before the cookie exists), so a client that
+    // waits for the file finds the server listening.
+    let cookie: ReturnType<typeof generateCookie> | undefined
     if (this.#auth.kind === 'cookie') {
-      const cookie = generateCookie(this.#random)
-      await writeCookie(this.#auth.cookieFile, cookie)
-      this.#cookieWritten = this.#auth.cookieFile
+      cookie = generateCookie(this.#random)
       this.#credentials = new Credentials(cookie.user, cookie.password)
       this.#user = cookie.user
-      this.#logger.info({ file: this.#auth.cookieFile }, 'Generated RPC authentication cookie.')
     } else {
       this.#credentials = new Credentials(this.#auth.user, this.#auth.password)
       this.#user = this.#auth.user
@@ -454,6 +455,11 @@ export class RpcServer extends Service {
         this.#addresses.push({ host: addr.address, port: addr.port })
         this.#logger.info({ host: addr.address, port: addr.port }, 'RPC server listening.')
       }
+    }
+    if (cookie && this.#auth.kind === 'cookie' && !signal.aborted) {
+      await writeCookie(this.#auth.cookieFile, cookie)
+      this.#cookieWritten = this.#auth.cookieFile
+      this.#logger.info({ file: this.#auth.cookieFile }, 'Generated RPC authentication cookie.')
     }
   }
 

@@ -177,7 +177,7 @@ export class Chainstate extends Service {
     const best = this.#db.bestBlock()
     if (!best) return
     const entry = this.chain.get(best)
-    if (!entry || !entry.chainHasData) {
+    if (!entry?.chainHasData) {
       throw new ChainstateError(
         'CHAINSTATE_TIP_UNKNOWN',
         `The UTXO set is the state of block ${hashToHex(best)}, which is not in the block index; restart with -reindex-chainstate (or -reindex).`,
