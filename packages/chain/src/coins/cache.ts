@@ -25,7 +25,7 @@
  */
 import { type Logger, silentLogger } from '@node/runtime'
 import type { Hash } from '@node/wire'
-import { MAX_SCRIPT_SIZE } from './compress.ts'
+import { isUnspendable } from '../validation/update.ts'
 import type { CoinChange, CoinsDB } from './db.ts'
 import { CacheFlushingError, CoinOverwriteError } from './errors.ts'
 import { type BlockUndo, type Coin, outpointKey, type UtxoView } from './types.ts'
@@ -84,11 +84,6 @@ export interface CoinsCacheOptions {
   /** [0, 1) randomness for the periodic interval. */
   readonly random?: () => number
   readonly logger?: Logger
-}
-
-function isUnspendable(script: Uint8Array): boolean {
-  // script.h CScript::IsUnspendable
-  return (script.length > 0 && script[0] === 0x6a) || script.length > MAX_SCRIPT_SIZE
 }
 
 function keyOf(txid: Hash, vout: number): string {

@@ -13,7 +13,8 @@
  * Everything else in the block is still checked. The reasons are Core's log
  * texts for why scripts are checked.
  */
-import { bytesEqual, compactToTarget, type Hash, type NetworkParams, targetToWork } from '@node/wire'
+import { bytesEqual, type Hash, type NetworkParams } from '@node/wire'
+import { blockProof } from '../pow.ts'
 
 /** A header-tree entry as far as this decision needs it. */
 export interface AssumeValidEntry {
@@ -38,13 +39,6 @@ export interface AssumeValidInput<E extends AssumeValidEntry> {
 /** Core's TWO_WEEKS_IN_SECONDS. */
 const TWO_WEEKS = 60n * 60n * 24n * 7n * 2n
 const INT64_MAX = (1n << 63n) - 1n
-
-/** Core `GetBlockProof`: the work of a header's bits (0 for invalid bits). */
-function blockProof(bits: number): bigint {
-  const { target, negative, overflow } = compactToTarget(bits)
-  if (negative || overflow || target === 0n) return 0n
-  return targetToWork(target)
-}
 
 /**
  * Core `GetBlockProofEquivalentTime(to, from, tip)`: seconds the chain work

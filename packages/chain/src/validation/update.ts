@@ -6,10 +6,9 @@
  * stores (`CScript::IsUnspendable`, src/script/script.h).
  */
 import type { Tx } from '@node/wire'
+import { MAX_SCRIPT_SIZE } from '../coins/compress.ts'
 import type { Coin, TxUndo, UtxoView } from '../coins/types.ts'
 
-/** Core's MAX_SCRIPT_SIZE (src/script/script.h). */
-const MAX_SCRIPT_SIZE = 10_000
 const OP_RETURN = 0x6a
 
 /** Core's `CScript::IsUnspendable`: starts with OP_RETURN, or longer than 10,000 bytes. */
